@@ -1,0 +1,43 @@
+# Both `make demo` and `make test` work on a fresh clone with only python3:
+# they create .venv, install the package, then run. A stamp file makes the
+# second run skip the install unless setup.cfg or pyproject.toml changed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export MPLBACKEND ?= Agg
+
+.PHONY: demo test lint bench notebooks clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+demo: $(VENV)/.installed
+	$(BIN)/forecaster fit --csv data/prices.csv --out runs/demo --force
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check forecaster tests benchmarks data
+
+test: lint
+	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=600 notebooks
+
+notebooks: $(VENV)/.installed-dev
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/windowing.py
+	$(BIN)/python benchmarks/training.py
+	$(BIN)/python benchmarks/export.py
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info .pytest_cache .ruff_cache

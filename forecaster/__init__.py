@@ -1,0 +1,52 @@
+"""forecaster: time-series forecasting with recurrent networks on Keras 3 and TensorFlow.
+
+The public names are listed in ``__all__``. Heavy modules (TensorFlow, Keras,
+pandas) are imported only when a name that needs them is first used, so
+``import forecaster`` and ``forecaster --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from forecaster.errors import ForecasterError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Forecaster",
+    "ForecasterError",
+    "SequenceClassifier",
+    "TokenGenerator",
+    "__version__",
+    "build_classifier",
+    "build_model",
+    "load",
+    "make_windows",
+    "train",
+]
+
+# public name -> module that defines it (imported on first access)
+_LAZY = {
+    "Forecaster": "forecaster.forecaster",
+    "load": "forecaster.forecaster",
+    "make_windows": "forecaster.data.windowing",
+    "build_model": "forecaster.models.factory",
+    "build_classifier": "forecaster.models.factory",
+    "train": "forecaster.training",
+    "SequenceClassifier": "forecaster.tasks.classification",
+    "TokenGenerator": "forecaster.tasks.generation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'forecaster' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,233 @@
+"""Supervised windows over one or several series as a streaming ``tf.data`` pipeline.
+
+A window starting at row ``s`` has inputs rows ``s .. s+input_width-1`` (all
+columns) and targets rows ``s+input_width .. s+input_width+horizon-1`` (the
+target columns)::
+
+    rows:    0 1 2 3 4 5 6 7 8 9
+    s=0:    [x x x x][y y]              input_width=4, horizon=2
+    s=1:      [x x x x][y y]
+
+The series is held once in memory. The pipeline streams *batches of start
+indices* and gathers each whole batch of windows with one vectorized op, so
+no window is ever materialized outside the batch that uses it. Shuffling
+permutes the start indices (a seeded permutation per epoch), not the windows.
+Windows never cross from one series into the next.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from forecaster.errors import ForecasterError
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+
+def count_windows(n_rows: int, input_width: int, horizon: int, stride: int = 1) -> int:
+    """Number of windows a series of ``n_rows`` yields (0 when it is too short)."""
+    span = n_rows - input_width - horizon
+    return 0 if span < 0 else span // stride + 1
+
+
+def window_starts(
+    lengths: Sequence[int], input_width: int, horizon: int, stride: int = 1
+) -> np.ndarray:
+    """Start rows (in the concatenated series) of every valid window, as int64.
+
+    Example:
+        >>> window_starts([5, 4], input_width=2, horizon=1).tolist()
+        [0, 1, 2, 5, 6]
+    """
+    parts = []
+    offset = 0
+    for n in lengths:
+        count = count_windows(int(n), input_width, horizon, stride)
+        if count:
+            parts.append(offset + np.arange(count, dtype=np.int64) * stride)
+        offset += int(n)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def make_windows(
+    series: np.ndarray | Sequence[np.ndarray] | str | os.PathLike,
+    input_width: int,
+    horizon: int,
+    *,
+    targets: Sequence[int] | None = None,
+    stride: int = 1,
+    batch_size: int = 256,
+    shuffle: bool = False,
+    seed: int | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Build a ``tf.data.Dataset`` of ``(x, y)`` forecasting windows.
+
+    Args:
+        series: one array ``[n_rows, n_features]`` (or ``[n_rows]``), or a list
+            of such arrays (several series with the same columns; windows never
+            cross between them), or a directory of CSV / Parquet shards (see
+            :func:`make_windows_from_shards`).
+        input_width: rows of input per window (the lookback).
+        horizon: rows to predict after the input.
+        targets: indices of the target columns; ``None`` means every column.
+        stride: step between the start rows of consecutive windows.
+        batch_size: windows per batch.
+        shuffle: permute the windows, differently each epoch, from ``seed``.
+        seed: seed of the shuffle; the same seed gives the same order.
+        drop_remainder: drop the last, smaller batch.
+
+    Returns:
+        A dataset of ``x: float32[batch, input_width, n_features]`` and
+        ``y: float32[batch, horizon, n_targets]``.
+
+    Raises:
+        ForecasterError: if an argument is out of range or no series is long enough.
+
+    Example:
+        >>> import numpy as np
+        >>> ds = make_windows(np.arange(10, dtype="float32"), input_width=4, horizon=2, batch_size=8)
+        >>> x, y = next(iter(ds))
+        >>> tuple(x.shape), tuple(y.shape)
+        ((5, 4, 1), (5, 2, 1))
+        >>> x[0, :, 0].numpy().tolist(), y[0, :, 0].numpy().tolist()
+        ([0.0, 1.0, 2.0, 3.0], [4.0, 5.0])
+    """
+    for name, value in (
+        ("input_width", input_width),
+        ("horizon", horizon),
+        ("stride", stride),
+        ("batch_size", batch_size),
+    ):
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+            raise ForecasterError(f"`{name}` must be an integer >= 1 (received {name}={value!r}).")
+    if isinstance(series, str | os.PathLike):
+        from forecaster.data.shards import make_windows_from_shards
+
+        return make_windows_from_shards(
+            series,
+            input_width,
+            horizon,
+            targets=targets,
+            stride=stride,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            drop_remainder=drop_remainder,
+        )
+    arrays = _as_arrays(series)
+    n_features = arrays[0].shape[1]
+    target_idx = _target_indices(targets, n_features)
+    lengths = [len(a) for a in arrays]
+    starts = window_starts(lengths, input_width, horizon, stride)
+    if starts.size == 0:
+        longest = max(lengths)
+        raise ForecasterError(
+            f"series has {longest} rows; input_width + horizon = {input_width + horizon} are needed."
+        )
+    values = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
+    return _window_dataset(
+        values,
+        starts,
+        input_width=input_width,
+        horizon=horizon,
+        target_idx=target_idx,
+        batch_size=int(batch_size),
+        shuffle=shuffle,
+        seed=seed,
+        drop_remainder=drop_remainder,
+    )
+
+
+def _as_arrays(series: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+    if isinstance(series, np.ndarray) or not isinstance(series, Sequence):
+        items = [series]
+    else:
+        items = list(series)
+        if items and np.ndim(items[0]) == 0:
+            items = [np.asarray(items)]
+    if not items:
+        raise ForecasterError("`series` is empty; pass at least one array.")
+    arrays = []
+    for item in items:
+        array = np.asarray(item, dtype=np.float32)
+        if array.ndim == 1:
+            array = array[:, None]
+        if array.ndim != 2:
+            raise ForecasterError(
+                f"each series must be 1-D or 2-D [n_rows, n_features] (received shape {array.shape})."
+            )
+        arrays.append(array)
+    widths = {a.shape[1] for a in arrays}
+    if len(widths) != 1:
+        raise ForecasterError(f"all series must have the same number of columns (received {sorted(widths)}).")
+    if any(not np.isfinite(a).all() for a in arrays):
+        raise ForecasterError("`series` has NaN or infinite values; fill or drop them first.")
+    return arrays
+
+
+def _target_indices(targets: Sequence[int] | None, n_features: int) -> np.ndarray:
+    if targets is None:
+        return np.arange(n_features, dtype=np.int32)
+    idx = np.asarray(list(targets), dtype=np.int64).ravel()
+    if idx.size == 0 or idx.min() < 0 or idx.max() >= n_features:
+        raise ForecasterError(
+            f"`targets` must be column indices in [0, {n_features}) (received targets={list(targets)})."
+        )
+    return idx.astype(np.int32)
+
+
+def _window_dataset(
+    values: np.ndarray,
+    starts: np.ndarray,
+    *,
+    input_width: int,
+    horizon: int,
+    target_idx: np.ndarray,
+    batch_size: int,
+    shuffle: bool,
+    seed: int | None,
+    drop_remainder: bool,
+) -> tf.data.Dataset:
+    """Batches of start indices -> one gather per batch. Inputs are trusted."""
+    import tensorflow as tf
+
+    data = tf.constant(values)
+    start_tensor = tf.constant(starts)
+    n = int(starts.size)
+    n_batches = n // batch_size if drop_remainder else -(-n // batch_size)
+    x_offsets = tf.range(input_width, dtype=tf.int64)
+    y_offsets = tf.range(input_width, input_width + horizon, dtype=tf.int64)
+    all_targets = target_idx.size == values.shape[1] and bool((target_idx == np.arange(values.shape[1])).all())
+    target_tensor = tf.constant(target_idx)
+
+    def gather(order: tf.Tensor, i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        batch_starts = order[i * batch_size : (i + 1) * batch_size]
+        x = tf.gather(data, batch_starts[:, None] + x_offsets[None, :])
+        y = tf.gather(data, batch_starts[:, None] + y_offsets[None, :])
+        if not all_targets:
+            y = tf.gather(y, target_tensor, axis=2)
+        return x, y
+
+    def epoch(random_pair: tf.Tensor) -> tf.data.Dataset:
+        order = (
+            tf.random.experimental.stateless_shuffle(start_tensor, seed=random_pair)
+            if shuffle
+            else start_tensor
+        )
+        return tf.data.Dataset.range(n_batches).map(
+            lambda i: gather(order, i), num_parallel_calls=tf.data.AUTOTUNE
+        )
+
+    # One random seed pair per epoch: a fixed `seed` gives the same sequence
+    # of permutations run after run, and a new permutation each epoch.
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2).take(1)
+    options = tf.data.Options()
+    options.deterministic = True
+    ds = seeds.flat_map(epoch)
+    return ds.prefetch(tf.data.AUTOTUNE).with_options(options)
