@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -102,8 +103,9 @@ def read_table(data: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
         raise ForecasterError(f"file '{path}' is empty; pass a CSV with a header row and data.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first.rstrip(".").replace(". ", "; ")  # keep the message one sentence
         raise ForecasterError(f"could not read '{path}' as CSV ({first}).") from None
     if frame.empty:
         raise ForecasterError(f"file '{path}' has a header but no data rows.")
@@ -141,6 +143,8 @@ def load_series(
         raise ForecasterError(f"`fill` must be one of {', '.join(FILL_METHODS)} (received fill={fill!r}).")
     frame = read_table(data)
     frame = _flatten_columns(frame)
+    if frame.shape[1] == 0:
+        raise ForecasterError("the data has no columns; pass a table with a date column and values.")
     if len(frame) == 0:
         raise ForecasterError("the data has no rows.")
 
@@ -154,21 +158,23 @@ def load_series(
     columns = tuple(targets) + tuple(feature_cols)
 
     ids = frame[id_col].to_numpy() if id_col is not None else None
-    order = _sort_order(dates, ids)
+    order = _sort_order(len(frame), dates, ids)
     table = pd.DataFrame({c: _numeric_column(frame[c], c) for c in columns}).iloc[order]
     table.index = pd.RangeIndex(len(table))
     if dates is not None:
         dates = pd.DatetimeIndex(dates[order])
         _check_duplicates(dates, None if ids is None else ids[order], id_col)
+
     if ids is not None:
         ids = ids[order]
     table = _handle_missing(table, fill, dates, ids)
     freq = _infer_freq(dates, ids)
-    values = np.ascontiguousarray(table.to_numpy(dtype=np.float32))
-    if not np.isfinite(values).all():
+    wide = table.to_numpy(dtype=np.float64)
+    if (np.abs(wide) > np.finfo(np.float32).max).any():
         raise ForecasterError(
             "some values overflow float32 (larger than about 3.4e38); rescale the columns."
         )
+    values = np.ascontiguousarray(wide, dtype=np.float32)
     return SeriesData(
         values=values,
         columns=columns,
@@ -225,13 +231,14 @@ def _extract_dates(
         name = frame.index.name or "date"
         if frame.index.hasnans:
             raise ForecasterError("the DataFrame's DatetimeIndex has missing dates; drop or fix those rows.")
-        return pd.DatetimeIndex(frame.index), name, frame.reset_index(drop=True)
+        index = pd.DatetimeIndex(_naive(frame.index.to_series(index=range(len(frame)))))
+        return index, str(name), frame.reset_index(drop=True)
     for col in frame.columns:
         if col.lower() in DATE_NAMES:
             return _parse_dates(frame[col], col), col, frame
     first = frame.columns[0]
     column = frame[first]
-    if column.dtype == object or pd.api.types.is_datetime64_any_dtype(column):
+    if _is_text(column) or pd.api.types.is_datetime64_any_dtype(column):
         parsed = _try_dates(column)
         if parsed is not None and not parsed.isna().any():
             return pd.DatetimeIndex(parsed), first, frame
@@ -247,6 +254,21 @@ def _try_dates(column: pd.Series) -> pd.Series | None:
         return _naive(pd.to_datetime(column.astype(str), errors="coerce", format="mixed"))
     except (ValueError, TypeError, OverflowError):
         return None
+
+
+def _is_text(column: pd.Series) -> bool:
+    """Object or string dtype (pandas 3 reads text as ``str``, not ``object``)."""
+    return column.dtype == object or pd.api.types.is_string_dtype(column)
+
+
+def _is_real_number_dtype(column: pd.Series) -> bool:
+    """Integer or float dtype (not bool, complex, datetime or timedelta)."""
+    return (
+        pd.api.types.is_numeric_dtype(column)
+        and not pd.api.types.is_bool_dtype(column)
+        and not pd.api.types.is_complex_dtype(column)
+        and not pd.api.types.is_timedelta64_dtype(column)
+    )
 
 
 def _naive(column: pd.Series) -> pd.Series:
@@ -274,12 +296,10 @@ def _parse_dates(column: pd.Series, name: str) -> pd.DatetimeIndex:
 
 
 def _is_numeric_like(column: pd.Series) -> bool:
-    if pd.api.types.is_bool_dtype(column):
-        return False
-    if pd.api.types.is_numeric_dtype(column):
+    if _is_real_number_dtype(column):
         return True
-    if column.dtype == object:
-        converted = pd.to_numeric(column, errors="coerce")
+    if _is_text(column):
+        converted = _to_numeric(column)
         return bool(converted.notna().sum() == column.notna().sum() and column.notna().any())
     return False
 
@@ -332,12 +352,29 @@ def _choose_features(
     return [n for n in dict.fromkeys(names) if n not in targets]
 
 
+def _to_numeric(column: pd.Series) -> pd.Series:
+    """``pd.to_numeric`` with unparseable values (of any Python type) as NaN."""
+    try:
+        return pd.to_numeric(column, errors="coerce")
+    except (TypeError, ValueError):
+        return pd.Series(
+            [pd.to_numeric(v, errors="coerce") if np.isscalar(v) else np.nan for v in column],
+            index=column.index,
+            dtype=np.float64,
+        )
+
+
 def _numeric_column(column: pd.Series, name: str) -> pd.Series:
-    if pd.api.types.is_bool_dtype(column):
+    if pd.api.types.is_bool_dtype(column) or _is_real_number_dtype(column):
         return column.astype(np.float64)
-    if pd.api.types.is_numeric_dtype(column):
-        return column.astype(np.float64)
-    converted = pd.to_numeric(column, errors="coerce")
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+    if not _is_text(column):
+        raise ForecasterError(
+            f"column '{name}' is not numeric (dtype {column.dtype}); "
+            "choose a numeric column or convert it first."
+        )
+    converted = _to_numeric(column)
     bad = np.flatnonzero((converted.isna() & column.notna()).to_numpy())
     if bad.size:
         row = int(bad[0])
@@ -348,17 +385,13 @@ def _numeric_column(column: pd.Series, name: str) -> pd.Series:
     return converted.astype(np.float64)
 
 
-def _sort_order(dates: pd.DatetimeIndex | None, ids: np.ndarray | None) -> np.ndarray:
-    n = len(dates) if dates is not None else (len(ids) if ids is not None else 0)
-    if dates is None and ids is None:
-        return np.arange(n)
-    keys = []
-    if dates is not None:
-        keys.append(dates.asi8)
+def _sort_order(n_rows: int, dates: pd.DatetimeIndex | None, ids: np.ndarray | None) -> np.ndarray:
+    """Row order: by series id (its text, then identity), then by date; stable."""
+    keys = [np.arange(n_rows)] if dates is None else [dates.asi8]
     if ids is not None:
-        _, codes = np.unique(ids.astype(str), return_inverse=True)
-        keys.append(codes)
-    return np.lexsort(keys) if dates is not None else np.argsort(keys[0], kind="stable")
+        _, by_text = np.unique(ids.astype(str), return_inverse=True)
+        keys += [pd.factorize(ids)[0], by_text.ravel()]
+    return np.lexsort(keys)
 
 
 def _check_duplicates(dates: pd.DatetimeIndex, ids: np.ndarray | None, id_col: str | None) -> None:
@@ -371,7 +404,7 @@ def _check_duplicates(dates: pd.DatetimeIndex, ids: np.ndarray | None, id_col: s
                 "(or pass --id-col for data with several series)."
             )
         return
-    keys = pd.MultiIndex.from_arrays([ids.astype(str), dates])
+    keys = pd.MultiIndex.from_arrays([pd.factorize(ids)[0], dates])
     dup = keys.duplicated()
     if dup.any():
         i = np.flatnonzero(dup)[0]
@@ -423,14 +456,26 @@ def _infer_freq(dates: pd.DatetimeIndex | None, ids: np.ndarray | None) -> str |
     if len(dates) < 3:
         return None
     try:
-        freq = pd.infer_freq(dates)
+        with warnings.catch_warnings():
+            # pandas 3 warns that infer_freq will return an offset; accept either.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            freq = pd.infer_freq(dates)
     except (ValueError, TypeError):
         freq = None
     if freq is not None:
         return _canonical_freq(freq)
-    steps = np.diff(dates.asi8) // 10**9
+    try:
+        return _irregular_freq(dates)
+    except (ValueError, OverflowError):  # e.g. steps too large for a Timedelta
+        return None
+
+
+def _irregular_freq(dates: pd.DatetimeIndex) -> str | None:
+    """Frequency of sorted, unique dates that pandas finds no exact rule for."""
+    # Seconds between rows, whatever the index resolution (pandas 3 parses to "us").
+    steps = np.asarray((dates[1:] - dates[:-1]).total_seconds(), dtype=np.float64)
     day = 86400
-    weekdays_only = bool((dates.dayofweek < 5).all())
+    weekdays_only = bool((dates.day_of_week < 5).all())
     normalized = bool((dates == dates.normalize()).all())
     if weekdays_only and normalized and steps.size and int(np.median(steps)) == day and steps.max() <= 5 * day:
         # Business days with market holidays missing: pandas finds no exact rule.
@@ -444,5 +489,5 @@ def _infer_freq(dates: pd.DatetimeIndex | None, ids: np.ndarray | None) -> str |
         return None
 
 
-def _canonical_freq(freq: str) -> str:
+def _canonical_freq(freq: str | pd.DateOffset) -> str:
     return pd.tseries.frequencies.to_offset(freq).freqstr

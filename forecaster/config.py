@@ -1,0 +1,136 @@
+"""Settings of a forecaster: one table of parameter rules, checked once at ``fit``.
+
+``FORECASTER_PARAMS`` lists every constructor argument of
+:class:`forecaster.Forecaster` with its default and its rule. The estimator
+validates against it at the top of ``fit`` (never in ``__init__``, so
+``get_params`` / ``set_params`` / ``clone`` stay plain), and the CLI reads the
+same table to merge a ``--config run.toml`` file with its flags.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from forecaster.errors import ForecasterError
+
+CELLS = ("rnn", "lstm", "gru")
+HEADS = ("point", "quantile", "gaussian")
+SKIPS = ("auto", "none", "last", "seasonal")
+LOSSES = ("mse", "mae", "huber")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+SCALINGS = ("standard", "minmax", "none")
+FILLS = ("none", "ffill", "interpolate")
+STRATEGIES = (None, "mirrored", "multiworker")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One parameter's default and the check its value must pass."""
+
+    default: Any
+    check: Callable[[Any], bool]
+    expect: str
+
+
+def _int(low: int, allow_none: bool = False) -> Callable[[Any], bool]:
+    def check(v: Any) -> bool:
+        if v is None:
+            return allow_none
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+    return check
+
+
+def _float(low: float, high: float = math.inf, *, low_open: bool = False) -> Callable[[Any], bool]:
+    def check(v: Any) -> bool:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            return False
+        return (v > low if low_open else v >= low) and v < high
+
+    return check
+
+
+def _choice(options: tuple) -> Callable[[Any], bool]:
+    return lambda v: v in options
+
+
+def _units(v: Any) -> bool:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v >= 1
+    return (
+        isinstance(v, list | tuple)
+        and len(v) >= 1
+        and all(isinstance(u, int) and not isinstance(u, bool) and u >= 1 for u in v)
+    )
+
+
+def _quantiles(v: Any) -> bool:
+    return (
+        isinstance(v, list | tuple)
+        and len(v) >= 1
+        and all(isinstance(q, int | float) and 0 < q < 1 for q in v)
+        and list(v) == sorted(set(v))
+    )
+
+
+FORECASTER_PARAMS: dict[str, Rule] = {
+    "cell": Rule("lstm", lambda v: isinstance(v, str) and v.lower() in CELLS, "one of rnn, lstm, gru"),
+    "units": Rule((64, 64), _units, "a positive integer or a list of them, one per layer"),
+    "input_width": Rule(None, _int(1, allow_none=True), "an integer >= 1, or None to choose from the season"),
+    "horizon": Rule(12, _int(1), "an integer >= 1"),
+    "head": Rule("point", _choice(HEADS), "one of " + ", ".join(HEADS)),
+    "quantiles": Rule((0.1, 0.5, 0.9), _quantiles, "increasing values strictly between 0 and 1"),
+    "skip": Rule("auto", _choice(SKIPS), "one of " + ", ".join(SKIPS)),
+    "scaling": Rule("standard", _choice(SCALINGS), "one of " + ", ".join(SCALINGS)),
+    "dropout": Rule(0.0, _float(0.0, 1.0), "a number in [0, 1)"),
+    "loss": Rule("mae", _choice(LOSSES), "one of " + ", ".join(LOSSES)),
+    "optimizer": Rule("adam", _choice(OPTIMIZERS), "one of " + ", ".join(OPTIMIZERS)),
+    "learning_rate": Rule(3e-3, _float(0.0, low_open=True), "a number > 0"),
+    "clipnorm": Rule(1.0, lambda v: v is None or _float(0.0, low_open=True)(v), "a number > 0, or None"),
+    "epochs": Rule(100, _int(1), "an integer >= 1"),
+    "patience": Rule(10, _int(1), "an integer >= 1"),
+    "batch_size": Rule(64, _int(1), "an integer >= 1"),
+    "val": Rule(0.15, _float(0.0, 0.9), "a fraction in [0, 0.9)"),
+    "test": Rule(0.15, _float(0.0, 0.9, low_open=True), "a fraction in (0, 0.9)"),
+    "fill": Rule("none", _choice(FILLS), "one of " + ", ".join(FILLS)),
+    "calendar": Rule(False, lambda v: isinstance(v, bool), "True or False"),
+    "ensemble": Rule(1, _int(1), "an integer >= 1 (models averaged, each with its own seed)"),
+    "seed": Rule(0, _int(0, allow_none=True), "an integer >= 0, or None"),
+    "deterministic": Rule(False, lambda v: isinstance(v, bool), "True or False"),
+    "strategy": Rule(None, _choice(STRATEGIES), "None, 'mirrored' or 'multiworker'"),
+    "verbose": Rule("auto", lambda v: v in ("auto", 0, 1, 2), "'auto', 0, 1 or 2"),
+}
+
+
+def validate_params(params: dict[str, Any]) -> None:
+    """Raise ForecasterError naming the first parameter that breaks its rule."""
+    for name, value in params.items():
+        rule = FORECASTER_PARAMS.get(name)
+        if rule is None:
+            raise ForecasterError(f"unknown parameter `{name}`; known ones: {', '.join(FORECASTER_PARAMS)}.")
+        if not rule.check(value):
+            raise ForecasterError(f"`{name}` must be {rule.expect} (received {name}={value!r}).")
+
+
+def load_toml(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a TOML settings file into a flat dict; keys may use dashes or underscores."""
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ForecasterError(f"config file '{os.fspath(path)}' does not exist.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ForecasterError(f"config file '{os.fspath(path)}' is not valid TOML ({exc}).") from None
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):  # allow [data] / [model] / [training] tables
+            for inner, inner_value in value.items():
+                flat[inner.replace("-", "_")] = inner_value
+        else:
+            flat[key.replace("-", "_")] = value
+    return flat

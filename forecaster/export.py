@@ -1,0 +1,309 @@
+"""Self-contained TensorFlow SavedModel export: raw units in, raw units out.
+
+:func:`export_saved_model` wraps a forecasting model that works in *scaled*
+space (``(raw - center) / scale``) into a SavedModel whose ``serve``
+signature takes raw ``float32[batch, input_width, n_features]`` windows and
+returns raw forecasts. The scaling and the inverse scaling of the targets
+are part of the graph, so a downstream script needs nothing but TensorFlow::
+
+    import tensorflow as tf
+    model = tf.saved_model.load("runs/x/export")
+    forecast = model.serve(windows)          # float32[batch, horizon, n_targets]
+
+or, inside Keras, ``keras.layers.TFSMLayer("runs/x/export", call_endpoint="serve")``.
+
+Outputs of ``serve`` by head:
+
+* ``"point"``: one tensor ``float32[batch, horizon, n_targets]``.
+* ``"quantile"``: ``{"mean": [batch, horizon, n_targets],
+  "quantiles": [batch, horizon, n_targets, n_quantiles]}``; ``mean`` is the
+  0.5 quantile (or the middle level when 0.5 is not among them).
+* ``"gaussian"``: ``{"mean": [...], "std": [...]}``, both
+  ``[batch, horizon, n_targets]``.
+
+The serving function has a fixed input signature (only the batch dimension
+is free) and is compiled with XLA (``jit_compile=True``): a batch-1 forecast
+of a 2x64 LSTM then takes well under a millisecond on a CPU, several times
+faster than the plain graph, whose recurrent loop pays per-op overhead at
+every time step. Recurrent layers are traced with their portable
+(non-cuDNN) kernels, so an export written on a GPU machine also runs on a
+CPU and compiles with XLA.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from forecaster.errors import ForecasterError
+
+if TYPE_CHECKING:
+    import keras
+
+logger = logging.getLogger(__name__)
+
+HEADS = ("point", "quantile", "gaussian")
+ENDPOINT = "serve"
+
+__all__ = ["ENDPOINT", "export_saved_model"]
+
+
+def export_saved_model(
+    model: keras.Model,
+    path: str | os.PathLike,
+    *,
+    center: Sequence[float] | np.ndarray,
+    scale: Sequence[float] | np.ndarray,
+    n_targets: int,
+    head: str = "point",
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    jit_compile: bool = True,
+) -> None:
+    """Write ``model`` as a SavedModel with scaling and inverse scaling baked in.
+
+    The model maps scaled windows ``[batch, input_width, n_features]`` to a
+    scaled forecast: point ``[batch, horizon, n_targets]``, quantile
+    ``[batch, horizon, n_targets, n_quantiles]`` or gaussian
+    ``[batch, horizon, n_targets, 2]`` (mean, std). The exported ``serve``
+    signature computes, for raw ``x``::
+
+        y = model((x - center) / scale)
+        mean = y * scale[:n_targets] + center[:n_targets]     # std: y * scale only
+
+    The directory is written next to ``path`` first and renamed at the end,
+    so a failed export leaves nothing at ``path``.
+
+    Args:
+        model: a built Keras model with one input ``[batch, input_width, n_features]``.
+        path: directory to create; it must not exist yet (or be empty).
+        center: per-column centre of the scaler, length ``n_features``.
+        scale: per-column scale of the scaler (> 0), length ``n_features``.
+        n_targets: the first ``n_targets`` columns are the targets.
+        head: ``"point"``, ``"quantile"`` or ``"gaussian"``: how to read the output.
+        quantiles: quantile levels of a quantile head (the last output axis).
+        jit_compile: compile ``serve`` with XLA (faster); it falls back to the
+            plain graph, with a warning, if XLA cannot compile the model.
+
+    Raises:
+        ForecasterError: if the arguments do not fit the model or ``path`` is taken.
+
+    Example:
+        >>> import keras, numpy as np, tempfile, tensorflow as tf
+        >>> inp = keras.Input((4, 2))
+        >>> out = keras.layers.Reshape((3, 1))(keras.layers.Dense(3)(keras.layers.Flatten()(inp)))
+        >>> path = tempfile.mkdtemp() + "/export"
+        >>> export_saved_model(keras.Model(inp, out), path, center=[10.0, 0.0],
+        ...                    scale=[2.0, 1.0], n_targets=1)
+        >>> tuple(tf.saved_model.load(path).serve(np.zeros((5, 4, 2), "float32")).shape)
+        (5, 3, 1)
+    """
+    input_width, n_features = _input_shape(model)
+    center_arr, scale_arr = _check_scaling(center, scale, n_features)
+    _check_head(model, head, quantiles, n_targets, n_features)
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise ForecasterError(f"'{path}' already exists; export to a new directory.")
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    try:
+        _write(
+            model,
+            tmp,
+            input_width=input_width,
+            n_features=n_features,
+            center=center_arr,
+            scale=scale_arr,
+            n_targets=int(n_targets),
+            head=head,
+            mid=_middle_index(quantiles),
+            jit_compile=jit_compile,
+        )
+        if os.path.isdir(path):
+            os.rmdir(path)  # empty (checked above)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _input_shape(model: Any) -> tuple[int, int]:
+    inputs = getattr(model, "inputs", None)
+    if not inputs or len(inputs) != 1:
+        raise ForecasterError(
+            "the model must be a built Keras model with one input [batch, input_width, n_features]."
+        )
+    shape = tuple(inputs[0].shape)
+    if len(shape) != 3 or shape[1] is None or shape[2] is None:
+        raise ForecasterError(
+            f"the model input must have the fixed shape [batch, input_width, n_features] (received {shape})."
+        )
+    return int(shape[1]), int(shape[2])
+
+
+def _check_scaling(center: Any, scale: Any, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    center_arr = np.asarray(center, np.float64).reshape(-1)
+    scale_arr = np.asarray(scale, np.float64).reshape(-1)
+    for name, arr in (("center", center_arr), ("scale", scale_arr)):
+        if arr.size != n_features:
+            raise ForecasterError(
+                f"`{name}` needs one value per input column: {n_features} (received {arr.size})."
+            )
+        if not np.isfinite(arr).all():
+            raise ForecasterError(f"`{name}` has NaN or infinite values.")
+    if (scale_arr <= 0).any():
+        raise ForecasterError(f"`scale` must be > 0 for every column (received {scale_arr.tolist()}).")
+    return center_arr, scale_arr
+
+
+def _check_head(model: Any, head: str, quantiles: Sequence[float], n_targets: Any, n_features: int) -> None:
+    if head not in HEADS:
+        raise ForecasterError(f"`head` must be one of {', '.join(HEADS)} (received head={head!r}).")
+    if isinstance(n_targets, bool) or not isinstance(n_targets, int | np.integer) or not 1 <= n_targets <= n_features:
+        raise ForecasterError(
+            f"`n_targets` must be an integer in [1, n_features={n_features}] (received n_targets={n_targets!r})."
+        )
+    outputs = getattr(model, "outputs", None)
+    if not outputs or len(outputs) != 1:
+        raise ForecasterError("the model must have exactly one output.")
+    shape = tuple(outputs[0].shape)
+    expected = {
+        "point": (3, n_targets),
+        "quantile": (4, len(tuple(quantiles))),
+        "gaussian": (4, 2),
+    }[head]
+    rank, last = expected
+    ok = len(shape) == rank and shape[-1] == last and (rank == 3 or shape[2] == n_targets)
+    if not ok:
+        wanted = {
+            "point": f"[batch, horizon, {n_targets}]",
+            "quantile": f"[batch, horizon, {n_targets}, {last}]",
+            "gaussian": f"[batch, horizon, {n_targets}, 2]",
+        }[head]
+        raise ForecasterError(
+            f"a {head} head needs a model output of shape {wanted} (received {shape}); "
+            "check `head`, `quantiles` and `n_targets`."
+        )
+
+
+def _middle_index(quantiles: Sequence[float]) -> int:
+    levels = [float(q) for q in quantiles]
+    for i, q in enumerate(levels):
+        if np.isclose(q, 0.5):
+            return i
+    return (len(levels) - 1) // 2 if levels else 0
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _write(
+    model: Any,
+    folder: str,
+    *,
+    input_width: int,
+    n_features: int,
+    center: np.ndarray,
+    scale: np.ndarray,
+    n_targets: int,
+    head: str,
+    mid: int,
+    jit_compile: bool,
+) -> None:
+    """Trace the serving function, check that it runs, and write the SavedModel."""
+    import keras
+    import tensorflow as tf
+
+    spec = tf.TensorSpec([None, input_width, n_features], tf.float32, name="window")
+    probe = tf.zeros([1, input_width, n_features], tf.float32)
+    with _portable_recurrent_layers(model):
+        serve = _serving_function(model, spec, center, scale, n_targets, head, mid, jit_compile)
+        try:
+            serve(probe)
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as exc:
+            if not jit_compile:
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            warnings.warn(
+                f"XLA could not compile the serving function ({first}); exporting the plain graph.",
+                stacklevel=3,
+            )
+            serve = _serving_function(model, spec, center, scale, n_targets, head, mid, False)
+            serve(probe)
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint(ENDPOINT, serve)
+        archive.write_out(folder, verbose=False)
+    logger.info("wrote SavedModel to %s (jit_compile=%s)", folder, jit_compile)
+
+
+def _serving_function(
+    model: Any,
+    spec: Any,
+    center: np.ndarray,
+    scale: np.ndarray,
+    n_targets: int,
+    head: str,
+    mid: int,
+    jit_compile: bool,
+) -> Any:
+    import tensorflow as tf
+
+    center_t = tf.constant(center, tf.float32)
+    scale_t = tf.constant(scale, tf.float32)
+    target_center = tf.constant(center[:n_targets], tf.float32)
+    target_scale = tf.constant(scale[:n_targets], tf.float32)
+
+    def serve(window: tf.Tensor) -> Any:
+        y = model((window - center_t) / scale_t, training=False)
+        y = tf.cast(y, tf.float32)
+        if head == "point":
+            return y * target_scale + target_center
+        if head == "quantile":
+            q = y * target_scale[:, None] + target_center[:, None]
+            return {"mean": q[..., mid], "quantiles": q}
+        return {"mean": y[..., 0] * target_scale + target_center, "std": y[..., 1] * target_scale}
+
+    fn = tf.function(serve, input_signature=[spec], jit_compile=jit_compile, autograph=False)
+    fn.get_concrete_function()
+    return fn
+
+
+def _layers(layer: Any) -> Iterator[Any]:
+    yield layer
+    for child in getattr(layer, "layers", ()) or ():
+        yield from _layers(child)
+    for attr in ("layer", "forward_layer", "backward_layer"):  # wrappers (Bidirectional)
+        child = getattr(layer, attr, None)
+        if child is not None and child is not layer:
+            yield from _layers(child)
+
+
+@contextlib.contextmanager
+def _portable_recurrent_layers(model: Any) -> Iterator[None]:
+    """Trace LSTM / GRU layers with their generic kernels (no cuDNN op in the graph).
+
+    A cuDNN op in the SavedModel would not run on a CPU-only machine and
+    cannot be compiled by XLA; ``use_cudnn`` is restored afterwards.
+    """
+    changed = []
+    for layer in _layers(model):
+        if getattr(layer, "use_cudnn", False) in ("auto", True):
+            changed.append((layer, layer.use_cudnn))
+            layer.use_cudnn = False
+    try:
+        yield
+    finally:
+        for layer, value in changed:
+            layer.use_cudnn = value

@@ -1,0 +1,1032 @@
+"""The ``Forecaster`` estimator: one object from a CSV to a forecast.
+
+A forecast here means: from the last ``input_width`` observed rows (the
+lookback), predict the next ``horizon`` rows of the target column(s), all
+steps at once. ``Forecaster`` only connects the stages; each works alone:
+
+====================  =====================================================
+``fit(data, ...)``    load + validate (``data.io``), split chronologically
+                      (``data.split``), scale on the training part only
+                      (``data.scaling``), window (``data.windowing``), build
+                      (``models.factory``) and train (``training``).
+``evaluate(data)``    raw-scale metrics of the model and of the naive
+                      baselines on the same test windows.
+``predict(data)``     the ``horizon`` rows after the last row of ``data``.
+``backtest(data)``    rolling-origin evaluation at several origins.
+``plot_*()``          matplotlib Figures; never ``plt.show()``.
+``save`` / ``load``   a run directory of plain files (JSON, CSV, .keras,
+                      SavedModel); no pickle.
+====================  =====================================================
+
+State: the constructor only stores its arguments. ``fit`` writes the learned
+attributes, which end in ``_`` (``model_``, ``scalers_``, ``columns_``,
+``targets_``, ``freq_``, ``season_``, ``input_width_``, ``history_``,
+``metrics_`` ...). ``predict``, ``evaluate``, ``backtest`` and ``plot_*``
+read them and write nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+
+from forecaster import __version__
+from forecaster.config import validate_params
+from forecaster.data.io import SeriesData, load_series, require_length
+from forecaster.data.scaling import Scaler, fit_scaler
+from forecaster.data.split import Split, chronological_split
+from forecaster.data.windowing import count_windows
+from forecaster.errors import ForecasterError
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
+CALENDAR_COLUMNS = ("cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
+Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
+
+
+class Forecaster(BaseEstimator):
+    """Recurrent (SimpleRNN / LSTM / GRU) multi-step forecaster with a scikit-learn-like API.
+
+    Args:
+        cell: recurrent cell, ``"rnn"``, ``"lstm"`` or ``"gru"``.
+        units: units per recurrent layer, e.g. ``(64, 64)``.
+        input_width: rows of history per forecast; ``None`` picks at least two
+            seasons of the detected frequency (and at least ``2 * horizon``).
+        horizon: rows to forecast.
+        head: ``"point"``, ``"quantile"`` (intervals from ``quantiles``) or
+            ``"gaussian"`` (mean and standard deviation).
+        quantiles: quantile levels of the quantile head.
+        skip: the baseline the network corrects: ``"last"`` (last observed
+            value), ``"seasonal"`` (seasonal naive), ``"none"``, or ``"auto"``
+            (whichever of the two baselines is better on the training part).
+        scaling: ``"standard"``, ``"minmax"`` or ``"none"``, fit on the
+            training part of each series only.
+        dropout: dropout between recurrent layers.
+        loss: point-head loss, ``"mae"`` (robust on small data), ``"mse"`` or ``"huber"``.
+        optimizer, learning_rate, clipnorm: optimizer settings; gradient
+            clipping by norm guards against exploding gradients.
+        epochs, patience: training budget and early-stopping patience.
+        batch_size: windows per batch.
+        val, test: fractions of rows whose targets form the validation and
+            test parts. When the validation part has fewer than 8 windows, it
+            is folded into training and the model trains for ``epochs``.
+        fill: NaN handling of the loader: ``"none"``, ``"ffill"``, ``"interpolate"``.
+        calendar: add future-known calendar covariates (day of week, day of
+            year) of the *next* row to every row, so the window's last row
+            carries the calendar of the first forecast step.
+        ensemble: number of models (different seeds) whose outputs are averaged.
+        seed: random seed (Python, NumPy, Keras); ``None`` for a fresh one.
+        deterministic: TensorFlow op determinism (slower; same metrics on CPU).
+        strategy: ``None``, ``"mirrored"`` or ``"multiworker"`` (tf.distribute).
+        verbose: Keras progress output: ``"auto"``, 0, 1 or 2.
+
+    Example:
+        >>> fc = Forecaster(cell="gru", units=(32,), horizon=5, epochs=3)
+        >>> fc.get_params()["cell"]
+        'gru'
+    """
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        units: int | Sequence[int] = (64, 64),
+        input_width: int | None = None,
+        horizon: int = 12,
+        *,
+        head: str = "point",
+        quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+        skip: str = "auto",
+        scaling: str = "standard",
+        dropout: float = 0.0,
+        loss: str = "mae",
+        optimizer: str = "adam",
+        learning_rate: float = 3e-3,
+        clipnorm: float | None = 1.0,
+        epochs: int = 100,
+        patience: int = 10,
+        batch_size: int = 64,
+        val: float = 0.15,
+        test: float = 0.15,
+        fill: str = "none",
+        calendar: bool = False,
+        ensemble: int = 1,
+        seed: int | None = 0,
+        deterministic: bool = False,
+        strategy: str | None = None,
+        verbose: int | str = "auto",
+    ) -> None:
+        self.cell = cell
+        self.units = units
+        self.input_width = input_width
+        self.horizon = horizon
+        self.head = head
+        self.quantiles = quantiles
+        self.skip = skip
+        self.scaling = scaling
+        self.dropout = dropout
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.clipnorm = clipnorm
+        self.epochs = epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.val = val
+        self.test = test
+        self.fill = fill
+        self.calendar = calendar
+        self.ensemble = ensemble
+        self.seed = seed
+        self.deterministic = deterministic
+        self.strategy = strategy
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ config
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-safe constructor arguments (the ``config`` part of forecaster.json)."""
+        config = self.get_params()
+        for key in ("units", "quantiles"):
+            value = config[key]
+            config[key] = [value] if isinstance(value, int) else list(value)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Forecaster:
+        """Rebuild an (unfitted) Forecaster from :meth:`get_config` output."""
+        config = dict(config)
+        for key in ("units", "quantiles"):
+            if isinstance(config.get(key), list):
+                config[key] = tuple(config[key])
+        return cls(**config)
+
+    def _validate_params(self) -> None:
+        validate_params(self.get_params())
+
+    # --------------------------------------------------------------------- fit
+
+    def fit(
+        self,
+        data: str | os.PathLike | pd.DataFrame,
+        target: str | Sequence[str] | None = None,
+        date_col: str | None = None,
+        features: str | Sequence[str] | None = None,
+        id_col: str | None = None,
+    ) -> Forecaster:
+        """Learn a model from ``data`` and keep its test part for :meth:`evaluate`.
+
+        Args:
+            data: CSV path or DataFrame; long format (several series) with ``id_col``.
+            target: column(s) to forecast (default: see ``forecaster.data.io``).
+            date_col: the timestamp column (detected when ``None``).
+            features: past covariates: extra input columns, ``"all"`` or ``None``.
+            id_col: series id column: one global model over all series.
+
+        Returns:
+            ``self``.
+
+        State change:
+            Writes ``model_``, ``scalers_``, ``columns_``, ``targets_``,
+            ``date_col_``, ``id_col_``, ``freq_``, ``season_``, ``input_width_``,
+            ``skip_``, ``split_``, ``history_``, ``n_epochs_``,
+            ``best_val_loss_``, ``metrics_``, ``data_``, ``data_hash_``,
+            ``last_date_``, ``n_series_skipped_``. Earlier fitted state is dropped first.
+
+        Raises:
+            ForecasterError: for bad parameters or data.
+        """
+        self._reset()
+        self._validate_params()
+        from forecaster.evaluation.baselines import season_length
+
+        series = load_series(data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill)
+        if self.calendar:
+            series = _with_calendar(series)
+        season = season_length(series.freq)
+        segments = series.segments()
+        lengths = [stop - start for _, start, stop in segments]
+        input_width = self._choose_input_width(season, max(lengths))
+        min_rows = input_width + 3 * self.horizon
+        kept = [seg for seg in segments if seg[2] - seg[1] >= min_rows]
+        if not kept:
+            raise ForecasterError(
+                f"series has {max(lengths)} rows; input_width + 3 * horizon = {min_rows} are needed "
+                "for training, validation and test windows (use a longer series or a smaller "
+                "--input-width/--horizon)."
+            )
+        if len(kept) < len(segments):
+            warnings.warn(
+                f"{len(segments) - len(kept)} of {len(segments)} series have fewer than "
+                f"{min_rows} rows (input_width + 3 * horizon) and were skipped.",
+                stacklevel=2,
+            )
+        series = _keep_segments(series, kept)
+        splits = [
+            chronological_split(
+                stop - start,
+                input_width,
+                self.horizon,
+                val=self.val,
+                test=self.test,
+            )
+            for _, start, stop in series.segments()
+        ]
+        val_windows = sum(count_windows(s.val[1] - s.val[0], input_width, self.horizon) for s in splits)
+        use_val = val_windows >= MIN_VAL_WINDOWS
+        if not use_val and self.val > 0:
+            logger.info(
+                "validation part has %d windows (< %d): training for a fixed %d epochs instead of early stopping",
+                val_windows,
+                MIN_VAL_WINDOWS,
+                self.epochs,
+            )
+            # Fold the (too small) validation rows into training.
+            splits = [Split(train=(0, s.test[0] + input_width), val=(0, 0), test=s.test) for s in splits]
+
+        self.columns_ = series.columns
+        self.targets_ = series.targets
+        self.date_col_ = series.date_col
+        self.id_col_ = series.id_col
+        self.freq_ = series.freq
+        self.season_ = int(season)
+        self.input_width_ = int(input_width)
+        self.split_ = splits
+        self.data_ = series
+        self.data_hash_ = _hash_series(series)
+        self.last_date_ = None if series.dates is None else str(series.dates[-1])
+
+        parts = _segment_arrays(series)
+        self.series_ids_ = [sid for sid, _, _ in series.segments()]
+        self.scalers_ = [fit_scaler(values[s.train[0] : s.train[1]], self.scaling) for values, s in zip(parts, splits, strict=True)]
+        self.skip_ = self._choose_skip(parts, splits)
+        self._train(parts, splits, use_val)
+        self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
+        return self
+
+    def _reset(self) -> None:
+        for name in list(vars(self)):
+            if name.endswith("_") and not name.startswith("__"):
+                delattr(self, name)
+        self._predict_fn = None
+
+    def _choose_input_width(self, season: int, longest: int) -> int:
+        if self.input_width is not None:
+            return int(self.input_width)
+        width = max(2 * season, 2 * self.horizon, 16)
+        # Keep at least ~half the series for windows of the training part.
+        cap = max(self.horizon, int(longest * (1 - self.val - self.test)) // 2)
+        return int(min(width, cap))
+
+    def _choose_skip(self, parts: list[np.ndarray], splits: list[Split]) -> str:
+        if self.skip != "auto":
+            return self.skip
+        m = self.season_
+        if m <= 1 or m > self.input_width_:
+            return "last"
+        from forecaster.evaluation.baselines import naive, seasonal_naive
+
+        errors = {"last": 0.0, "seasonal": 0.0}
+        n_targets = len(self.targets_)
+        for values, split, scaler in zip(parts, splits, self.scalers_, strict=True):
+            train = scaler.transform(values[split.train[0] : split.train[1]])[:, :n_targets]
+            origins = np.arange(max(m, 1), len(train) - self.horizon + 1)
+            if origins.size == 0:
+                continue
+            actual = np.stack([train[o : o + self.horizon] for o in origins])
+            errors["last"] += float(np.abs(naive(train, origins, self.horizon) - actual).mean())
+            errors["seasonal"] += float(np.abs(seasonal_naive(train, origins, self.horizon, m) - actual).mean())
+        return "seasonal" if errors["seasonal"] < errors["last"] else "last"
+
+    def _build_fn(self, n_features: int, n_targets: int):
+        from forecaster.models.factory import build_model
+
+        units = (self.units,) if isinstance(self.units, int) else tuple(self.units)
+
+        def build():
+            return build_model(
+                self.cell.lower(),
+                units,
+                self.input_width_,
+                n_features,
+                self.horizon,
+                n_targets,
+                dropout=self.dropout,
+                head=self.head,
+                quantiles=tuple(self.quantiles),
+                skip=None if self.skip_ == "none" else self.skip_,
+                target_indices=list(range(n_targets)),
+                season=self.season_ if self.skip_ == "seasonal" else None,
+            )
+
+        return build
+
+    def _train(self, parts: list[np.ndarray], splits: list[Split], use_val: bool) -> None:
+        from forecaster.data.windowing import make_windows
+        from forecaster.models.heads import loss_for
+        from forecaster.training import resolve_seed, train
+
+        n_targets = len(self.targets_)
+        scaled = [sc.transform(v) for sc, v in zip(self.scalers_, parts, strict=True)]
+        train_parts = [x[s.train[0] : s.train[1]] for x, s in zip(scaled, splits, strict=True)]
+        val_parts = [x[s.val[0] : s.val[1]] for x, s in zip(scaled, splits, strict=True)]
+        val_parts = [p for p in val_parts if count_windows(len(p), self.input_width_, self.horizon)]
+        base_seed = resolve_seed(self.seed)
+        targets = list(range(n_targets))
+        members, histories = [], []
+        for member in range(self.ensemble):
+            seed = base_seed + member
+            train_ds = make_windows(
+                train_parts, self.input_width_, self.horizon, targets=targets,
+                batch_size=self.batch_size, shuffle=True, seed=seed,
+            )
+            val_ds = (
+                make_windows(val_parts, self.input_width_, self.horizon, targets=targets, batch_size=256)
+                if use_val and val_parts
+                else None
+            )
+            history = train(
+                self._build_fn(len(self.columns_), n_targets),
+                train_ds,
+                val_ds,
+                loss=loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss),
+                optimizer=self.optimizer,
+                learning_rate=self.learning_rate,
+                clipnorm=self.clipnorm,
+                epochs=self.epochs,
+                patience=self.patience,
+                seed=seed,
+                deterministic=self.deterministic,
+                verbose=self.verbose,
+                strategy=self.strategy,
+            )
+            members.append(history.model)
+            histories.append(pd.DataFrame(history.history))
+        self.model_ = members[0] if len(members) == 1 else _average_models(members)
+        frame = sum(h.reindex(histories[0].index) for h in histories) / len(histories)
+        frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
+        self.history_ = frame.reset_index(drop=True)
+        self.n_epochs_ = int(len(frame))
+        self.best_val_loss_ = float(frame["val_loss"].min()) if "val_loss" in frame else None
+
+    # ---------------------------------------------------------------- inference
+
+    def _check_fitted(self, action: str) -> None:
+        if not hasattr(self, "model_"):
+            raise ForecasterError(f"this Forecaster is not fitted yet; call fit(data) before {action}.")
+
+    def _predict_scaled(self, x: np.ndarray) -> np.ndarray:
+        """Model output for scaled windows ``[n, input_width, n_features]`` (scaled space)."""
+        import tensorflow as tf
+
+        if getattr(self, "_predict_fn", None) is None:
+            model = self.model_
+            spec = tf.TensorSpec([None, self.input_width_, len(self.columns_)], tf.float32)
+            self._predict_fn = tf.function(lambda t: model(t, training=False), input_signature=[spec])
+        outputs = [self._predict_fn(tf.constant(x[i : i + 4096], tf.float32)).numpy() for i in range(0, len(x), 4096)]
+        return np.concatenate(outputs) if outputs else np.zeros((0,))
+
+    def _to_raw(self, output: np.ndarray, scaler: Scaler) -> dict[str, np.ndarray]:
+        """Scaled head output -> raw ``mean`` [n,H,T] (and ``quantiles`` / ``std``)."""
+        n_targets = len(self.targets_)
+        center = scaler.center[:n_targets]
+        scale = scaler.scale[:n_targets]
+        if self.head == "point":
+            return {"mean": (output * scale + center).astype(np.float32)}
+        if self.head == "quantile":
+            q = output * scale[:, None] + center[:, None]
+            return {"mean": _median_quantile(q, self.quantiles), "quantiles": q.astype(np.float32)}
+        return {
+            "mean": (output[..., 0] * scale + center).astype(np.float32),
+            "std": (output[..., 1] * scale).astype(np.float32),
+        }
+
+    def _windows_at(self, values: np.ndarray, origins: np.ndarray, scaler: Scaler) -> np.ndarray:
+        scaled = scaler.transform(values)
+        idx = origins[:, None] - self.input_width_ + np.arange(self.input_width_)[None, :]
+        return scaled[idx]
+
+    def _load_like_fit(self, data: Any) -> SeriesData:
+        features = [c for c in self.columns_[len(self.targets_) :] if c not in CALENDAR_COLUMNS]
+        series = load_series(
+            data,
+            target=list(self.targets_),
+            date_col=self.date_col_,
+            features=features or None,
+            id_col=self.id_col_,
+            fill=self.fill,
+        )
+        if self.calendar:
+            series = _with_calendar(series)
+        if series.columns != self.columns_:
+            raise ForecasterError(
+                f"the data's columns {list(series.columns)} differ from those seen at fit {list(self.columns_)}."
+            )
+        return series
+
+    def _scaler_for(self, series_id: Any) -> Scaler:
+        if self.id_col_ is None:
+            return self.scalers_[0]
+        key = str(series_id)
+        for sid, scaler in zip(self.series_ids_, self.scalers_, strict=True):
+            if str(sid) == key:
+                return scaler
+        raise ForecasterError(f"series {series_id!r} was not seen at fit; a global model needs its scaling.")
+
+    def predict(self, data: str | os.PathLike | pd.DataFrame | None = None) -> pd.DataFrame:
+        """Forecast the ``horizon`` rows after the last row of ``data`` (default: the fit data).
+
+        Returns:
+            DataFrame with the future dates (column named like the date column,
+            or ``step`` without dates), one column per target in raw units, and
+            for probabilistic heads interval columns (``<target>_q10`` ... or
+            ``<target>_std`` / ``_lower`` / ``_upper`` for an 80% interval).
+            Long-format data gets its id column first.
+
+        Writes nothing to ``self``.
+        """
+        self._check_fitted("predict")
+        series = self._tail_series() if data is None else self._load_like_fit(data)
+        frames = []
+        for sid, start, stop in series.segments():
+            values = series.values[start:stop]
+            require_length(len(values), self.input_width_, 0, "series" if sid is None else f"series {sid!r}")
+            scaler = self._scaler_for(sid)
+            x = self._windows_at(values, np.array([len(values)]), scaler)
+            raw = self._to_raw(self._predict_scaled(x), scaler)
+            dates = None if series.dates is None else series.dates[start:stop]
+            frame = self._forecast_frame(raw, dates, len(values))
+            if self.id_col_ is not None:
+                frame.insert(0, self.id_col_, sid)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def _forecast_frame(self, raw: dict[str, np.ndarray], dates: pd.DatetimeIndex | None, n_rows: int) -> pd.DataFrame:
+        frame = pd.DataFrame()
+        if dates is not None:
+            frame[self.date_col_ or "date"] = future_dates(dates, self.horizon, self.freq_)
+        else:
+            frame["step"] = np.arange(n_rows, n_rows + self.horizon)
+        for j, name in enumerate(self.targets_):
+            frame[name] = raw["mean"][0, :, j]
+            if "quantiles" in raw:
+                for k, q in enumerate(self.quantiles):
+                    frame[f"{name}_q{round(q * 100):02d}"] = raw["quantiles"][0, :, j, k]
+            if "std" in raw:
+                std = raw["std"][0, :, j]
+                frame[f"{name}_std"] = std
+                frame[f"{name}_lower"] = raw["mean"][0, :, j] - Z80 * std
+                frame[f"{name}_upper"] = raw["mean"][0, :, j] + Z80 * std
+        return frame
+
+    def _tail_series(self) -> SeriesData:
+        if hasattr(self, "data_"):
+            return self.data_
+        return self.tail_
+
+    # --------------------------------------------------------------- evaluation
+
+    def evaluate(self, data: str | os.PathLike | pd.DataFrame | None = None) -> dict[str, Any]:
+        """Raw-scale metrics of the model and the baselines on the same windows.
+
+        With ``data=None``: the test part of the fit data (the windows whose
+        targets the model never saw). With ``data``: the windows whose targets
+        lie in the last ``test`` fraction of its rows.
+
+        Returns:
+            ``{"model": {metric: value}, "baselines": {name: {metric: value}},
+            "per_step": {name: {metric: [per step]}}, "n_windows": int,
+            "season": int}``; for several series also ``"per_series"``.
+
+        Writes nothing to ``self``.
+        """
+        self._check_fitted("evaluate")
+        if data is None:
+            if not hasattr(self, "metrics_"):
+                raise ForecasterError("a loaded Forecaster has no test data; pass data to evaluate(data).")
+            return self.metrics_
+        series = self._load_like_fit(data)
+        parts = _segment_arrays(series)
+        tests, insamples = [], []
+        for values in parts:
+            split = chronological_split(len(values), self.input_width_, self.horizon, val=0.0, test=self.test)
+            tests.append(split.test)
+            insamples.append(values[: split.test[0] + self.input_width_])
+        return self._evaluate_parts(parts, tests, insamples, series)
+
+    def _evaluate_parts(
+        self,
+        parts: list[np.ndarray],
+        tests: list[tuple[int, int]],
+        insamples: list[np.ndarray],
+        series: SeriesData | None = None,
+    ) -> dict[str, Any]:
+        from forecaster.evaluation.baselines import baseline_forecasts
+        from forecaster.evaluation.metrics import compute_metrics, metrics_by_step
+
+        series = series or self.data_
+        n_targets = len(self.targets_)
+        per_series, pooled = {}, {"model": ([], [])}
+        for (sid, _, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
+            origins = np.arange(start + self.input_width_, stop - self.horizon + 1)
+            if origins.size == 0:
+                continue
+            scaler = self._scaler_for(sid)
+            forecast = self._to_raw(self._predict_scaled(self._windows_at(values, origins, scaler)), scaler)["mean"]
+            targets = values[:, :n_targets]
+            actual = np.stack([targets[o : o + self.horizon] for o in origins])
+            forecasts = {"model": forecast, **baseline_forecasts(targets, origins, self.horizon, self.season_)}
+            insample_targets = insample[:, :n_targets]
+            entry = {}
+            for name, pred in forecasts.items():
+                entry[name] = compute_metrics(actual, pred, insample=insample_targets, m=self.season_)
+                pooled.setdefault(name, ([], []))
+                pooled[name][0].append(actual)
+                pooled[name][1].append(pred)
+            per_series[str(sid)] = entry
+        if not per_series:
+            raise ForecasterError("no evaluation windows: the test part is shorter than input_width + horizon.")
+        result: dict[str, Any] = {"model": {}, "baselines": {}, "per_step": {}}
+        for name, (actuals, preds) in pooled.items():
+            actual, pred = np.concatenate(actuals), np.concatenate(preds)
+            metrics = compute_metrics(actual, pred)
+            mases = [entry[name]["mase"] for entry in per_series.values() if "mase" in entry[name]]
+            if mases:
+                metrics["mase"] = float(np.mean(mases))
+            target = result if name == "model" else result["baselines"]
+            target[name] = {k: float(v) for k, v in metrics.items()}
+            steps = metrics_by_step(actual, pred)
+            result["per_step"][name] = {k: [float(v) for v in steps[k]] for k in steps.columns}
+        result["n_windows"] = int(sum(len(a) for a in pooled["model"][0]))
+        result["season"] = self.season_
+        if self.id_col_ is not None:
+            result["per_series"] = per_series
+            result["aggregate"] = {
+                name: {
+                    "mase_mean": float(np.mean([e[name]["mase"] for e in per_series.values()])),
+                    "mase_median": float(np.median([e[name]["mase"] for e in per_series.values()])),
+                }
+                for name in pooled
+            }
+        return result
+
+    def backtest(
+        self,
+        data: str | os.PathLike | pd.DataFrame | None = None,
+        folds: int = 3,
+        refit: bool = False,
+    ) -> pd.DataFrame:
+        """Rolling-origin evaluation: forecast from ``folds`` origins at the end of ``data``.
+
+        Origins are ``horizon`` rows apart and the last forecast ends at the
+        last row. With ``refit=True`` a clone of this Forecaster is trained on
+        the rows before each origin (honest, slower); with ``refit=False``
+        the fitted model is reused, so origins inside its training rows are
+        optimistic (a warning says so).
+
+        Returns:
+            One row per origin: ``origin`` (row), ``origin_date``, then
+            ``<name>_<metric>`` for the model and each baseline.
+
+        Writes nothing to ``self`` (refits happen on clones).
+        """
+        self._check_fitted("backtest")
+        from forecaster.evaluation.backtest import rolling_origins, summarize_backtest
+        from forecaster.evaluation.baselines import baseline_forecasts
+        from forecaster.evaluation.metrics import compute_metrics
+
+        series = self._tail_series() if data is None else self._load_like_fit(data)
+        if data is None and not hasattr(self, "data_"):
+            raise ForecasterError("a loaded Forecaster has no data; pass data to backtest(data).")
+        if series.ids is not None:
+            raise ForecasterError("backtest works on one series at a time; filter the data to one series id.")
+        values = series.values
+        n_targets = len(self.targets_)
+        origins = rolling_origins(len(values), self.input_width_, self.horizon, folds)
+        if not refit and data is None and origins.min() < self.split_[0].train[1]:
+            warnings.warn(
+                "some backtest origins fall inside the training rows; pass refit=True for an honest backtest.",
+                stacklevel=2,
+            )
+        rows = []
+        for origin in origins:
+            model = self
+            if refit:
+                frame = _series_frame(series, stop=int(origin))
+                model = clone(self).set_params(verbose=0).fit(
+                    frame, target=list(self.targets_), date_col=self.date_col_,
+                    features=[c for c in self.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
+                )
+            scaler = model._scaler_for(None)
+            pred = model._to_raw(model._predict_scaled(model._windows_at(values, np.array([origin]), scaler)), scaler)["mean"]
+            targets = values[:, :n_targets]
+            actual = targets[origin : origin + self.horizon][None]
+            forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), self.horizon, self.season_)}
+            row: dict[str, Any] = {
+                "origin": int(origin),
+                "origin_date": None if series.dates is None else series.dates[origin],
+            }
+            for name, forecast in forecasts.items():
+                for metric, value in compute_metrics(actual, forecast, insample=targets[:origin], m=self.season_).items():
+                    row[f"{name}_{metric}"] = float(value)
+            row["forecast"] = pred[0, :, 0].tolist()
+            rows.append(row)
+        return summarize_backtest(rows)
+
+    # -------------------------------------------------------------------- plots
+
+    def _test_chunks(self) -> dict[str, Any]:
+        """Non-overlapping forecasts across the test part of the first series, for plots."""
+        from forecaster.evaluation.baselines import baseline_forecasts
+
+        series = self.data_
+        _, seg_start, seg_stop = series.segments()[0]
+        values = series.values[seg_start:seg_stop]
+        start, stop = self.split_[0].test
+        origins = np.arange(start + self.input_width_, stop - self.horizon + 1, self.horizon)
+        scaler = self.scalers_[0]
+        raw = self._to_raw(self._predict_scaled(self._windows_at(values, origins, scaler)), scaler)
+        rows = (origins[:, None] + np.arange(self.horizon)[None, :]).ravel()
+        dates = None if series.dates is None else series.dates[seg_start:seg_stop]
+        context_rows = np.arange(max(0, origins[0] - 3 * self.input_width_), origins[0])
+        naive = baseline_forecasts(values[:, :1], origins, self.horizon, self.season_)
+        out = {
+            "context_dates": None if dates is None else dates[context_rows],
+            "context_values": values[context_rows, 0],
+            "dates": None if dates is None else dates[rows],
+            "actual": values[rows, 0],
+            "forecast": raw["mean"][:, :, 0].ravel(),
+            "baseline": naive["seasonal_naive" if self.skip_ == "seasonal" else "naive"][:, :, 0].ravel(),
+        }
+        if "quantiles" in raw:
+            out["lower"] = raw["quantiles"][:, :, 0, 0].ravel()
+            out["upper"] = raw["quantiles"][:, :, 0, -1].ravel()
+        if "std" in raw:
+            out["lower"] = (raw["mean"] - Z80 * raw["std"])[:, :, 0].ravel()
+            out["upper"] = (raw["mean"] + Z80 * raw["std"])[:, :, 0].ravel()
+        return out
+
+    def plot_forecast(self):
+        """Forecast vs actual over the test part (first target, first series) -> Figure."""
+        self._check_fitted("plot_forecast")
+        if not hasattr(self, "data_"):
+            raise ForecasterError("plot_forecast needs the fit data; it is not available on a loaded Forecaster.")
+        from forecaster.evaluation.plots import plot_forecast
+
+        chunks = self._test_chunks()
+        mse = self.metrics_["model"]["mse"]
+        return plot_forecast(
+            chunks["context_dates"],
+            chunks["context_values"],
+            chunks["dates"],
+            chunks["actual"],
+            chunks["forecast"],
+            lower=chunks.get("lower"),
+            upper=chunks.get("upper"),
+            baseline=chunks["baseline"],
+            title=f"{self.targets_[0]}: {self.cell.upper()} forecast vs actual (test)",
+            target=self.targets_[0],
+            metric_text=f"test MSE {mse:.4g} (naive {self.metrics_['baselines']['naive']['mse']:.4g})",
+        )
+
+    def plot_history(self):
+        """Training and validation loss per epoch -> Figure."""
+        self._check_fitted("plot_history")
+        from forecaster.evaluation.plots import plot_history
+
+        return plot_history(self.history_)
+
+    def plot_horizon_error(self, metric: str = "mae"):
+        """Test error by horizon step, model vs baselines -> Figure."""
+        self._check_fitted("plot_horizon_error")
+        from forecaster.evaluation.plots import plot_horizon_error
+
+        steps = {name: pd.Series(v[metric], index=np.arange(1, self.horizon + 1)) for name, v in self.metrics_["per_step"].items()}
+        return plot_horizon_error(steps, metric=metric, title=f"{self.targets_[0]}: test {metric.upper()} by horizon step")
+
+    # ---------------------------------------------------------------- save/load
+
+    def export(self, path: str | os.PathLike) -> None:
+        """Write a TensorFlow SavedModel with raw-unit input and output (scaling inside)."""
+        self._check_fitted("export")
+        if self.id_col_ is not None and len(self.scalers_) > 1:
+            raise ForecasterError(
+                "a SavedModel export bakes in one series' scaling; export is available for single-series models."
+            )
+        from forecaster.export import export_saved_model
+
+        scaler = self.scalers_[0]
+        export_saved_model(
+            self.model_,
+            os.fspath(path),
+            center=scaler.center,
+            scale=scaler.scale,
+            n_targets=len(self.targets_),
+            head=self.head,
+            quantiles=tuple(self.quantiles),
+        )
+
+    def metadata(self) -> dict[str, Any]:
+        """The contents of forecaster.json: what a downstream script needs to use the export."""
+        self._check_fitted("metadata")
+        import keras
+        import tensorflow as tf
+
+        series = self._tail_series()
+        tail = []
+        for sid, start, stop in series.segments():
+            begin = max(start, stop - self.input_width_)
+            tail.append(
+                {
+                    "id": None if sid is None else _json_scalar(sid),
+                    "values": series.values[begin:stop].tolist(),
+                    "dates": None if series.dates is None else [str(d) for d in series.dates[begin:stop]],
+                    "n_rows": int(stop - start),
+                }
+            )
+        n_targets = len(self.targets_)
+        outputs = {"point": "float32[batch, horizon, n_targets]",
+                   "quantile": "mean: float32[batch, horizon, n_targets], quantiles: float32[batch, horizon, n_targets, n_quantiles]",
+                   "gaussian": "mean, std: float32[batch, horizon, n_targets]"}[self.head]
+        return {
+            "format_version": FORMAT_VERSION,
+            "config": self.get_config(),
+            "columns": list(self.columns_),
+            "targets": list(self.targets_),
+            "date_col": self.date_col_,
+            "id_col": self.id_col_,
+            "freq": self.freq_,
+            "season": self.season_,
+            "input_width": self.input_width_,
+            "horizon": self.horizon,
+            "n_features": len(self.columns_),
+            "n_targets": n_targets,
+            "skip": self.skip_,
+            "last_date": self.last_date_,
+            "signature": {
+                "name": "serve",
+                "input": f"float32[batch, {self.input_width_}, {len(self.columns_)}] raw units, columns in order",
+                "output": outputs,
+            },
+            "scalers": [{"id": None if sid is None else _json_scalar(sid), **sc.to_dict()} for sid, sc in zip(self.series_ids_, self.scalers_, strict=True)],
+            "tail": tail,
+            "training": {"epochs_run": self.n_epochs_, "best_val_loss": self.best_val_loss_},
+            "data_hash": self.data_hash_,
+            "versions": {
+                "forecaster": __version__,
+                "tensorflow": tf.__version__,
+                "keras": keras.__version__,
+                "numpy": np.__version__,
+                "pandas": pd.__version__,
+            },
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        }
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False, plots: bool = True) -> None:
+        """Write the run directory atomically (temporary sibling, then rename).
+
+        Layout: ``model.keras``, ``export/`` (SavedModel), ``forecaster.json``,
+        ``metrics.json``, ``history.csv``, ``forecast.csv`` and, with
+        ``plots=True``, ``plots/forecast.png``, ``plots/history.png``,
+        ``plots/horizon_error.png``. An interrupted or failed save leaves
+        nothing at ``path``.
+
+        Raises:
+            ForecasterError: if ``path`` exists and ``overwrite`` is False.
+        """
+        self._check_fitted("save")
+        path = os.path.abspath(os.fspath(path))
+        if os.path.exists(path) and not overwrite:
+            raise ForecasterError(f"'{path}' already exists; choose another directory or pass --force.")
+        parent = os.path.dirname(path)
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+        try:
+            self.model_.save(os.path.join(tmp, "model.keras"))
+            if self.id_col_ is None or len(self.scalers_) == 1:
+                self.export(os.path.join(tmp, "export"))
+            _write_json(os.path.join(tmp, "forecaster.json"), self.metadata())
+            if hasattr(self, "metrics_"):
+                _write_json(os.path.join(tmp, "metrics.json"), self.metrics_)
+            self.history_.to_csv(os.path.join(tmp, "history.csv"), index=False)
+            self.predict().to_csv(os.path.join(tmp, "forecast.csv"), index=False)
+            if plots and hasattr(self, "data_"):
+                self._save_plots(os.path.join(tmp, "plots"))
+            if os.path.exists(path):
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def _save_plots(self, folder: str) -> None:
+        os.makedirs(folder, exist_ok=True)
+        for name, figure in (
+            ("forecast", self.plot_forecast()),
+            ("history", self.plot_history()),
+            ("horizon_error", self.plot_horizon_error()),
+        ):
+            figure.savefig(os.path.join(folder, f"{name}.png"), dpi=110, bbox_inches="tight")
+
+    def sample(self, n_paths: int, steps: int, *, context: Any = None, seed: int | None = None):
+        """Sample future paths autoregressively from a probabilistic head (see ``tasks.generation``)."""
+        self._check_fitted("sample")
+        from forecaster.tasks.generation import sample_paths
+
+        return sample_paths(self, n_paths, steps, context=context, seed=seed)
+
+
+def load(path: str | os.PathLike) -> Forecaster:
+    """Load a Forecaster saved with :meth:`Forecaster.save` (JSON + .keras, safe mode).
+
+    The loaded object predicts from the tail of its fit data kept in
+    forecaster.json (``predict()``), or from new data (``predict(df)``).
+
+    Raises:
+        ForecasterError: if ``path`` is not a run directory or was written by
+        an incompatible format version.
+    """
+    path = os.fspath(path)
+    meta_path = os.path.join(path, "forecaster.json")
+    model_path = os.path.join(path, "model.keras")
+    if not os.path.isfile(meta_path) or not os.path.isfile(model_path):
+        raise ForecasterError(f"'{path}' is not a forecaster run directory (no forecaster.json and model.keras).")
+    try:
+        with open(meta_path, encoding="utf-8") as handle:
+            meta = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ForecasterError(f"'{meta_path}' is not valid JSON; the run directory is damaged.") from None
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ForecasterError(
+            f"'{path}' was saved in format version {version}; this forecaster {__version__} reads version "
+            f"{FORMAT_VERSION}; refit the model or use a matching release."
+        )
+    import keras
+
+    import forecaster.models.heads  # noqa: F401  (registers the custom layers)
+
+    fc = Forecaster.from_config(meta["config"])
+    fc.model_ = keras.saving.load_model(model_path, safe_mode=True)
+    fc.columns_ = tuple(meta["columns"])
+    fc.targets_ = tuple(meta["targets"])
+    fc.date_col_ = meta["date_col"]
+    fc.id_col_ = meta["id_col"]
+    fc.freq_ = meta["freq"]
+    fc.season_ = int(meta["season"])
+    fc.input_width_ = int(meta["input_width"])
+    fc.skip_ = meta["skip"]
+    fc.last_date_ = meta["last_date"]
+    fc.series_ids_ = [s["id"] for s in meta["scalers"]]
+    fc.scalers_ = [Scaler.from_dict(s) for s in meta["scalers"]]
+    fc.data_hash_ = meta["data_hash"]
+    fc.n_epochs_ = meta["training"]["epochs_run"]
+    fc.best_val_loss_ = meta["training"]["best_val_loss"]
+    history = os.path.join(path, "history.csv")
+    fc.history_ = pd.read_csv(history) if os.path.exists(history) else pd.DataFrame()
+    metrics = os.path.join(path, "metrics.json")
+    if os.path.exists(metrics):
+        with open(metrics, encoding="utf-8") as handle:
+            fc.metrics_ = json.load(handle)
+    fc.tail_ = _tail_from_meta(meta)
+    fc._predict_fn = None
+    return fc
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def future_dates(dates: pd.DatetimeIndex, horizon: int, freq: str | None) -> pd.DatetimeIndex:
+    """The ``horizon`` timestamps after ``dates[-1]`` on the series' calendar."""
+    if freq is not None:
+        return pd.date_range(dates[-1], periods=horizon + 1, freq=freq)[1:]
+    step = pd.Timedelta(np.median(np.diff(dates.asi8))) if len(dates) > 1 else pd.Timedelta(days=1)
+    return pd.DatetimeIndex([dates[-1] + step * (i + 1) for i in range(horizon)])
+
+
+def _segment_arrays(series: SeriesData) -> list[np.ndarray]:
+    return [series.values[start:stop] for _, start, stop in series.segments()]
+
+
+def _keep_segments(series: SeriesData, kept: list[tuple[Any, int, int]]) -> SeriesData:
+    if len(kept) == len(series.segments()):
+        return series
+    rows = np.concatenate([np.arange(a, b) for _, a, b in kept])
+    return SeriesData(
+        values=series.values[rows],
+        columns=series.columns,
+        targets=series.targets,
+        dates=None if series.dates is None else series.dates[rows],
+        freq=series.freq,
+        date_col=series.date_col,
+        ids=None if series.ids is None else series.ids[rows],
+        id_col=series.id_col,
+    )
+
+
+def _with_calendar(series: SeriesData) -> SeriesData:
+    """Append the calendar of each row's *next* timestamp (a future-known covariate)."""
+    if series.dates is None:
+        raise ForecasterError("calendar features need a date column; pass --date-col or drop --calendar.")
+    columns = []
+    for _, start, stop in series.segments():
+        dates = series.dates[start:stop]
+        following = dates[1:].append(future_dates(dates, 1, series.freq))
+        dow = 2 * np.pi * following.dayofweek.to_numpy() / 7.0
+        doy = 2 * np.pi * (following.dayofyear.to_numpy() - 1) / 365.25
+        columns.append(np.stack([np.sin(dow), np.cos(dow), np.sin(doy), np.cos(doy)], axis=1))
+    extra = np.concatenate(columns).astype(np.float32)
+    return SeriesData(
+        values=np.concatenate([series.values, extra], axis=1),
+        columns=series.columns + CALENDAR_COLUMNS,
+        targets=series.targets,
+        dates=series.dates,
+        freq=series.freq,
+        date_col=series.date_col,
+        ids=series.ids,
+        id_col=series.id_col,
+    )
+
+
+def _average_models(members: list) -> Any:
+    import keras
+
+    inputs = keras.Input(shape=tuple(members[0].inputs[0].shape[1:]))
+    outputs = keras.layers.Average(name="ensemble_mean")([m(inputs) for m in members])
+    return keras.Model(inputs, outputs, name="ensemble")
+
+
+def _median_quantile(q: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
+    levels = list(quantiles)
+    index = levels.index(0.5) if 0.5 in levels else len(levels) // 2
+    return q[..., index].astype(np.float32)
+
+
+def _hash_series(series: SeriesData) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps(list(series.columns)).encode())
+    digest.update(np.ascontiguousarray(series.values).tobytes())
+    if series.dates is not None:
+        digest.update(series.dates.asi8.tobytes())
+    return "sha256:" + digest.hexdigest()
+
+
+def _json_scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _write_json(path: str, payload: dict[str, Any]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2, default=_json_default)
+        handle.write("\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _tail_from_meta(meta: dict[str, Any]) -> SeriesData:
+    values, dates, ids = [], [], []
+    for entry in meta["tail"]:
+        rows = np.asarray(entry["values"], np.float32).reshape(-1, len(meta["columns"]))
+        values.append(rows)
+        if entry["dates"] is not None:
+            dates.extend(entry["dates"])
+        ids.extend([entry["id"]] * len(rows))
+    return SeriesData(
+        values=np.concatenate(values),
+        columns=tuple(meta["columns"]),
+        targets=tuple(meta["targets"]),
+        dates=pd.DatetimeIndex(dates) if dates else None,
+        freq=meta["freq"],
+        date_col=meta["date_col"],
+        ids=np.asarray(ids, dtype=object) if meta["id_col"] else None,
+        id_col=meta["id_col"],
+    )
+
+
+def _series_frame(series: SeriesData, stop: int) -> pd.DataFrame:
+    frame = pd.DataFrame(series.values[:stop], columns=list(series.columns))
+    frame = frame[[c for c in series.columns if c not in CALENDAR_COLUMNS]]
+    if series.dates is not None:
+        frame.insert(0, series.date_col or "date", series.dates[:stop])
+    return frame

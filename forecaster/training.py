@@ -1,0 +1,443 @@
+"""Compile and fit a model: optimizer, gradient clipping, callbacks, seeds, XLA, distribution.
+
+:func:`train` is the one entry point. It checks every argument first, then
+
+1. seeds Python, NumPy and Keras (:func:`resolve_seed`), and turns on
+   TensorFlow op determinism when asked (:func:`enable_determinism`);
+2. builds the model inside the distribution strategy's scope when given a
+   zero-argument callable (``strategy="mirrored"`` / ``"multiworker"``);
+3. compiles with the head's loss (:func:`resolve_loss`), an optimizer whose
+   gradients are clipped to a global norm (:func:`make_optimizer`) and, on a
+   CPU-only machine, an XLA-compiled train step (``jit_compile="auto"``);
+4. fits with early stopping on ``val_loss`` (best weights restored) and
+   ``ReduceLROnPlateau``, and returns the Keras ``History``.
+
+``strategy="multiworker"`` goes through the custom training loop of
+:mod:`forecaster.distributed`, because Keras 3 ``fit`` does not run under
+``MultiWorkerMirroredStrategy`` (keras-team/keras#20585).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from forecaster.errors import ForecasterError
+
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
+
+logger = logging.getLogger(__name__)
+
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+STRATEGIES = (None, "mirrored", "multiworker")
+VERBOSITY = ("auto", 0, 1, 2)
+JIT_CHOICES = ("auto", True, False)
+REDUCE_LR_FACTOR = 0.5
+MIN_LEARNING_RATE = 1e-6
+
+__all__ = [
+    "enable_determinism",
+    "make_optimizer",
+    "resolve_jit_compile",
+    "resolve_loss",
+    "resolve_seed",
+    "train",
+]
+
+
+def make_optimizer(
+    name: str = "adam", learning_rate: float = 1e-3, clipnorm: float | None = 1.0
+) -> keras.optimizers.Optimizer:
+    """Create an optimizer whose gradients are clipped to a global norm.
+
+    ``clipnorm`` bounds the norm of all gradients taken together (Keras'
+    ``global_clipnorm``), the usual remedy for exploding gradients in
+    recurrent networks; ``None`` turns clipping off.
+
+    Args:
+        name: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
+        learning_rate: step size, > 0.
+        clipnorm: largest global gradient norm applied, > 0, or ``None``.
+
+    Returns:
+        A fresh ``keras.optimizers.Optimizer`` (create it inside a strategy scope
+        when distributing).
+
+    Raises:
+        ForecasterError: for an unknown name or a non-positive value.
+
+    Example:
+        >>> make_optimizer("rmsprop", 1e-2).global_clipnorm
+        1.0
+    """
+    _check_optimizer_args(name, learning_rate, clipnorm)
+    import keras
+
+    cls = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+    }[name]
+    kwargs = {} if clipnorm is None else {"global_clipnorm": float(clipnorm)}
+    return cls(learning_rate=float(learning_rate), **kwargs)
+
+
+def resolve_seed(seed: int | None) -> int:
+    """Seed Python, NumPy and Keras (which seeds TensorFlow) and return the seed used.
+
+    Args:
+        seed: a non-negative integer, or ``None`` for a fresh random seed.
+
+    Returns:
+        The seed, so that a run started with ``None`` can be repeated.
+
+    Raises:
+        ForecasterError: if ``seed`` is not a non-negative integer or None.
+    """
+    if seed is None:
+        seed = secrets.randbelow(2**31 - 1)
+    elif isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        raise ForecasterError(
+            f"`seed` must be an integer in [0, 2**32) or None (received seed={seed!r})."
+        )
+    import keras
+
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+    return seed
+
+
+def enable_determinism() -> None:
+    """Make TensorFlow ops deterministic (same seed, same result, bit for bit).
+
+    This is process-wide and slower: some kernels switch to deterministic
+    versions, and Keras turns XLA off while it is on.
+    """
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()
+
+
+def resolve_loss(model: keras.Model, loss: Any = None) -> tuple[Any, list[Any] | None]:
+    """The loss (and default metrics) to compile ``model`` with.
+
+    Args:
+        model: a built model; its head is read with :func:`~forecaster.models.heads.head_of`.
+        loss: ``None`` (the head's loss: MSE, pinball, Gaussian NLL, or sparse
+            categorical cross-entropy for a softmax classifier), ``"mse"`` /
+            ``"mae"`` / ``"huber"`` (point heads), or any Keras loss object.
+
+    Returns:
+        ``(loss, metrics)``; metrics is ``["accuracy"]`` for classifiers, else None.
+
+    Raises:
+        ForecasterError: if a point-loss name is given for a non-point head.
+    """
+    from forecaster.models.heads import POINT_LOSSES, head_of, loss_for
+
+    head, quantiles = head_of(model)
+    metrics = ["accuracy"] if head == "softmax" else None
+    if loss is None:
+        return loss_for(head, quantiles=quantiles), metrics
+    if isinstance(loss, str) and loss in POINT_LOSSES:
+        if head != "point":
+            raise ForecasterError(
+                f"`loss`={loss!r} applies to point forecasts but the model has a {head!r} head; "
+                "pass loss=None to use the head's own loss."
+            )
+        return loss_for("point", point_loss=loss), metrics
+    return loss, metrics
+
+
+def resolve_jit_compile(jit_compile: bool | str, model: keras.Model, *, distributed: bool) -> bool:
+    """Decide whether to XLA-compile the train step.
+
+    ``"auto"`` turns XLA on only on a CPU-only machine, without a distribution
+    strategy or op determinism, for a model with a fixed input length. On CPU,
+    XLA fuses the recurrent loop and measured faster for SimpleRNN, LSTM and GRU
+    (see ``benchmarks/training.py``); on a GPU it is off so LSTM and GRU keep
+    the fused cuDNN kernel; with variable-length inputs every new length would
+    trigger a recompilation.
+    """
+    if jit_compile != "auto":
+        return bool(jit_compile)
+    import tensorflow as tf
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    if distributed or is_op_determinism_enabled() or tf.config.list_physical_devices("GPU"):
+        return False
+    return all(None not in tuple(t.shape)[1:] for t in model.inputs)
+
+
+def train(
+    model: keras.Model | Callable[[], keras.Model],
+    train_ds: tf.data.Dataset | Any,
+    val_ds: tf.data.Dataset | Any | None = None,
+    *,
+    loss: Any = None,
+    optimizer: str = "adam",
+    learning_rate: float = 1e-3,
+    clipnorm: float | None = 1.0,
+    epochs: int = 100,
+    patience: int = 10,
+    seed: int | None = None,
+    deterministic: bool = False,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int | str = "auto",
+    jit_compile: bool | str = "auto",
+    strategy: str | None = None,
+    reduce_lr: bool = True,
+    metrics: Sequence[Any] | None = None,
+) -> keras.callbacks.History:
+    """Compile and fit ``model``; return its Keras ``History`` (``history.model`` is the model).
+
+    Args:
+        model: a built Keras model, or a zero-argument callable that builds one
+            (required with a ``strategy``, so variables live in its scope; the
+            callable is called after seeding).
+        train_ds: training data, usually ``make_windows(...)`` yielding
+            ``(x[B, W, F], y[B, H, T])``; anything ``Model.fit`` accepts as ``x``.
+        val_ds: validation data, or ``None`` for a fixed budget of ``epochs``
+            without early stopping.
+        loss: ``None`` for the head's loss (see :func:`resolve_loss`), ``"mse"`` /
+            ``"mae"`` / ``"huber"``, or a Keras loss.
+        optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
+        learning_rate: initial learning rate, > 0.
+        clipnorm: global gradient-norm clip, > 0, or ``None`` to disable.
+        epochs: maximum number of epochs, >= 1.
+        patience: epochs without ``val_loss`` improvement before stopping, >= 1;
+            ``ReduceLROnPlateau`` halves the rate after ``max(1, patience // 2)``.
+        seed: seed for weights, dropout and shuffling; ``None`` draws one (logged).
+        deterministic: also enable TensorFlow op determinism (slower, process-wide).
+        callbacks: extra Keras callbacks.
+        verbose: Keras progress output: ``"auto"``/1 bars, 2 one line per epoch, 0 silent.
+        jit_compile: ``"auto"`` (see :func:`resolve_jit_compile`), True or False.
+        strategy: ``None`` (default device), ``"mirrored"`` (all visible GPUs of
+            this machine) or ``"multiworker"`` (workers from ``TF_CONFIG``).
+        reduce_lr: add ``ReduceLROnPlateau`` (on ``val_loss``, or ``loss`` without validation).
+        metrics: extra Keras metrics; classifiers get ``["accuracy"]`` by default.
+
+    Returns:
+        The ``keras.callbacks.History`` of the fit.
+
+    Raises:
+        ForecasterError: for an invalid argument.
+
+    Example:
+        >>> import numpy as np
+        >>> from forecaster.data.windowing import make_windows
+        >>> from forecaster.models.factory import build_model
+        >>> ds = make_windows(np.sin(np.arange(200) / 5.0), input_width=12, horizon=3, batch_size=32)
+        >>> history = train(build_model("gru", (4,), 12, 1, 3, 1), ds, epochs=2, seed=0, verbose=0)
+        >>> len(history.history["loss"])
+        2
+    """
+    _check_optimizer_args(optimizer, learning_rate, clipnorm)
+    _check_train_args(
+        model=model,
+        epochs=epochs,
+        patience=patience,
+        deterministic=deterministic,
+        callbacks=callbacks,
+        verbose=verbose,
+        jit_compile=jit_compile,
+        strategy=strategy,
+        reduce_lr=reduce_lr,
+    )
+    used_seed = resolve_seed(seed)
+    if seed is None:
+        logger.info("training with random seed %d", used_seed)
+    if deterministic:
+        enable_determinism()
+
+    def optimizer_fn() -> keras.optimizers.Optimizer:
+        return make_optimizer(optimizer, learning_rate, clipnorm)
+
+    run_callbacks = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
+    run_callbacks += list(callbacks)
+
+    if strategy == "multiworker":
+        import tensorflow as tf
+
+        from forecaster.distributed import fit_custom_loop
+
+        return fit_custom_loop(
+            model,
+            train_ds,
+            val_ds,
+            strategy=tf.distribute.MultiWorkerMirroredStrategy(),
+            loss=loss,
+            optimizer_fn=optimizer_fn,
+            epochs=epochs,
+            patience=patience,
+            callbacks=list(callbacks),
+            verbose=verbose,
+        )
+
+    compiled = _compile(
+        model,
+        loss=loss,
+        optimizer_fn=optimizer_fn,
+        metrics=metrics,
+        jit_compile=jit_compile,
+        strategy=strategy,
+    )
+    fit_args: dict[str, Any] = {"x": train_ds}
+    if isinstance(train_ds, tuple) and len(train_ds) == 2:
+        fit_args = {"x": train_ds[0], "y": train_ds[1]}
+    return compiled.fit(
+        **fit_args,
+        validation_data=val_ds,
+        epochs=int(epochs),
+        callbacks=run_callbacks,
+        verbose=verbose,
+    )
+
+
+def _compile(
+    model: keras.Model | Callable[[], keras.Model],
+    *,
+    loss: Any,
+    optimizer_fn: Callable[[], keras.optimizers.Optimizer],
+    metrics: Sequence[Any] | None,
+    jit_compile: bool | str,
+    strategy: str | None,
+) -> keras.Model:
+    """Build (inside the strategy scope) and compile. Arguments are trusted."""
+    import contextlib
+
+    import keras
+
+    scope: Any = contextlib.nullcontext()
+    if strategy == "mirrored":
+        import tensorflow as tf
+
+        scope = tf.distribute.MirroredStrategy().scope()
+    with scope:
+        built = model if isinstance(model, keras.Model) else model()
+        if not isinstance(built, keras.Model):
+            raise ForecasterError(
+                f"the `model` callable must return a keras.Model (it returned {type(built).__name__})."
+            )
+        head_loss, head_metrics = resolve_loss(built, loss)
+        built.compile(
+            optimizer=optimizer_fn(),
+            loss=head_loss,
+            metrics=list(metrics) if metrics is not None else head_metrics,
+            jit_compile=resolve_jit_compile(jit_compile, built, distributed=strategy is not None),
+        )
+    return built
+
+
+def _standard_callbacks(val_ds: Any, *, patience: int, reduce_lr: bool) -> list[Any]:
+    import keras
+
+    monitor = "loss" if val_ds is None else "val_loss"
+    callbacks: list[Any] = []
+    if val_ds is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=int(patience), restore_best_weights=True
+            )
+        )
+    if reduce_lr:
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor,
+                factor=REDUCE_LR_FACTOR,
+                patience=max(1, int(patience) // 2),
+                min_lr=MIN_LEARNING_RATE,
+            )
+        )
+    return callbacks
+
+
+# --- argument checks ---------------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_positive_number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and np.isfinite(value)
+        and value > 0
+    )
+
+
+def _check_optimizer_args(name: Any, learning_rate: Any, clipnorm: Any) -> None:
+    if name not in OPTIMIZERS:
+        raise ForecasterError(
+            f"`optimizer` must be one of {OPTIMIZERS} (received optimizer={name!r})."
+        )
+    if not _is_positive_number(learning_rate):
+        raise ForecasterError(
+            f"`learning_rate` must be a number > 0 (received learning_rate={learning_rate!r})."
+        )
+    if clipnorm is not None and not _is_positive_number(clipnorm):
+        raise ForecasterError(
+            f"`clipnorm` must be a number > 0, or None to disable clipping (received clipnorm={clipnorm!r})."
+        )
+
+
+def _check_train_args(
+    *,
+    model: Any,
+    epochs: Any,
+    patience: Any,
+    deterministic: Any,
+    callbacks: Any,
+    verbose: Any,
+    jit_compile: Any,
+    strategy: Any,
+    reduce_lr: Any,
+) -> None:
+    import keras
+
+    for arg, value in (("epochs", epochs), ("patience", patience)):
+        if not _is_int(value) or value < 1:
+            raise ForecasterError(f"`{arg}` must be an integer >= 1 (received {arg}={value!r}).")
+    for arg, value in (("deterministic", deterministic), ("reduce_lr", reduce_lr)):
+        if not isinstance(value, bool):
+            raise ForecasterError(f"`{arg}` must be True or False (received {arg}={value!r}).")
+    if not (verbose == "auto" or (_is_int(verbose) and verbose in (0, 1, 2))):
+        raise ForecasterError(
+            f"`verbose` must be one of {VERBOSITY} (received verbose={verbose!r})."
+        )
+    if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
+        raise ForecasterError(
+            f"`jit_compile` must be one of {JIT_CHOICES} (received jit_compile={jit_compile!r})."
+        )
+    if strategy not in STRATEGIES:
+        raise ForecasterError(
+            f"`strategy` must be one of {STRATEGIES} (received strategy={strategy!r})."
+        )
+    if not isinstance(model, keras.Model) and not callable(model):
+        raise ForecasterError(
+            f"`model` must be a keras.Model or a zero-argument callable that builds one "
+            f"(received {type(model).__name__})."
+        )
+    if strategy is not None and isinstance(model, keras.Model):
+        raise ForecasterError(
+            f"with strategy={strategy!r}, pass `model` as a zero-argument callable that builds it "
+            "(e.g. lambda: build_model(...)) so its variables are created in the strategy scope."
+        )
+    if isinstance(callbacks, keras.callbacks.Callback) or not all(
+        isinstance(c, keras.callbacks.Callback) for c in callbacks
+    ):
+        raise ForecasterError(
+            "`callbacks` must be a sequence of keras.callbacks.Callback instances "
+            f"(received {callbacks!r})."
+        )

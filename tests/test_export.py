@@ -1,0 +1,229 @@
+"""SavedModel export: raw units in and out, loadable with TensorFlow alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecaster.data.scaling import fit_scaler
+from forecaster.errors import ForecasterError
+from forecaster.export import export_saved_model
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from forecaster.models.factory import build_model  # noqa: E402
+
+WIDTH, N_FEATURES, HORIZON, N_TARGETS = 12, 3, 4, 2
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def _raw_series(n: int = 200, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)[:, None]
+    base = np.array([100.0, -5.0, 1e4])  # very different scales per column
+    spread = np.array([10.0, 0.5, 2e3])
+    return (base + spread * (np.sin(t / 5 + np.arange(N_FEATURES)) + 0.1 * rng.normal(size=(n, N_FEATURES)))).astype(
+        np.float32
+    )
+
+
+def _windows(values: np.ndarray, count: int = 7) -> np.ndarray:
+    starts = np.linspace(0, len(values) - WIDTH, count).astype(int)
+    return np.stack([values[s : s + WIDTH] for s in starts]).astype(np.float32)
+
+
+def _model(head: str, seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    model = build_model("lstm", (8,), WIDTH, N_FEATURES, HORIZON, N_TARGETS, head=head, quantiles=QUANTILES)
+    # Non-trivial weights so the outputs differ between windows and heads.
+    for weight in model.weights:
+        weight.assign(np.random.default_rng(seed).normal(0, 0.3, weight.shape).astype(np.float32))
+    return model
+
+
+def _expected(model: keras.Model, scaler, raw: np.ndarray, head: str) -> dict[str, np.ndarray]:
+    """The model in scaled space plus numpy (float64) scaling: what serve must return."""
+    out = np.asarray(model(scaler.transform(raw), training=False), np.float64)
+    c, s = scaler.center[:N_TARGETS], scaler.scale[:N_TARGETS]
+    if head == "point":
+        return {"output_0": out * s + c}
+    if head == "quantile":
+        q = out * s[:, None] + c[:, None]
+        return {"mean": q[..., 1], "quantiles": q}
+    return {"mean": out[..., 0] * s + c, "std": out[..., 1] * s}
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    """One export per head, with the raw windows and the expected outputs."""
+    root = tmp_path_factory.mktemp("exports")
+    values = _raw_series()
+    scaler = fit_scaler(values[:150], "standard")
+    raw = _windows(values)
+    result = {}
+    for head in ("point", "quantile", "gaussian"):
+        model = _model(head)
+        path = root / head
+        export_saved_model(
+            model, path, center=scaler.center, scale=scaler.scale, n_targets=N_TARGETS, head=head, quantiles=QUANTILES
+        )
+        result[head] = (path, model, _expected(model, scaler, raw, head))
+    np.save(root / "raw.npy", raw)
+    return root, raw, result
+
+
+def _close(actual: np.ndarray, expected: np.ndarray) -> None:
+    # float32 arithmetic in the graph vs float64 numpy scaling: relative float32 tolerance
+    scale = np.maximum(np.abs(expected).max(), 1.0)
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=2e-6 * scale)
+
+
+def test_export_loads_in_a_process_that_imports_only_tensorflow(exports):
+    root, raw, result = exports
+    script = textwrap.dedent(
+        """
+        import json, os, sys
+        import numpy as np
+        import tensorflow as tf
+        root = sys.argv[1]
+        raw = np.load(os.path.join(root, "raw.npy"))
+        out = {}
+        for head in ("point", "quantile", "gaussian"):
+            loaded = tf.saved_model.load(os.path.join(root, head))
+            y = loaded.serve(tf.constant(raw))
+            y = y if isinstance(y, dict) else {"output_0": y}
+            out[head] = {k: v.numpy().tolist() for k, v in y.items()}
+            out[head + "_dtypes"] = sorted({v.dtype.name for v in y.values()})
+            out[head + "_signature_inputs"] = str(loaded.signatures["serve"].structured_input_signature)
+        out["forecaster_imported"] = any(m == "forecaster" or m.startswith("forecaster.") for m in sys.modules)
+        out["keras_imported"] = "keras" in sys.modules
+        print(json.dumps(out))
+        """
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, cwd=str(root), timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["forecaster_imported"] is False
+    for head, (_, _, expected) in result.items():
+        assert set(got[head]) == set(expected), head
+        assert got[head + "_dtypes"] == ["float32"]
+        assert f"shape=(None, {WIDTH}, {N_FEATURES})" in got[head + "_signature_inputs"]
+        for key, value in expected.items():
+            _close(np.asarray(got[head][key]), value)
+    assert np.asarray(got["point"]["output_0"]).shape == (len(raw), HORIZON, N_TARGETS)
+    assert np.asarray(got["quantile"]["quantiles"]).shape == (len(raw), HORIZON, N_TARGETS, len(QUANTILES))
+
+
+def test_export_loads_as_tfsmlayer(exports):
+    _, raw, result = exports
+    path, _, expected = result["point"]
+    layer = keras.layers.TFSMLayer(str(path), call_endpoint="serve")
+    _close(np.asarray(layer(raw)), expected["output_0"])
+    path, _, expected = result["gaussian"]
+    out = keras.layers.TFSMLayer(str(path), call_endpoint="serve")(raw)
+    _close(np.asarray(out["std"]), expected["std"])
+    assert (np.asarray(out["std"]) > 0).all()
+
+
+def test_export_quantiles_are_ordered_and_mean_is_the_median(exports):
+    _, raw, result = exports
+    path, _, _ = result["quantile"]
+    out = tf.saved_model.load(str(path)).serve(tf.constant(raw))
+    q = out["quantiles"].numpy()
+    assert (np.diff(q, axis=-1) >= 0).all()
+    np.testing.assert_array_equal(out["mean"].numpy(), q[..., 1])
+
+
+def test_export_batch_dimension_is_free(exports):
+    _, raw, result = exports
+    path, _, expected = result["point"]
+    serve = tf.saved_model.load(str(path)).serve
+    for batch in (1, 3):
+        _close(serve(tf.constant(raw[:batch])).numpy(), expected["output_0"][:batch])
+
+
+def test_plain_graph_export_matches_too(tmp_path):
+    values = _raw_series()
+    scaler = fit_scaler(values[:150], "minmax")
+    raw = _windows(values, 3)
+    model = _model("point", seed=3)
+    export_saved_model(
+        model, tmp_path / "m", center=scaler.center, scale=scaler.scale, n_targets=N_TARGETS, jit_compile=False
+    )
+    out = tf.saved_model.load(str(tmp_path / "m")).serve(tf.constant(raw)).numpy()
+    _close(out, _expected(model, scaler, raw, "point")["output_0"])
+
+
+def test_export_restores_use_cudnn_and_leaves_no_temp_dirs(tmp_path):
+    model = _model("point")
+    lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
+    assert lstm.use_cudnn == "auto"
+    export_saved_model(model, tmp_path / "out", center=np.zeros(3), scale=np.ones(3), n_targets=2)
+    assert lstm.use_cudnn == "auto"
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+    assert os.path.isfile(tmp_path / "out" / "saved_model.pb")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(center=np.zeros(2), scale=np.ones(3), n_targets=2), "`center` needs one value per input column: 3"),
+        (dict(center=np.zeros(3), scale=np.array([1.0, 0.0, 1.0]), n_targets=2), "`scale` must be > 0"),
+        (dict(center=np.array([0, np.nan, 0]), scale=np.ones(3), n_targets=2), "`center` has NaN"),
+        (dict(center=np.zeros(3), scale=np.ones(3), n_targets=4), "`n_targets` must be an integer in [1, n_features=3]"),
+        (dict(center=np.zeros(3), scale=np.ones(3), n_targets=1), "needs a model output of shape [batch, horizon, 1]"),
+        (dict(center=np.zeros(3), scale=np.ones(3), n_targets=2, head="mixture"), "`head` must be one of"),
+        (dict(center=np.zeros(3), scale=np.ones(3), n_targets=2, head="quantile"), "quantile head needs"),
+    ],
+)
+def test_export_rejects_arguments_that_do_not_fit_the_model(tmp_path, kwargs, message):
+    with pytest.raises(ForecasterError) as info:
+        export_saved_model(_model("point"), tmp_path / "x", **kwargs)
+    assert message in str(info.value)
+    assert not os.listdir(tmp_path)
+
+
+def test_export_refuses_an_existing_directory(tmp_path):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "keep.txt").write_text("mine")
+    with pytest.raises(ForecasterError, match="already exists"):
+        export_saved_model(_model("point"), tmp_path / "taken", center=np.zeros(3), scale=np.ones(3), n_targets=2)
+    assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
+
+
+def _seasonal_frame(n: int = 240) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    t = np.arange(n)
+    value = 50 + 0.05 * t + 3 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.3, n)
+    return pd.DataFrame({"date": pd.date_range("2022-01-01", periods=n, freq="D"), "value": value})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("head", ["point", "quantile"])
+def test_export_matches_forecaster_predict(tmp_path, head):
+    from forecaster import Forecaster
+
+    frame = _seasonal_frame()
+    fc = Forecaster(
+        cell="lstm", units=(8,), input_width=14, horizon=5, head=head, epochs=1, batch_size=64, verbose=0, seed=0
+    ).fit(frame)
+    fc.export(tmp_path / "export")
+    window = frame["value"].to_numpy(np.float32)[-fc.input_width_ :].reshape(1, -1, 1)
+    out = tf.saved_model.load(str(tmp_path / "export")).serve(tf.constant(window))
+    mean = (out if head == "point" else out["mean"]).numpy()[0, :, 0]
+    predicted = fc.predict()
+    _close(mean, predicted["value"].to_numpy(np.float64))
+    if head == "quantile":
+        _close(out["quantiles"].numpy()[0, :, 0, 0], predicted["value_q10"].to_numpy(np.float64))
+        _close(out["quantiles"].numpy()[0, :, 0, 2], predicted["value_q90"].to_numpy(np.float64))
