@@ -4,20 +4,22 @@ For each cell (SimpleRNN, LSTM, GRU; 2 x 64 units, input_width 48, horizon 12,
 batch 256) this times two runs on the same synthetic series:
 
 * ``toolkit``: ``build_model`` + ``train`` on a streaming ``make_windows`` dataset
-  (shuffled), with the toolkit's defaults (XLA on a CPU-only machine);
+  (shuffled), with the toolkit's defaults (``jit_compile="auto"``);
 * ``hand_written``: the TensorFlow-tutorial way, a ``keras.Sequential`` of the
   same layers compiled with Keras' defaults and fit on pre-built numpy windows.
 
-Both train without validation for ``--epochs`` epochs. The rate is windows per
-second over epochs 2..N (the first epoch, which includes tracing and XLA
-compilation, is reported separately as ``first_epoch_s``). The result is
+Both train without validation for ``--epochs`` epochs. Rates are windows per
+wall-clock second and per CPU second of the process (all threads; steadier on
+a shared machine) over epochs 2..N; the first epoch, which includes tracing
+and XLA compilation, is reported separately as ``first_epoch_s``.
+``ratio`` / ``cpu_ratio`` are toolkit / hand-written. The result is
 printed as JSON (and written to ``--out`` if given).
 
 Usage::
 
     python benchmarks/training.py                       # 200k windows, 3 epochs
     python benchmarks/training.py --windows 20000 --epochs 3 --cells lstm,gru
-    python benchmarks/training.py --compare-jit         # also the toolkit without XLA
+    python benchmarks/training.py --compare-jit         # also the other XLA setting
 """
 
 from __future__ import annotations
@@ -58,21 +60,26 @@ class EpochTimer(keras.callbacks.Callback):
     def __init__(self) -> None:
         super().__init__()
         self.times: list[float] = []
-        self._start = 0.0
+        self.cpu_times: list[float] = []
+        self._start = self._cpu_start = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        self._start = time.perf_counter()
+        self._start, self._cpu_start = time.perf_counter(), time.process_time()
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         self.times.append(time.perf_counter() - self._start)
+        self.cpu_times.append(time.process_time() - self._cpu_start)
 
 
-def _rate(times: list[float], n_windows: int) -> dict[str, Any]:
-    steady = times[1:] if len(times) > 1 else times
+def _rate(timer: EpochTimer, n_windows: int) -> dict[str, Any]:
+    """Windows per wall second and per CPU second (all threads) over epochs 2..N."""
+    wall, cpu = timer.times[1:], timer.cpu_times[1:]
     return {
-        "samples_per_s": round(n_windows * len(steady) / sum(steady), 1),
-        "first_epoch_s": round(times[0], 2),
-        "epoch_s": [round(t, 2) for t in times],
+        "samples_per_s": round(n_windows * len(wall) / sum(wall), 1),
+        "samples_per_cpu_s": round(n_windows * len(cpu) / sum(cpu), 1),
+        "first_epoch_s": round(timer.times[0], 2),
+        "epoch_s": [round(t, 2) for t in timer.times],
+        "epoch_cpu_s": [round(t, 2) for t in timer.cpu_times],
     }
 
 
@@ -99,7 +106,7 @@ def run_toolkit(
         jit_compile=jit,
         callbacks=[timer],
     )
-    record = _rate(timer.times, args.windows)
+    record = _rate(timer, args.windows)
     record["jit_compile"] = resolve_jit_compile(jit, model, distributed=False)
     return record
 
@@ -134,9 +141,16 @@ def run_hand_written(cell: str, series: np.ndarray, args: argparse.Namespace) ->
         verbose=0,
         callbacks=[timer],
     )
-    record = _rate(timer.times, args.windows)
+    record = _rate(timer, args.windows)
     record["jit_compile"] = bool(model.jit_compile)
     return record
+
+
+def _ratios(suffix: str, tool: dict[str, Any], hand: dict[str, Any]) -> dict[str, float]:
+    return {
+        "ratio" + suffix: round(tool["samples_per_s"] / hand["samples_per_s"], 2),
+        "cpu_ratio" + suffix: round(tool["samples_per_cpu_s"] / hand["samples_per_cpu_s"], 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -147,7 +161,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cells", default=",".join(CELL_NAMES), help="comma-separated subset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--compare-jit", action="store_true", help="also time the toolkit with jit_compile=False"
+        "--compare-jit",
+        action="store_true",
+        help="also time the toolkit with the other jit_compile setting",
     )
     parser.add_argument("--out", help="also write the JSON here")
     args = parser.parse_args(argv)
@@ -160,15 +176,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for cell in cells:
         hand = run_hand_written(cell, series, args)
         tool = run_toolkit(cell, series, args, "auto")
-        entry = {
-            "toolkit": tool,
-            "hand_written": hand,
-            "ratio": round(tool["samples_per_s"] / hand["samples_per_s"], 2),
-        }
+        entry = {"toolkit": tool, "hand_written": hand, **_ratios("", tool, hand)}
         if args.compare_jit:
-            no_jit = run_toolkit(cell, series, args, False)
-            entry["toolkit_no_jit"] = no_jit
-            entry["ratio_no_jit"] = round(no_jit["samples_per_s"] / hand["samples_per_s"], 2)
+            other = run_toolkit(cell, series, args, not tool["jit_compile"])
+            suffix = "_jit" if other["jit_compile"] else "_no_jit"
+            entry["toolkit" + suffix] = other
+            entry.update(_ratios(suffix, other, hand))
         results[cell] = entry
         keras.backend.clear_session()
     report = {
@@ -180,7 +193,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "batch_size": args.batch_size,
             "windows": args.windows,
             "epochs": args.epochs,
-            "rate": "windows/s over epochs 2..N",
+            "rate": "windows per wall second and per CPU second, epochs 2..N",
         },
         "environment": {
             "tensorflow": tf.__version__,

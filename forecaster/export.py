@@ -7,8 +7,8 @@ returns raw forecasts. The scaling and the inverse scaling of the targets
 are part of the graph, so a downstream script needs nothing but TensorFlow::
 
     import tensorflow as tf
-    model = tf.saved_model.load("runs/x/export")
-    forecast = model.serve(windows)          # float32[batch, horizon, n_targets]
+    loaded = tf.saved_model.load("runs/x/export")   # keep it referenced while serving
+    forecast = loaded.serve(windows)          # float32[batch, horizon, n_targets]
 
 or, inside Keras, ``keras.layers.TFSMLayer("runs/x/export", call_endpoint="serve")``.
 
@@ -102,7 +102,8 @@ def export_saved_model(
         >>> path = tempfile.mkdtemp() + "/export"
         >>> export_saved_model(keras.Model(inp, out), path, center=[10.0, 0.0],
         ...                    scale=[2.0, 1.0], n_targets=1)
-        >>> tuple(tf.saved_model.load(path).serve(np.zeros((5, 4, 2), "float32")).shape)
+        >>> loaded = tf.saved_model.load(path)   # keep a reference while calling serve
+        >>> tuple(loaded.serve(np.zeros((5, 4, 2), "float32")).shape)
         (5, 3, 1)
     """
     input_width, n_features = _input_shape(model)
@@ -245,7 +246,7 @@ def _write(
         archive.track(model)
         archive.add_endpoint(ENDPOINT, serve)
         archive.write_out(folder, verbose=False)
-    logger.info("wrote SavedModel to %s (jit_compile=%s)", folder, jit_compile)
+    logger.debug("wrote SavedModel to %s (jit_compile=%s)", folder, jit_compile)
 
 
 def _serving_function(

@@ -598,7 +598,8 @@ class Forecaster(BaseEstimator):
         optimistic (a warning says so).
 
         Returns:
-            One row per origin: ``origin`` (row), ``origin_date``, then
+            One row per origin: ``origin`` (the last observed row before the
+            forecast), ``origin_date``, then
             ``<name>_<metric>`` for the model and each baseline.
 
         Writes nothing to ``self`` (refits happen on clones).
@@ -635,9 +636,10 @@ class Forecaster(BaseEstimator):
             targets = values[:, :n_targets]
             actual = targets[origin : origin + self.horizon][None]
             forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), self.horizon, self.season_)}
+            # The origin is the last observed row; the forecast starts after it.
             row: dict[str, Any] = {
-                "origin": int(origin),
-                "origin_date": None if series.dates is None else series.dates[origin],
+                "origin": int(origin) - 1,
+                "origin_date": None if series.dates is None else series.dates[origin - 1],
             }
             for name, forecast in forecasts.items():
                 for metric, value in compute_metrics(actual, forecast, insample=targets[:origin], m=self.season_).items():
@@ -990,8 +992,19 @@ def _json_scalar(value: Any) -> Any:
 
 def _write_json(path: str, payload: dict[str, Any]) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2, default=_json_default)
+        json.dump(_finite(payload), handle, indent=2, default=_json_default, allow_nan=False)
         handle.write("\n")
+
+
+def _finite(value: Any) -> Any:
+    """NaN / inf become null so strict JSON readers accept the file."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _json_default(value: Any) -> Any:

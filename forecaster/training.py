@@ -161,21 +161,31 @@ def resolve_loss(model: keras.Model, loss: Any = None) -> tuple[Any, list[Any] |
 def resolve_jit_compile(jit_compile: bool | str, model: keras.Model, *, distributed: bool) -> bool:
     """Decide whether to XLA-compile the train step.
 
-    ``"auto"`` turns XLA on only on a CPU-only machine, without a distribution
-    strategy or op determinism, for a model with a fixed input length. On CPU,
-    XLA fuses the recurrent loop and measured faster for SimpleRNN, LSTM and GRU
-    (see ``benchmarks/training.py``); on a GPU it is off so LSTM and GRU keep
-    the fused cuDNN kernel; with variable-length inputs every new length would
-    trigger a recompilation.
+    ``"auto"`` turns XLA on only where it was measured to help: on a CPU-only
+    machine, for a model whose recurrent layers are all GRU, with a fixed input
+    length, without a distribution strategy or op determinism. Measured with
+    ``benchmarks/training.py`` (2 x 64 units, input_width 48, CPU time per
+    epoch on this project's 2-core machine): GRU 1.25x faster with XLA, LSTM
+    no faster, SimpleRNN slower; XLA also adds 10-40 s of compilation to the
+    first epoch. On a GPU it stays off so LSTM and GRU keep the fused cuDNN
+    kernel, and with variable-length inputs each new length would recompile.
     """
     if jit_compile != "auto":
         return bool(jit_compile)
+    import keras
     import tensorflow as tf
     from tensorflow.python.framework.config import is_op_determinism_enabled
 
     if distributed or is_op_determinism_enabled() or tf.config.list_physical_devices("GPU"):
         return False
-    return all(None not in tuple(t.shape)[1:] for t in model.inputs)
+    if any(None in tuple(t.shape)[1:] for t in model.inputs):
+        return False
+    recurrent = [
+        getattr(layer, "forward_layer", layer)
+        for layer in model.layers
+        if isinstance(layer, keras.layers.RNN | keras.layers.Bidirectional)
+    ]
+    return bool(recurrent) and all(isinstance(layer, keras.layers.GRU) for layer in recurrent)
 
 
 def train(

@@ -86,6 +86,7 @@ def _close(actual: np.ndarray, expected: np.ndarray) -> None:
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=2e-6 * scale)
 
 
+@pytest.mark.slow
 def test_export_loads_in_a_process_that_imports_only_tensorflow(exports):
     root, raw, result = exports
     script = textwrap.dedent(
@@ -139,7 +140,8 @@ def test_export_loads_as_tfsmlayer(exports):
 def test_export_quantiles_are_ordered_and_mean_is_the_median(exports):
     _, raw, result = exports
     path, _, _ = result["quantile"]
-    out = tf.saved_model.load(str(path)).serve(tf.constant(raw))
+    loaded = tf.saved_model.load(str(path))  # keep a reference: serve uses its variables
+    out = loaded.serve(tf.constant(raw))
     q = out["quantiles"].numpy()
     assert (np.diff(q, axis=-1) >= 0).all()
     np.testing.assert_array_equal(out["mean"].numpy(), q[..., 1])
@@ -148,9 +150,9 @@ def test_export_quantiles_are_ordered_and_mean_is_the_median(exports):
 def test_export_batch_dimension_is_free(exports):
     _, raw, result = exports
     path, _, expected = result["point"]
-    serve = tf.saved_model.load(str(path)).serve
+    loaded = tf.saved_model.load(str(path))
     for batch in (1, 3):
-        _close(serve(tf.constant(raw[:batch])).numpy(), expected["output_0"][:batch])
+        _close(loaded.serve(tf.constant(raw[:batch])).numpy(), expected["output_0"][:batch])
 
 
 def test_plain_graph_export_matches_too(tmp_path):
@@ -161,7 +163,8 @@ def test_plain_graph_export_matches_too(tmp_path):
     export_saved_model(
         model, tmp_path / "m", center=scaler.center, scale=scaler.scale, n_targets=N_TARGETS, jit_compile=False
     )
-    out = tf.saved_model.load(str(tmp_path / "m")).serve(tf.constant(raw)).numpy()
+    loaded = tf.saved_model.load(str(tmp_path / "m"))
+    out = loaded.serve(tf.constant(raw)).numpy()
     _close(out, _expected(model, scaler, raw, "point")["output_0"])
 
 
@@ -220,7 +223,8 @@ def test_export_matches_forecaster_predict(tmp_path, head):
     ).fit(frame)
     fc.export(tmp_path / "export")
     window = frame["value"].to_numpy(np.float32)[-fc.input_width_ :].reshape(1, -1, 1)
-    out = tf.saved_model.load(str(tmp_path / "export")).serve(tf.constant(window))
+    loaded = tf.saved_model.load(str(tmp_path / "export"))
+    out = loaded.serve(tf.constant(window))
     mean = (out if head == "point" else out["mean"]).numpy()[0, :, 0]
     predicted = fc.predict()
     _close(mean, predicted["value"].to_numpy(np.float64))

@@ -82,7 +82,7 @@ def test_predict_business_days_skip_weekends():
     fc = Forecaster(**{**TINY, "epochs": 1}).fit(frame)
     assert fc.freq_ == "B"
     forecast = fc.predict()
-    assert (pd.DatetimeIndex(forecast["Date"]).dayofweek < 5).all()
+    assert (pd.DatetimeIndex(forecast["Date"]).day_of_week < 5).all()
     assert pd.Timestamp(forecast["Date"].iloc[0]) > dates[-1]
 
 
@@ -162,7 +162,7 @@ def test_backtest_one_row_per_origin(fitted):
     table = fc.backtest(frame, folds=3)
     assert len(table) == 3
     assert {"model_mse", "naive_mse", "seasonal_naive_mse"} <= set(table.columns)
-    assert list(table["origin"]) == [len(frame) - 3 * 4, len(frame) - 2 * 4, len(frame) - 4]
+    assert list(table["origin"]) == [len(frame) - 3 * 4 - 1, len(frame) - 2 * 4 - 1, len(frame) - 4 - 1]
 
 
 def test_same_seed_gives_same_metrics():

@@ -153,6 +153,12 @@ def load_series(
         _require_columns(frame, [id_col], "id column")
         if frame[id_col].isna().any():
             raise ForecasterError(f"id column '{id_col}' has missing values; every row needs a series id.")
+        unhashable = [v for v in frame[id_col] if not pd.api.types.is_hashable(v)]
+        if unhashable:
+            raise ForecasterError(
+                f"id column '{id_col}' holds values that cannot be series ids (e.g. {unhashable[0]!r}); "
+                "use text or integer ids."
+            )
     targets = _choose_targets(frame, target, exclude={date_name, id_col})
     feature_cols = _choose_features(frame, features, targets, exclude={date_name, id_col})
     columns = tuple(targets) + tuple(feature_cols)
@@ -389,8 +395,8 @@ def _sort_order(n_rows: int, dates: pd.DatetimeIndex | None, ids: np.ndarray | N
     """Row order: by series id (its text, then identity), then by date; stable."""
     keys = [np.arange(n_rows)] if dates is None else [dates.asi8]
     if ids is not None:
-        _, by_text = np.unique(ids.astype(str), return_inverse=True)
-        keys += [pd.factorize(ids)[0], by_text.ravel()]
+        by_text = pd.factorize(np.array([str(v) for v in ids], dtype=object), sort=True)[0]
+        keys += [pd.factorize(ids)[0], by_text]
     return np.lexsort(keys)
 
 

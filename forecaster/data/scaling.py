@@ -60,6 +60,18 @@ def fit_scaler(values: np.ndarray, method: str = "standard") -> Scaler:
     """Fit a scaler on ``values`` of shape ``[n_rows, n_columns]`` (the training rows only).
 
     Constant columns get ``scale = 1`` so they never divide by zero.
+
+    Args:
+        values: training rows, shape ``[n_rows, n_columns]``, finite.
+        method: ``"standard"`` (mean / standard deviation), ``"minmax"``
+            (minimum / range) or ``"none"`` (identity).
+
+    Returns:
+        A :class:`Scaler` with ``center`` and ``scale`` of shape ``[n_columns]``.
+
+    Raises:
+        ForecasterError: for an unknown method, an empty or non-2-D array,
+            or NaN / infinite values.
     """
     if method not in SCALING_METHODS:
         raise ForecasterError(
@@ -68,6 +80,8 @@ def fit_scaler(values: np.ndarray, method: str = "standard") -> Scaler:
     values = np.asarray(values, np.float64)
     if values.ndim != 2 or len(values) == 0:
         raise ForecasterError("scaling needs a non-empty 2-D array [n_rows, n_columns].")
+    if not np.isfinite(values).all():
+        raise ForecasterError("scaling needs finite values; the array has NaN or infinite values (fill them first).")
     n_columns = values.shape[1]
     if method == "none":
         return Scaler(method, np.zeros(n_columns), np.ones(n_columns))

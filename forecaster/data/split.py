@@ -72,8 +72,8 @@ def chronological_split(
             raise ForecasterError("splitting by date needs a date column; pass --date-col or use fractions.")
         if test_start is None:
             raise ForecasterError("splitting by date needs `test_start` (and optionally `val_start`).")
-        b = int(dates.searchsorted(pd.Timestamp(test_start)))
-        a = int(dates.searchsorted(pd.Timestamp(val_start))) if val_start is not None else b
+        b = int(dates.searchsorted(_timestamp(test_start, "test_start")))
+        a = int(dates.searchsorted(_timestamp(val_start, "val_start"))) if val_start is not None else b
         if not 0 < a <= b < n_rows:
             raise ForecasterError(
                 f"split dates must fall inside the data ({dates[0]} to {dates[-1]}) "
@@ -92,7 +92,7 @@ def chronological_split(
     train = (0, a)
     if a < input_width + horizon:
         raise ForecasterError(
-            f"the training part has {a} rows; input_width + horizon = {input_width + horizon} are needed "
+            f"the training part has {max(a, 0)} rows; input_width + horizon = {input_width + horizon} are needed "
             "(use a longer series, a smaller --input-width/--horizon, or smaller val/test fractions)."
         )
     val_part = (a - input_width, b) if b > a else (a, a)
@@ -103,3 +103,14 @@ def chronological_split(
                 f"the {name} part has {stop - start - input_width} rows; at least horizon = {horizon} are needed."
             )
     return Split(train=train, val=val_part, test=test_part)
+
+
+def _timestamp(value: str | pd.Timestamp, name: str) -> pd.Timestamp:
+    """Parse a split date as a naive timestamp (like the dates ``data.io`` returns)."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        raise ForecasterError(f"`{name}` is not a date (received {name}={value!r}); use e.g. 2024-01-31.")
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp

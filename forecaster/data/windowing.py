@@ -106,6 +106,8 @@ def make_windows(
     ):
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
             raise ForecasterError(f"`{name}` must be an integer >= 1 (received {name}={value!r}).")
+    if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool)):
+        raise ForecasterError(f"`seed` must be an integer or None (received seed={seed!r}).")
     if isinstance(series, str | os.PathLike):
         from forecaster.data.shards import make_windows_from_shards
 
@@ -229,5 +231,6 @@ def _window_dataset(
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2).take(1)
     options = tf.data.Options()
     options.deterministic = True
-    ds = seeds.flat_map(epoch)
+    # flat_map hides the length; state it so Keras knows the steps per epoch.
+    ds = seeds.flat_map(epoch).apply(tf.data.experimental.assert_cardinality(n_batches))
     return ds.prefetch(tf.data.AUTOTUNE).with_options(options)

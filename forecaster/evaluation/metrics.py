@@ -201,8 +201,11 @@ def smape(y_true: object, y_pred: object) -> float:
     return _smape(*_pair(y_true, y_pred))
 
 
-def _insample_scale(insample: object, m: int, n_targets: int) -> np.ndarray:
-    """Mean |y_t - y_{t-m}| per target over the training rows; nan where it is 0."""
+def _insample_scale(insample: object, m: int, n_targets: int, *, strict: bool = True) -> np.ndarray:
+    """Mean |y_t - y_{t-m}| per target over the training rows; nan where it is 0.
+
+    Too few rows raise when ``strict``, else warn and give an all-nan scale.
+    """
     if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
         raise ForecasterError(f"`m` (season length) must be an integer >= 1 (received m={m!r}).")
     panel = (
@@ -229,9 +232,13 @@ def _insample_scale(insample: object, m: int, n_targets: int) -> np.ndarray:
             diffs.append(np.abs(arr[m:] - arr[:-m]))
     if not diffs:
         rows = max(np.shape(part)[0] if np.ndim(part) else 0 for part in parts)
-        raise ForecasterError(
-            f"`insample` has {rows} rows; MASE with m={m} needs at least {m + 1} training rows."
+        message = (
+            f"`insample` has {rows} rows; MASE with m={m} needs at least {m + 1} training rows"
         )
+        if strict:
+            raise ForecasterError(f"{message}.")
+        warnings.warn(f"{message}; MASE is reported as nan.", stacklevel=3)
+        return np.full(n_targets, np.nan)
     scale = np.mean(np.concatenate(diffs, axis=0), axis=0)
     zero = ~(scale > 0)
     if zero.any():
@@ -302,7 +309,8 @@ def compute_metrics(
         y_true: actual values, ``[n, horizon, n_targets]`` (or ``[n, horizon]``).
         y_pred: forecasts, same shape.
         insample: raw training rows for MASE (see :func:`mase`); ``None`` leaves
-            ``"mase"`` out of the result.
+            ``"mase"`` out of the result. With ``m`` or fewer rows, MASE is
+            ``nan`` and a warning says why (:func:`mase` raises instead).
         m: season length for MASE.
 
     Returns:
@@ -317,7 +325,7 @@ def compute_metrics(
         {'mse': 0.5, 'rmse': 0.7071067811865476, 'mae': 0.5, 'mape': 50.0, 'smape': 33.33333333333333}
     """
     t, p = _pair(y_true, y_pred)
-    scale = None if insample is None else _insample_scale(insample, m, t.shape[2])
+    scale = None if insample is None else _insample_scale(insample, m, t.shape[2], strict=False)
     return {name: fn(t, p) for name, fn in _metric_funcs(scale).items()}
 
 
@@ -333,7 +341,8 @@ def metrics_by_step(
     Args:
         y_true: actual values, ``[n, horizon, n_targets]`` (or ``[n, horizon]``).
         y_pred: forecasts, same shape.
-        insample: raw training rows for MASE; ``None`` leaves the column out.
+        insample: raw training rows for MASE; ``None`` leaves the column out
+            (``nan`` with a warning when it has ``m`` or fewer rows).
         m: season length for MASE.
 
     Returns:
@@ -344,7 +353,7 @@ def metrics_by_step(
         ForecasterError: on mismatched shapes or bad ``insample`` / ``m``.
     """
     t, p = _pair(y_true, y_pred)
-    scale = None if insample is None else _insample_scale(insample, m, t.shape[2])
+    scale = None if insample is None else _insample_scale(insample, m, t.shape[2], strict=False)
     funcs = _metric_funcs(scale)
     rows = [
         {name: fn(t[:, h : h + 1], p[:, h : h + 1]) for name, fn in funcs.items()}

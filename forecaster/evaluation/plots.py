@@ -141,7 +141,8 @@ def plot_forecast(
         baseline: a baseline forecast ``[horizon]``, or ``{name: [horizon]}``.
         title: figure title; default ``"<target>: forecast vs actual"``.
         target: name of the series, used in the title and the y label.
-        metric_text: e.g. ``"MAE 1.23, naive 1.50"``, appended to the title.
+        metric_text: e.g. ``"MAE 1.23, naive 1.50"``, appended in parentheses to
+            the title (the default one or ``title``).
 
     Returns:
         The Figure (one axes).
@@ -186,7 +187,7 @@ def plot_forecast(
                 label=str(name),
             )
     default = f"{target}: forecast vs actual" if actual is not None else f"{target}: forecast"
-    ax.set_title(title or _title(default, metric_text))
+    ax.set_title(_title(title or default, metric_text))
     ax.set_ylabel(target)
     _style_x(ax, is_date)
     ax.grid(alpha=0.3)
@@ -355,7 +356,7 @@ def plot_backtest(
             ``dates`` None, ``"origin"`` (first forecast row) may replace ``"dates"``.
         title: figure title; default ``"<target>: backtest over N origins"``.
         target: name of the series, used in the title and the y label.
-        metric_text: e.g. ``"mean MAE 1.2"``, appended to the title.
+        metric_text: e.g. ``"mean MAE 1.2"``, appended in parentheses to the title.
         context: rows of history shown before the first fold; default
             ``max(50, 3 x the folds' span)``.
 
@@ -409,7 +410,7 @@ def plot_backtest(
             )
         label = fold.get("label") or f"fold {i + 1}"
         ax.plot(fx, fc, color=color, linewidth=2.0, marker=".", label=str(label))
-    ax.set_title(title or _title(f"{target}: backtest over {len(folds)} origins", metric_text))
+    ax.set_title(_title(title or f"{target}: backtest over {len(folds)} origins", metric_text))
     ax.set_ylabel(target)
     _style_x(ax, is_date)
     ax.grid(alpha=0.3)

@@ -101,6 +101,10 @@ class SequenceClassifier(ParamsMixin):
         val: fraction of the sequences held out (stratified) for early stopping, in [0, 1).
         seed: seed of the split, shuffling and weights (None: random).
         verbose: Keras verbosity (``"auto"``, 0, 1, 2).
+        jit_compile: XLA-compile the train step: ``"auto"`` (on for CPU-only
+            machines, see ``forecaster.training.resolve_jit_compile``), True or False.
+            XLA compilation of a masked recurrent loop takes tens of seconds, so
+            False is faster for small data sets.
 
     Attributes:
         model_: the Keras model ``[B, max_length_, n_features_]`` (scaled, sentinel-padded) -> ``[B, n_classes]``.
@@ -129,6 +133,7 @@ class SequenceClassifier(ParamsMixin):
         val: float = 0.15,
         seed: int | None = 0,
         verbose: str | int = "auto",
+        jit_compile: bool | str = "auto",
     ) -> None:
         self.cell = cell
         self.units = units
@@ -143,6 +148,7 @@ class SequenceClassifier(ParamsMixin):
         self.val = val
         self.seed = seed
         self.verbose = verbose
+        self.jit_compile = jit_compile
 
     # ------------------------------------------------------------------ fit
 
@@ -294,6 +300,7 @@ class SequenceClassifier(ParamsMixin):
             patience=self.patience,
             seed=seed,
             verbose=self.verbose,
+            jit_compile=self.jit_compile,
         )
         self.model_ = history.model
         frame = pd.DataFrame(history.history)

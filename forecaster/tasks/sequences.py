@@ -282,8 +282,8 @@ def _from_wide(
         raise ForecasterError("the table has no time-step columns besides the label column.")
     if len(frame) == 0:
         raise ForecasterError("the table has no rows; pass at least one sequence.")
-    values = _numeric(frame, steps, "time-step columns of a wide table")
     labels = _table_labels(frame, y, label_col, require_labels, len(frame))
+    values = _numeric(frame, steps, "time-step columns of a wide table")
     arrays = list(values[:, :, None])
     return arrays, labels, ("value",), np.asarray(frame.index)
 

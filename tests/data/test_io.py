@@ -426,9 +426,11 @@ NAMES = ["date", "Date", "Close", "value", "y", "a", "b", "x 1", "", " ", "1", "
 def _numbers(n: int):
     return st.lists(
         st.one_of(
+            st.floats(-1e6, 1e6),
+            st.floats(-1e6, 1e6),
             st.floats(allow_nan=True, allow_infinity=True, width=64),
             st.integers(-(2**40), 2**40),
-            st.sampled_from([1e39, -1e300, 0.0]),
+            st.sampled_from([1e39, -1e300, 0.0, np.nan]),
         ),
         min_size=n,
         max_size=n,
@@ -464,7 +466,9 @@ MIXED = st.one_of(
 def column_data(draw, n: int):
     kind = draw(
         st.sampled_from(
-            ["float", "int", "bool", "text", "numtext", "datestr", "datetime", "tzdate", "timedelta", "mixed", "category"]
+            ["float"] * 4
+            + ["int", "bool", "text", "numtext", "datestr", "datestr", "datetime", "tzdate", "timedelta"]
+            + ["mixed", "category"]
         )
     )
     if kind == "float":
@@ -492,7 +496,9 @@ def column_data(draw, n: int):
 @st.composite
 def messy_frames(draw):
     n = draw(st.integers(0, 8))
-    names = draw(st.lists(st.one_of(st.sampled_from(NAMES), st.text(max_size=4), st.integers(0, 3)), max_size=5))
+    name = st.one_of(st.sampled_from(NAMES), st.text(max_size=4), st.integers(0, 3))
+    unique = draw(st.integers(0, 3)) > 0  # mostly unique names, sometimes clashes
+    names = draw(st.lists(name, min_size=draw(st.integers(0, 1)), max_size=5, unique_by=str if unique else None))
     frame = pd.DataFrame({i: column_data_value for i, column_data_value in enumerate(draw(column_data(n)) for _ in names)})
     frame.columns = names
     if n and draw(st.booleans()):

@@ -158,3 +158,12 @@ def test_evaluation_imports_no_tensorflow():
     )
     subprocess.run([sys.executable, "-c", code], check=True)
     assert metrics.ZERO_TOL > 0
+
+
+def test_compute_metrics_short_insample_gives_nan_mase_with_warning():
+    with pytest.warns(UserWarning, match="needs at least 8"):
+        out = compute_metrics(Y, P, insample=np.arange(5.0), m=7)
+    assert np.isnan(out["mase"]) and out["mae"] == mae(Y, P)
+    with pytest.warns(UserWarning, match="needs at least 8"):
+        table = metrics_by_step(Y, P, insample=np.arange(5.0), m=7)
+    assert table["mase"].isna().all()

@@ -82,6 +82,8 @@ def test_plot_forecast_future_without_dates():
     assert ax.get_xlabel() == "time step"
     assert ax.get_title() == "value: forecast"
     assert "actual" not in _legend_texts(ax)
+    custom = plot_forecast(None, None, None, None, VALUES[:5], title="GRU", metric_text="MSE 1")
+    assert custom.axes[0].get_title() == "GRU (MSE 1)"
     forecast_line = next(line for line in ax.get_lines() if line.get_label() == "forecast")
     assert forecast_line.get_xdata()[0] == 48  # continues after the context
 

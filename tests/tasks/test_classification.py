@@ -1,0 +1,224 @@
+"""SequenceClassifier: accuracy on generated shapes, layouts, masking, save/load, export, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecaster.errors import ForecasterError
+from forecaster.tasks.classification import SequenceClassifier, load_classifier
+from forecaster.tasks.sequences import MASK_VALUE, load_sequences, to_model_input
+
+SHAPES = np.array(["sine", "square", "sawtooth"])
+
+
+def make_shapes(n: int, length: int = 48, seed: int = 0, noise: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` noisy sine / square / sawtooth waves ``[n, length]`` with random period and phase."""
+    rng = np.random.default_rng(seed)
+    labels = SHAPES[rng.integers(0, 3, n)]
+    t = np.arange(length)
+    period = rng.uniform(12, 20, n)[:, None]
+    phase = rng.uniform(0, 1, n)[:, None]
+    cycle = (t[None, :] / period + phase) % 1.0
+    waves = {
+        "sine": np.sin(2 * np.pi * cycle),
+        "square": np.where(cycle < 0.5, 1.0, -1.0),
+        "sawtooth": 2 * cycle - 1,
+    }
+    X = np.select([labels[:, None] == k for k in SHAPES], [waves[k] for k in SHAPES])
+    return X + rng.normal(0, noise, X.shape), labels
+
+
+def make_long(n: int, seed: int = 0) -> pd.DataFrame:
+    """Long table: ids with 20..40 steps, two features, labels 'up' / 'down' (trend sign)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        label = "up" if i % 2 else "down"
+        length = int(rng.integers(20, 41))
+        slope = (1 if label == "up" else -1) * rng.uniform(0.05, 0.15)
+        level = np.cumsum(rng.normal(slope, 0.1, length))
+        other = rng.normal(0, 1, length)
+        for t in range(length):
+            rows.append({"series": f"s{i:03d}", "t": t, "label": label, "level": level[t], "noise": other[t]})
+    frame = pd.DataFrame(rows)
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # time order must come from `t`
+
+
+@pytest.fixture(scope="module")
+def shapes_model() -> tuple[SequenceClassifier, np.ndarray, np.ndarray]:
+    X, y = make_shapes(240, seed=0)
+    clf = SequenceClassifier(
+        "gru", (16,), learning_rate=2e-2, epochs=25, patience=8, verbose=0, seed=0, jit_compile=False
+    )
+    return clf.fit(X, y), *make_shapes(150, seed=1)
+
+
+@pytest.mark.slow
+def test_shapes_reach_high_accuracy_on_held_out_data(shapes_model) -> None:
+    clf, X_test, y_test = shapes_model
+    assert clf.classes_.tolist() == ["sawtooth", "sine", "square"]  # sorted order
+    result = clf.evaluate(X_test, y_test)
+    assert result["accuracy"] >= 0.95, result
+    assert set(result["per_class"]) == {"sawtooth", "sine", "square"}
+    assert all(row["f1-score"] >= 0.9 for row in result["per_class"].values())
+    cm = np.asarray(result["confusion_matrix"])
+    assert cm.shape == (3, 3) and cm.sum() == 150
+    predicted = clf.predict(X_test)
+    assert predicted.dtype == object and set(predicted) <= set(SHAPES)
+    probs = clf.predict_proba(X_test)
+    assert probs.shape == (150, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert clf.val_metrics_ is not None and clf.history_["epoch"].iloc[0] == 1
+
+
+@pytest.mark.slow
+def test_save_load_and_tensorflow_only_export_round_trip(shapes_model, tmp_path) -> None:
+    clf, X_test, y_test = shapes_model
+    metrics = clf.evaluate(X_test, y_test)
+    run = tmp_path / "run"
+    clf.save(run, metrics=metrics)
+    for name in ("model.keras", "classifier.json", "metrics.json", "history.csv", "export",
+                 "plots/confusion_matrix.png", "plots/examples.png"):
+        assert (run / name).exists(), name
+    meta = json.loads((run / "classifier.json").read_text())
+    assert meta["classes"] == ["sawtooth", "sine", "square"] and meta["max_length"] == 48
+    assert json.loads((run / "metrics.json").read_text())["test"]["accuracy"] == metrics["accuracy"]
+    with pytest.raises(ForecasterError, match="already exists"):
+        clf.save(run)
+
+    loaded = load_classifier(run)
+    # a shorter sequence exercises the padding path (NaN tail -> masked)
+    sample = [X_test[0], X_test[1][:30], X_test[2]]
+    expected = clf.predict_proba(sample)
+    np.testing.assert_allclose(loaded.predict_proba(sample), expected, atol=1e-6)
+    assert loaded.predict(sample).tolist() == clf.predict(sample).tolist()
+    assert isinstance(loaded.predict(sample)[0], str)
+
+    raw = load_sequences(sample, require_labels=False).values  # [3, 48, 1], NaN-padded
+    np.save(tmp_path / "x.npy", raw)
+    script = (
+        "import json, sys, numpy as np, tensorflow as tf\n"
+        f"m = tf.saved_model.load({str(run / 'export')!r})\n"
+        f"p = m.serve(tf.constant(np.load({str(tmp_path / 'x.npy')!r}))).numpy()\n"
+        "assert not any(k.startswith('forecaster') for k in sys.modules)\n"
+        "print(json.dumps(p.tolist()))\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=True)
+    exported = np.asarray(json.loads(out.stdout.strip().splitlines()[-1]))
+    np.testing.assert_allclose(exported, expected, atol=1e-5)
+
+
+def test_long_format_with_unequal_lengths_is_padded_and_masked() -> None:
+    import keras
+
+    from forecaster.models.factory import build_classifier
+
+    frame = make_long(80, seed=0)
+    clf = SequenceClassifier("gru", (8,), learning_rate=2e-2, epochs=12, patience=4, verbose=0,
+                             jit_compile=False)
+    clf.fit(frame, id_col="series", time_col="t")
+    assert clf.features_ == ("level", "noise") and clf.n_features_ == 2
+    assert clf.max_length_ == frame.groupby("series").size().max()
+    test = make_long(40, seed=1)
+    assert clf.evaluate(test)["accuracy"] >= 0.85
+    table = clf.predict_frame(test)
+    assert list(table.columns[:2]) == ["series", "label"] and len(table) == 40
+    assert table["series"].tolist() == list(pd.unique(test["series"]))
+
+    # Padding is masked: the padded prediction equals a variable-length copy of the
+    # network run on the real steps alone.
+    one = test[test["series"] == test["series"].iloc[0]].sort_values("t")
+    assert len(one) < clf.max_length_
+    padded = clf.predict_proba(one)[0]
+    free = build_classifier("gru", (8,), None, 2, 2, mask_value=MASK_VALUE)
+    free.set_weights(clf.model_.get_weights())
+    x = to_model_input(one[["level", "noise"]].to_numpy(np.float32)[None], clf.scaler_.center, clf.scaler_.scale)
+    unpadded = keras.ops.convert_to_numpy(free(x, training=False))[0]
+    np.testing.assert_allclose(padded, unpadded, atol=1e-5)
+
+    with pytest.raises(ForecasterError, match="value columns"):
+        clf.predict(test.rename(columns={"noise": "other"}))
+    with pytest.raises(ForecasterError, match="features"):
+        clf.predict(np.zeros((2, 10, 3)))
+
+
+def test_real_zeros_are_not_masked_and_wide_nan_tails_are_padding() -> None:
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=int(n)) for n in rng.integers(8, 16, 40)]
+    y = ["a" if i % 2 else "b" for i in range(40)]
+    clf = SequenceClassifier("lstm", (4,), scaling="none", epochs=1, val=0.0, verbose=0, jit_compile=False).fit(X, y)
+    base = rng.normal(size=6)
+    with_zeros = np.concatenate([base, np.zeros(3)])
+    p_base, p_zeros = clf.predict_proba([base, with_zeros])
+    assert not np.allclose(p_base, p_zeros, atol=1e-6)  # the trailing real zeros were read
+    wide = pd.DataFrame([np.concatenate([base, np.full(4, np.nan)])], columns=[f"t{i}" for i in range(10)])
+    np.testing.assert_allclose(clf.predict_proba(wide)[0], p_base, atol=1e-6)
+
+    # a real step equal to the sentinel (scaling='none') is nudged, never masked
+    scaled = to_model_input(np.array([[[MASK_VALUE], [np.nan]]], np.float32), np.zeros(1), np.ones(1))
+    assert scaled[0, 0, 0] != np.float32(MASK_VALUE) and scaled[0, 1, 0] == np.float32(MASK_VALUE)
+
+
+def test_wide_csv_with_string_labels_and_nan_tails(tmp_path) -> None:
+    X, y = make_shapes(30, length=20, seed=3)
+    frame = pd.DataFrame(X, columns=[f"t{i}" for i in range(20)])
+    frame.insert(0, "kind", y)
+    frame.iloc[0, 15:] = np.nan
+    path = tmp_path / "train.csv"
+    frame.to_csv(path, index=False)
+    data = load_sequences(path, label_col="kind")
+    assert data.values.shape == (30, 20, 1) and data.lengths[0] == 14 and data.labels[0] == y[0]
+    clf = SequenceClassifier("rnn", (4,), epochs=1, val=0.2, verbose=0, jit_compile=False).fit(path, label_col="kind")
+    assert clf.max_length_ == 20 and len(clf.predict(path)) == 30
+    with pytest.warns(UserWarning, match="longer than"):
+        clf.predict(np.zeros((1, 25)))
+
+
+def test_demo_shapes_files_load() -> None:
+    root = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "data")
+    train = load_sequences(os.path.join(root, "shapes_train.csv"))
+    test = load_sequences(os.path.join(root, "shapes_test.csv"))
+    assert train.values.shape[1:] == test.values.shape[1:] == (64, 1)
+    assert set(train.labels) == set(test.labels) == {"sine", "square", "sawtooth"}
+
+
+def test_user_errors_raise_forecaster_error(tmp_path) -> None:
+    X, y = make_shapes(12, length=10)
+    with pytest.raises(ForecasterError, match="not fitted"):
+        SequenceClassifier().predict(X)
+    with pytest.raises(ForecasterError, match="label column 'target' not found"):
+        SequenceClassifier().fit(pd.DataFrame(X).assign(label=y), label_col="target")
+    with pytest.raises(ForecasterError, match="only one class"):
+        SequenceClassifier().fit(X, ["a"] * 12)
+    with pytest.raises(ForecasterError, match="empty"):
+        SequenceClassifier().fit(np.zeros((0, 10)), [])
+    with pytest.raises(ForecasterError, match="one label per sequence"):
+        SequenceClassifier().fit(X, y[:5])
+    with pytest.raises(ForecasterError, match="cell"):
+        SequenceClassifier(cell="transformer").fit(X, y)
+    with pytest.raises(ForecasterError, match="val"):
+        SequenceClassifier(val=1.5).fit(X, y)
+    with pytest.raises(ForecasterError, match="trailing"):
+        SequenceClassifier().fit(np.array([[1.0, np.nan, 2.0], [1.0, 2.0, 3.0]]), ["a", "b"])
+    with pytest.raises(ForecasterError, match="not a saved sequence classifier"):
+        load_classifier(tmp_path)
+    with pytest.raises(ForecasterError, match="no parameter"):
+        SequenceClassifier().set_params(horizon=3)
+
+
+def test_params_round_trip() -> None:
+    clf = SequenceClassifier("gru", (8, 4), dropout=0.1, seed=3)
+    params = clf.get_params()
+    assert params["units"] == (8, 4) and params["cell"] == "gru" and params["seed"] == 3
+    clone = SequenceClassifier(**params)
+    assert clone.get_params() == params
+    assert clone.set_params(epochs=3).epochs == 3
