@@ -301,9 +301,10 @@ def train(
         jit_compile=jit_compile,
         strategy=strategy,
     )
-    fit_args: dict[str, Any] = {"x": train_ds}
+    # datasets (make_windows) shuffle themselves; Keras only shuffles in-memory arrays
+    fit_args: dict[str, Any] = {"x": train_ds, "shuffle": False}
     if isinstance(train_ds, tuple) and len(train_ds) == 2:
-        fit_args = {"x": train_ds[0], "y": train_ds[1]}
+        fit_args = {"x": train_ds[0], "y": train_ds[1], "shuffle": True}
     return compiled.fit(
         **fit_args,
         validation_data=val_ds,

@@ -96,19 +96,19 @@ def read_table(data: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
         )
     path = os.fspath(data)
     if not os.path.exists(path):
-        raise ForecasterError(f"file '{path}' does not exist; check the path.")
+        raise ForecasterError(f"file '{_show(path)}' does not exist; check the path.")
     if os.path.isdir(path):
-        raise ForecasterError(f"'{path}' is a directory; pass a CSV file.")
+        raise ForecasterError(f"'{_show(path)}' is a directory; pass a CSV file.")
     try:
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
-        raise ForecasterError(f"file '{path}' is empty; pass a CSV with a header row and data.") from None
+        raise ForecasterError(f"file '{_show(path)}' is empty; pass a CSV with a header row and data.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         first = first.rstrip(".").replace(". ", "; ")  # keep the message one sentence
-        raise ForecasterError(f"could not read '{path}' as CSV ({first}).") from None
+        raise ForecasterError(f"could not read '{_show(path)}' as CSV ({first}).") from None
     if frame.empty:
-        raise ForecasterError(f"file '{path}' has a header but no data rows.")
+        raise ForecasterError(f"file '{_show(path)}' has a header but no data rows.")
     return frame
 
 
@@ -152,11 +152,11 @@ def load_series(
     if id_col is not None:
         _require_columns(frame, [id_col], "id column")
         if frame[id_col].isna().any():
-            raise ForecasterError(f"id column '{id_col}' has missing values; every row needs a series id.")
+            raise ForecasterError(f"id column '{_show(id_col)}' has missing values; every row needs a series id.")
         unhashable = [v for v in frame[id_col] if not pd.api.types.is_hashable(v)]
         if unhashable:
             raise ForecasterError(
-                f"id column '{id_col}' holds values that cannot be series ids (e.g. {unhashable[0]!r}); "
+                f"id column '{_show(id_col)}' holds values that cannot be series ids (e.g. {unhashable[0]!r}); "
                 "use text or integer ids."
             )
     targets = _choose_targets(frame, target, exclude={date_name, id_col})
@@ -170,7 +170,6 @@ def load_series(
     if dates is not None:
         dates = pd.DatetimeIndex(dates[order])
         _check_duplicates(dates, None if ids is None else ids[order], id_col)
-
     if ids is not None:
         ids = ids[order]
     table = _handle_missing(table, fill, dates, ids)
@@ -206,12 +205,18 @@ def require_length(n_rows: int, input_width: int, horizon: int, what: str = "ser
 # --------------------------------------------------------------------------- helpers
 
 
+def _show(name: Any) -> str:
+    """A name as text for a one-line message (control characters escaped)."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _flatten_columns(frame: pd.DataFrame) -> pd.DataFrame:
     names = [str(c).strip() for c in frame.columns]
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise ForecasterError(f"column name '{name}' appears twice; give each column a unique name.")
+            raise ForecasterError(f"column name '{_show(name)}' appears twice; give each column a unique name.")
         seen.add(name)
     if list(frame.columns) == names:
         return frame
@@ -223,8 +228,8 @@ def _flatten_columns(frame: pd.DataFrame) -> pd.DataFrame:
 def _require_columns(frame: pd.DataFrame, names: Sequence[str], role: str) -> None:
     for name in names:
         if name not in frame.columns:
-            have = ", ".join(map(str, frame.columns))
-            raise ForecasterError(f"{role} '{name}' is not in the data; the columns are: {have}.")
+            have = ", ".join(map(_show, frame.columns))
+            raise ForecasterError(f"{role} '{_show(name)}' is not in the data; the columns are: {have}.")
 
 
 def _extract_dates(
@@ -286,16 +291,16 @@ def _naive(column: pd.Series) -> pd.Series:
 def _parse_dates(column: pd.Series, name: str) -> pd.DatetimeIndex:
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_datetime64_any_dtype(column):
         raise ForecasterError(
-            f"date column '{name}' holds numbers, not dates; pass the column with dates as --date-col."
+            f"date column '{_show(name)}' holds numbers, not dates; pass the column with dates as --date-col."
         )
     parsed = _try_dates(column)
     if parsed is None:
-        raise ForecasterError(f"date column '{name}' could not be parsed as dates.")
+        raise ForecasterError(f"date column '{_show(name)}' could not be parsed as dates.")
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         row = int(bad[0])
         raise ForecasterError(
-            f"date column '{name}' has {bad.size} values that are not dates "
+            f"date column '{_show(name)}' has {bad.size} values that are not dates "
             f"(first at row {row + 1}: {column.iloc[row]!r}); fix or remove those rows."
         )
     return pd.DatetimeIndex(parsed)
@@ -320,7 +325,7 @@ def _choose_targets(frame: pd.DataFrame, target: str | Sequence[str] | None, exc
         _require_columns(frame, names, "target column")
         for name in names:
             if name in exclude:
-                raise ForecasterError(f"column '{name}' is used as the date or id column; it cannot be a target.")
+                raise ForecasterError(f"column '{_show(name)}' is used as the date or id column; it cannot be a target.")
         if len(set(names)) != len(names):
             raise ForecasterError("`target` names the same column twice.")
         return names
@@ -333,7 +338,7 @@ def _choose_targets(frame: pd.DataFrame, target: str | Sequence[str] | None, exc
     if not numeric:
         raise ForecasterError("the data has no numeric column to forecast; check the file's contents.")
     raise ForecasterError(
-        f"cannot tell which column to forecast; pass --target with one of: {', '.join(numeric)}."
+        f"cannot tell which column to forecast; pass --target with one of: {', '.join(map(_show, numeric))}."
     )
 
 
@@ -354,7 +359,7 @@ def _choose_features(
     _require_columns(frame, names, "feature column")
     for name in names:
         if name in exclude:
-            raise ForecasterError(f"column '{name}' is the date or id column; it cannot be a feature.")
+            raise ForecasterError(f"column '{_show(name)}' is the date or id column; it cannot be a feature.")
     return [n for n in dict.fromkeys(names) if n not in targets]
 
 
@@ -377,7 +382,7 @@ def _numeric_column(column: pd.Series, name: str) -> pd.Series:
         column = column.astype(object)
     if not _is_text(column):
         raise ForecasterError(
-            f"column '{name}' is not numeric (dtype {column.dtype}); "
+            f"column '{_show(name)}' is not numeric (dtype {column.dtype}); "
             "choose a numeric column or convert it first."
         )
     converted = _to_numeric(column)
@@ -385,7 +390,7 @@ def _numeric_column(column: pd.Series, name: str) -> pd.Series:
     if bad.size:
         row = int(bad[0])
         raise ForecasterError(
-            f"column '{name}' is not numeric (value {column.iloc[row]!r} at row {row + 1}); "
+            f"column '{_show(name)}' is not numeric (value {column.iloc[row]!r} at row {row + 1}); "
             "choose a numeric column or clean the file."
         )
     return converted.astype(np.float64)
@@ -415,7 +420,7 @@ def _check_duplicates(dates: pd.DatetimeIndex, ids: np.ndarray | None, id_col: s
     if dup.any():
         i = np.flatnonzero(dup)[0]
         raise ForecasterError(
-            f"series {ids[i]!r} (column '{id_col}') has timestamp {dates[i]} more than once; "
+            f"series {ids[i]!r} (column '{_show(id_col)}') has timestamp {dates[i]} more than once; "
             "keep one row per series and timestamp."
         )
 
@@ -433,7 +438,7 @@ def _handle_missing(
         row = int(np.flatnonzero(missing[col].to_numpy())[0])
         where = f"row {row + 1}" + (f", {dates[row].date()}" if dates is not None else "")
         raise ForecasterError(
-            f"column '{col}' has {count} missing or infinite values (first at {where}); "
+            f"column '{_show(col)}' has {count} missing or infinite values (first at {where}); "
             "clean them or pass fill='ffill' or fill='interpolate' (CLI: --fill)."
         )
     groups = [table] if ids is None else [g for _, g in table.groupby(ids, sort=False)]
@@ -447,7 +452,7 @@ def _handle_missing(
     table = pd.concat(filled).loc[table.index]
     if table.isna().to_numpy().any():
         col = next(c for c in table.columns if table[c].isna().any())
-        raise ForecasterError(f"column '{col}' has no valid values to fill from; drop it or fix the data.")
+        raise ForecasterError(f"column '{_show(col)}' has no valid values to fill from; drop it or fix the data.")
     return table
 
 

@@ -48,7 +48,7 @@ CELLS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.
 STRATEGIES = ("direct", "recursive")
 SKIPS = (None, "last", "seasonal")
 
-__all__ = ["CELLS", "FeedbackInput", "SkipBaseline", "build_classifier", "build_model"]
+__all__ = ["CELLS", "FeedbackInput", "RelativeToLast", "SkipBaseline", "build_classifier", "build_model"]
 
 
 @keras.saving.register_keras_serializable(package="forecaster")
@@ -94,6 +94,35 @@ class SkipBaseline(keras.layers.Layer):
             target_indices=list(self.target_indices),
             season=self.season,
         )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="forecaster")
+class RelativeToLast(keras.layers.Layer):
+    """Express the target columns of a window relative to their last observed value.
+
+    ``[B, W, F] -> [B, W, F]``: target columns become ``x[:, t] - x[:, -1]``,
+    other columns pass through. With a skip baseline this makes the whole
+    model level-free: a trending series whose later windows lie outside the
+    range seen in training still gives the network inputs in a familiar range.
+    """
+
+    def __init__(self, target_indices: Sequence[int] = (0,), n_features: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target_indices = [int(i) for i in target_indices]
+        self.n_features = int(n_features)
+
+    def call(self, x: Any) -> Any:
+        mask = np.zeros((1, 1, self.n_features), "float32")
+        mask[..., self.target_indices] = 1.0
+        return x - x[:, -1:, :] * ops.convert_to_tensor(mask, dtype=x.dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(target_indices=list(self.target_indices), n_features=self.n_features)
         return config
 
 
@@ -384,7 +413,10 @@ def _direct_forecast(
     bidirectional: bool,
 ) -> Any:
     width = n_targets * head_width(head, quantiles)
-    hidden = _encoder(inputs, cell, units, dropout=dropout, bidirectional=bidirectional)
+    encoded = inputs
+    if skip is not None:
+        encoded = RelativeToLast(targets, inputs.shape[-1], name="relative_to_last")(inputs)
+    hidden = _encoder(encoded, cell, units, dropout=dropout, bidirectional=bidirectional)
     raw = _head_dense(horizon * width, skip)(hidden)
     raw = keras.layers.Reshape((horizon, width), name="head_reshape")(raw)
     head_layer = ForecastHead(head, n_targets, quantiles, name=HEAD_LAYER_NAME)

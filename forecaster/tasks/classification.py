@@ -37,7 +37,8 @@ Example:
     >>> import numpy as np
     >>> t = np.linspace(0, 6.28, 24)
     >>> X = np.stack([np.sin(t + p) for p in range(8)] + [np.sign(np.sin(t + p)) for p in range(8)])
-    >>> clf = SequenceClassifier(units=(4,), epochs=2, val=0.0, verbose=0).fit(X, ["sin"] * 8 + ["sq"] * 8)
+    >>> clf = SequenceClassifier(units=(4,), epochs=2, val=0.0, verbose=0, jit_compile=False)
+    >>> clf = clf.fit(X, ["sin"] * 8 + ["sq"] * 8)
     >>> clf.classes_.tolist(), clf.predict_proba(X).shape
     (['sin', 'sq'], (16, 2))
 """
@@ -541,9 +542,10 @@ class SequenceClassifier(ParamsMixin):
             if scores:
                 write_json(os.path.join(tmp, "metrics.json"), scores)
             if plots:
-                self._save_plots(os.path.join(tmp, "plots"), metrics or scores.get("validation"))
+                part = "test" if metrics is not None else "validation"
+                self._save_plots(os.path.join(tmp, "plots"), scores.get(part), part)
 
-    def _save_plots(self, folder: str, scores: dict[str, Any] | None) -> None:
+    def _save_plots(self, folder: str, scores: dict[str, Any] | None, part: str) -> None:
         from forecaster.evaluation.plots import plot_class_examples, plot_confusion_matrix
 
         os.makedirs(folder, exist_ok=True)
@@ -551,7 +553,7 @@ class SequenceClassifier(ParamsMixin):
         figures = []
         if scores is not None:
             figures.append(("confusion_matrix", plot_confusion_matrix(
-                np.asarray(scores["confusion_matrix"]), names, title="Confusion matrix"
+                np.asarray(scores["confusion_matrix"]), names, title=f"Confusion matrix ({part} set)"
             )))
         examples = getattr(self, "examples_", None)
         if examples is not None:
