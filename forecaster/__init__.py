@@ -23,6 +23,8 @@ __all__ = [
     "build_classifier",
     "build_model",
     "load",
+    "load_classifier",
+    "load_generator",
     "make_windows",
     "train",
 ]
@@ -37,6 +39,8 @@ _LAZY = {
     "train": "forecaster.training",
     "SequenceClassifier": "forecaster.tasks.classification",
     "TokenGenerator": "forecaster.tasks.generation",
+    "load_classifier": "forecaster.tasks.classification",
+    "load_generator": "forecaster.tasks.generation",
 }
 
 

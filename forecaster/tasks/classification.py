@@ -127,7 +127,7 @@ class SequenceClassifier(ParamsMixin):
         bidirectional: bool = False,
         scaling: str = "standard",
         optimizer: str = "adam",
-        learning_rate: float = 1e-3,
+        learning_rate: float = 1e-2,
         epochs: int = 50,
         patience: int = 10,
         batch_size: int = 32,
