@@ -311,7 +311,7 @@ class Forecaster(BaseEstimator):
             errors["seasonal"] += float(np.abs(seasonal_naive(train, origins, self.horizon, m) - actual).mean())
         return "seasonal" if errors["seasonal"] < errors["last"] else "last"
 
-    def _build_fn(self, n_features: int, n_targets: int):
+    def _build_fn(self, n_features: int, n_targets: int, name: str | None = None):
         from forecaster.models.factory import build_model
 
         units = (self.units,) if isinstance(self.units, int) else tuple(self.units)
@@ -330,6 +330,7 @@ class Forecaster(BaseEstimator):
                 skip=None if self.skip_ == "none" else self.skip_,
                 target_indices=list(range(n_targets)),
                 season=self.season_ if self.skip_ == "seasonal" else None,
+                name=name,
             )
 
         return build
@@ -359,7 +360,9 @@ class Forecaster(BaseEstimator):
                 else None
             )
             history = train(
-                self._build_fn(len(self.columns_), n_targets),
+                self._build_fn(
+                    len(self.columns_), n_targets, name=f"member_{member}" if self.ensemble > 1 else None
+                ),
                 train_ds,
                 val_ds,
                 loss=loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss),
