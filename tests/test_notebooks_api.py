@@ -24,6 +24,8 @@ EXPECTED = (
     "03_multivariate",
     "04_probabilistic_backtest",
     "05_export_and_serve",
+    "06_classification",
+    "07_generation",
 )
 MAX_BYTES = 1_000_000
 

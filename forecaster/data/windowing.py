@@ -38,20 +38,28 @@ def count_windows(n_rows: int, input_width: int, horizon: int, stride: int = 1) 
 def window_starts(
     lengths: Sequence[int], input_width: int, horizon: int, stride: int = 1
 ) -> np.ndarray:
-    """Start rows (in the concatenated series) of every valid window, as int64.
+    """Start rows (in the concatenated series) of every valid window.
+
+    int32 when the rows fit (half the memory of int64 at 10M windows), filled
+    in place so no per-series temporaries pile up.
 
     Example:
         >>> window_starts([5, 4], input_width=2, horizon=1).tolist()
         [0, 1, 2, 5, 6]
     """
-    parts = []
-    offset = 0
-    for n in lengths:
-        count = count_windows(int(n), input_width, horizon, stride)
+    lengths = [int(n) for n in lengths]
+    counts = [count_windows(n, input_width, horizon, stride) for n in lengths]
+    dtype = np.int32 if sum(lengths) < 2**31 - 1 else np.int64
+    if len(lengths) == 1:
+        return np.arange(0, counts[0] * stride, stride, dtype=dtype)
+    starts = np.empty(sum(counts), dtype=dtype)
+    position = offset = 0
+    for n, count in zip(lengths, counts, strict=True):
         if count:
-            parts.append(offset + np.arange(count, dtype=np.int64) * stride)
-        offset += int(n)
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+            starts[position : position + count] = np.arange(offset, offset + count * stride, stride, dtype=dtype)
+            position += count
+        offset += n
+    return starts
 
 
 def make_windows(
@@ -126,16 +134,20 @@ def make_windows(
     n_features = arrays[0].shape[1]
     target_idx = _target_indices(targets, n_features)
     lengths = [len(a) for a in arrays]
-    starts = window_starts(lengths, input_width, horizon, stride)
-    if starts.size == 0:
+    n_windows = sum(count_windows(n, input_width, horizon, stride) for n in lengths)
+    if n_windows == 0:
         longest = max(lengths)
         raise ForecasterError(
             f"series has {longest} rows; input_width + horizon = {input_width + horizon} are needed."
         )
+    # One series: window i starts at i * stride, computed per batch, no index array held.
+    starts = None if len(arrays) == 1 else window_starts(lengths, input_width, horizon, stride)
     values = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
     return _window_dataset(
         values,
         starts,
+        n_windows=n_windows,
+        stride=int(stride),
         input_width=input_width,
         horizon=horizon,
         target_idx=target_idx,
@@ -186,8 +198,10 @@ def _target_indices(targets: Sequence[int] | None, n_features: int) -> np.ndarra
 
 def _window_dataset(
     values: np.ndarray,
-    starts: np.ndarray,
+    starts: np.ndarray | None,
     *,
+    n_windows: int,
+    stride: int,
     input_width: int,
     horizon: int,
     target_idx: np.ndarray,
@@ -200,39 +214,49 @@ def _window_dataset(
     import tensorflow as tf
 
     data = tf.constant(values)
-    # int32 indices halve the index memory (and each epoch's permutation) when rows allow.
+    # int32 indices halve the index memory when the rows allow.
     index_dtype = tf.int32 if len(values) < 2**31 - 1 else tf.int64
-    start_tensor = tf.constant(starts, dtype=index_dtype)
-    n = int(starts.size)
+    n = int(n_windows)
+    start_tensor = None if starts is None else tf.constant(starts, dtype=index_dtype)
     n_batches = n // batch_size if drop_remainder else -(-n // batch_size)
     x_offsets = tf.range(input_width, dtype=index_dtype)
     y_offsets = tf.range(input_width, input_width + horizon, dtype=index_dtype)
     all_targets = target_idx.size == values.shape[1] and bool((target_idx == np.arange(values.shape[1])).all())
     target_tensor = tf.constant(target_idx)
+    # Shuffle seeds are (seed, epoch number): no dependence on TensorFlow's
+    # global seed, the same order run after run, a new order each epoch.
+    base_seed = int(seed) if seed is not None else int(np.random.randint(0, 2**31 - 1))
+    epoch_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
 
-    def gather(order: tf.Tensor, i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        batch_starts = order[i * batch_size : (i + 1) * batch_size]
+    def gather(seed_pair: tf.Tensor, i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        positions = tf.range(i * batch_size, tf.minimum((i + 1) * batch_size, n), dtype=index_dtype)
+        if shuffle:
+            # A seeded bijection of [0, n): shuffles without materializing a permutation.
+            positions = tf.random.experimental.index_shuffle(
+                positions, seed=tf.cast(seed_pair, index_dtype), max_index=n - 1
+            )
+        if start_tensor is None:
+            batch_starts = positions * stride
+        else:
+            batch_starts = tf.gather(start_tensor, positions)
         x = tf.gather(data, batch_starts[:, None] + x_offsets[None, :])
         y = tf.gather(data, batch_starts[:, None] + y_offsets[None, :])
         if not all_targets:
             y = tf.gather(y, target_tensor, axis=2)
         return x, y
 
-    def epoch(random_pair: tf.Tensor) -> tf.data.Dataset:
-        order = (
-            tf.random.experimental.stateless_shuffle(start_tensor, seed=random_pair)
-            if shuffle
-            else start_tensor
-        )
+    def epoch(seed_pair: tf.Tensor) -> tf.data.Dataset:
         return tf.data.Dataset.range(n_batches).map(
-            lambda i: gather(order, i), num_parallel_calls=tf.data.AUTOTUNE
+            lambda i: gather(seed_pair, tf.cast(i, index_dtype)), num_parallel_calls=tf.data.AUTOTUNE
         )
 
-    # One random seed pair per epoch: a fixed `seed` gives the same sequence
-    # of permutations run after run, and a new permutation each epoch.
-    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2).take(1)
+    def next_seed_pair(_: tf.Tensor) -> tf.Tensor:
+        return tf.stack([tf.constant(base_seed, tf.int64), epoch_counter.assign_add(1)])
+
+    seeds = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).map(next_seed_pair)
     options = tf.data.Options()
     options.deterministic = True
     # flat_map hides the length; state it so Keras knows the steps per epoch.
     ds = seeds.flat_map(epoch).apply(tf.data.experimental.assert_cardinality(n_batches))
     return ds.prefetch(tf.data.AUTOTUNE).with_options(options)
+
