@@ -245,7 +245,14 @@ def _write(
         archive = keras.export.ExportArchive()
         archive.track(model)
         archive.add_endpoint(ENDPOINT, serve)
-        archive.write_out(folder, verbose=False)
+        # TensorFlow logs "Assets written to ..." at INFO on stdout; keep library output quiet.
+        tf_logger = tf.get_logger()
+        level = tf_logger.level
+        tf_logger.setLevel("WARNING")
+        try:
+            archive.write_out(folder, verbose=False)
+        finally:
+            tf_logger.setLevel(level)
     logger.debug("wrote SavedModel to %s (jit_compile=%s)", folder, jit_compile)
 
 

@@ -87,7 +87,10 @@ def make_windows(
         stride: step between the start rows of consecutive windows.
         batch_size: windows per batch.
         shuffle: permute the windows, differently each epoch, from ``seed``.
-        seed: seed of the shuffle; the same seed gives the same order.
+        seed: seed of the shuffle. Like every TensorFlow op seed it combines
+            with the global seed: after ``keras.utils.set_random_seed(s)`` (which
+            ``train`` and ``Forecaster.fit`` call) the same ``seed`` gives the
+            same sequence of epoch orders.
         drop_remainder: drop the last, smaller batch.
 
     Returns:
@@ -223,10 +226,7 @@ def _window_dataset(
     y_offsets = tf.range(input_width, input_width + horizon, dtype=index_dtype)
     all_targets = target_idx.size == values.shape[1] and bool((target_idx == np.arange(values.shape[1])).all())
     target_tensor = tf.constant(target_idx)
-    # Shuffle seeds are (seed, epoch number): no dependence on TensorFlow's
-    # global seed, the same order run after run, a new order each epoch.
     base_seed = int(seed) if seed is not None else int(np.random.randint(0, 2**31 - 1))
-    epoch_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
 
     def gather(seed_pair: tf.Tensor, i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         positions = tf.range(i * batch_size, tf.minimum((i + 1) * batch_size, n), dtype=index_dtype)
@@ -250,10 +250,14 @@ def _window_dataset(
             lambda i: gather(seed_pair, tf.cast(i, index_dtype)), num_parallel_calls=tf.data.AUTOTUNE
         )
 
-    def next_seed_pair(_: tf.Tensor) -> tf.Tensor:
-        return tf.stack([tf.constant(base_seed, tf.int64), epoch_counter.assign_add(1)])
-
-    seeds = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).map(next_seed_pair)
+    # One seed pair per epoch from a seeded random stream that re-randomizes on
+    # every iteration. No `batch` op here: tf.distribute rebatches the first one
+    # it finds, and the windows are batched by the gather, not by `batch`.
+    seeds = (
+        tf.data.Dataset.random(seed=base_seed, rerandomize_each_iteration=True)
+        .take(1)
+        .map(lambda r: tf.stack([r, tf.bitwise.right_shift(r, 17) + 1]))
+    )
     options = tf.data.Options()
     options.deterministic = True
     # flat_map hides the length; state it so Keras knows the steps per epoch.
