@@ -28,7 +28,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check forecaster tests benchmarks data
 
 test: lint
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --durations=15 --doctest-modules forecaster tests
 	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=600 notebooks
 
 notebooks: $(VENV)/.installed-dev
