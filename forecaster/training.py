@@ -188,6 +188,25 @@ def resolve_jit_compile(jit_compile: bool | str, model: keras.Model, *, distribu
     return bool(recurrent) and all(isinstance(layer, keras.layers.GRU) for layer in recurrent)
 
 
+_MULTIWORKER: Any = None
+
+
+def multiworker_strategy() -> Any:
+    """The process-wide ``tf.distribute.MultiWorkerMirroredStrategy`` (from ``TF_CONFIG``).
+
+    TensorFlow configures collective ops once, at start-up: call this before
+    any other TensorFlow op in a multi-worker script (``make_windows`` creates
+    tensors). ``train(..., strategy="multiworker")`` reuses the same instance;
+    creating a second one re-initializes the collectives and can hang.
+    """
+    global _MULTIWORKER
+    if _MULTIWORKER is None:
+        import tensorflow as tf
+
+        _MULTIWORKER = tf.distribute.MultiWorkerMirroredStrategy()
+    return _MULTIWORKER
+
+
 def train(
     model: keras.Model | Callable[[], keras.Model],
     train_ds: tf.data.Dataset | Any,
@@ -276,15 +295,13 @@ def train(
     run_callbacks += list(callbacks)
 
     if strategy == "multiworker":
-        import tensorflow as tf
-
         from forecaster.distributed import fit_custom_loop
 
         return fit_custom_loop(
             model,
             train_ds,
             val_ds,
-            strategy=tf.distribute.MultiWorkerMirroredStrategy(),
+            strategy=multiworker_strategy(),
             loss=loss,
             optimizer_fn=optimizer_fn,
             epochs=epochs,

@@ -138,10 +138,11 @@ WORKER_SCRIPT = textwrap.dedent(
     """
     import json, os, sys
     import numpy as np
-    import tensorflow as tf
     # TensorFlow requires the collective ops to be configured before any other
-    # op runs (make_windows creates tensors): create the strategy first.
-    tf.distribute.MultiWorkerMirroredStrategy()
+    # op runs (make_windows creates tensors): create the strategy first; train()
+    # reuses this instance.
+    from forecaster.training import multiworker_strategy
+    multiworker_strategy()
     out = sys.argv[1]
     from forecaster.data.windowing import make_windows
     from forecaster.models.factory import build_model
