@@ -79,6 +79,25 @@ class ParamsMixin:
         return f"{type(self).__name__}({', '.join(changed)})"
 
 
+CELL_NAMES = ("rnn", "lstm", "gru")
+
+
+def check_cell_and_units(cell: Any, units: Any, example: str) -> None:
+    """Raise ForecasterError unless ``cell`` names a recurrent cell and ``units`` lists layer sizes."""
+    if not isinstance(cell, str) or cell.lower() not in CELL_NAMES:
+        raise ForecasterError(f"`cell` must be one of {CELL_NAMES} (received cell={cell!r}).")
+    sizes = (units,) if isinstance(units, int) else units
+    if (
+        isinstance(sizes, str)
+        or not isinstance(sizes, tuple | list)
+        or not sizes
+        or not all(isinstance(u, int) and not isinstance(u, bool) and u >= 1 for u in sizes)
+    ):
+        raise ForecasterError(
+            f"`units` must be a non-empty tuple of integers >= 1, e.g. {example} (received units={units!r})."
+        )
+
+
 def check_number(
     name: str,
     value: Any,

@@ -59,6 +59,7 @@ from forecaster.errors import ForecasterError
 from forecaster.tasks import (
     ParamsMixin,
     atomic_directory,
+    check_cell_and_units,
     check_number,
     load_keras_model,
     read_run_json,
@@ -78,7 +79,6 @@ from forecaster.tasks.sequences import (
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-CELL_NAMES = ("rnn", "lstm", "gru")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 EXAMPLES_PER_CLASS = 3
 
@@ -154,18 +154,7 @@ class SequenceClassifier(ParamsMixin):
     # ------------------------------------------------------------------ fit
 
     def _validate_params(self) -> None:
-        if not isinstance(self.cell, str) or self.cell.lower() not in CELL_NAMES:
-            raise ForecasterError(f"`cell` must be one of {CELL_NAMES} (received cell={self.cell!r}).")
-        units = (self.units,) if isinstance(self.units, int) else self.units
-        if (
-            isinstance(units, str)
-            or not isinstance(units, tuple | list)
-            or not units
-            or not all(isinstance(u, int) and not isinstance(u, bool) and u >= 1 for u in units)
-        ):
-            raise ForecasterError(
-                f"`units` must be a non-empty tuple of integers >= 1, e.g. (32,) (received units={self.units!r})."
-            )
+        check_cell_and_units(self.cell, self.units, "(32,)")
         check_number("dropout", self.dropout, low=0.0, high=1.0, high_open=True)
         if self.scaling not in SCALING_METHODS:
             raise ForecasterError(

@@ -47,6 +47,7 @@ from forecaster.errors import ForecasterError
 from forecaster.tasks import (
     ParamsMixin,
     atomic_directory,
+    check_cell_and_units,
     check_number,
     load_keras_model,
     read_run_json,
@@ -58,7 +59,6 @@ logger = logging.getLogger(__name__)
 
 SAMPLING_HEADS = ("gaussian", "quantile")
 FORMAT_VERSION = 1
-CELL_NAMES = ("rnn", "lstm", "gru")
 
 __all__ = ["FORMAT_VERSION", "TokenGenerator", "load_generator", "plot_paths", "sample_paths"]
 
@@ -401,18 +401,7 @@ class TokenGenerator(ParamsMixin):
         self.verbose = verbose
 
     def _validate_params(self) -> None:
-        if not isinstance(self.cell, str) or self.cell.lower() not in CELL_NAMES:
-            raise ForecasterError(f"`cell` must be one of {CELL_NAMES} (received cell={self.cell!r}).")
-        units = (self.units,) if isinstance(self.units, int) else self.units
-        if (
-            isinstance(units, str)
-            or not isinstance(units, tuple | list)
-            or not units
-            or not all(isinstance(u, int) and not isinstance(u, bool) and u >= 1 for u in units)
-        ):
-            raise ForecasterError(
-                f"`units` must be a non-empty tuple of integers >= 1, e.g. (128,) (received units={self.units!r})."
-            )
+        check_cell_and_units(self.cell, self.units, "(128,)")
         check_number("sequence_length", self.sequence_length, integer=True, low=1)
         check_number("embedding_dim", self.embedding_dim, integer=True, low=1)
         check_number("dropout", self.dropout, low=0.0, high=1.0, high_open=True)
