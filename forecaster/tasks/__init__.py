@@ -206,6 +206,23 @@ def read_run_json(path: str | os.PathLike, filename: str, kind: str, format_vers
     return meta
 
 
+def read_run(path: str | os.PathLike, filename: str, kind: str, format_version: int) -> tuple[dict, dict, Any]:
+    """Read a task's run directory: checked JSON, constructor config (units as a tuple), Keras model.
+
+    Raises:
+        ForecasterError: if the JSON is missing, unreadable or of another version, or model.keras is missing.
+    """
+    directory = os.fspath(path)
+    meta = read_run_json(directory, filename, kind, format_version)
+    model_path = os.path.join(directory, "model.keras")
+    if not os.path.isfile(model_path):
+        raise ForecasterError(f"'{directory}' has no model.keras; the run directory is incomplete.")
+    config = dict(meta["config"])
+    if isinstance(config.get("units"), list):
+        config["units"] = tuple(config["units"])
+    return meta, config, load_keras_model(model_path)
+
+
 def load_keras_model(path: str) -> Any:
     """Load a ``.keras`` file with ``safe_mode=True`` after registering the package's layers."""
     import keras

@@ -61,8 +61,7 @@ from forecaster.tasks import (
     atomic_directory,
     check_cell_and_units,
     check_number,
-    load_keras_model,
-    read_run_json,
+    read_run,
     versions,
     write_json,
 )
@@ -571,15 +570,9 @@ def load_classifier(path: str | os.PathLike) -> SequenceClassifier:
         ForecasterError: if ``path`` is not a classifier run directory or has another format version.
     """
     directory = os.fspath(path)
-    meta = read_run_json(directory, "classifier.json", "sequence classifier", FORMAT_VERSION)
-    model_path = os.path.join(directory, "model.keras")
-    if not os.path.isfile(model_path):
-        raise ForecasterError(f"'{directory}' has no model.keras; the run directory is incomplete.")
-    config = dict(meta["config"])
-    if isinstance(config.get("units"), list):
-        config["units"] = tuple(config["units"])
+    meta, config, model = read_run(directory, "classifier.json", "sequence classifier", FORMAT_VERSION)
     clf = SequenceClassifier(**config)
-    clf.model_ = load_keras_model(model_path)
+    clf.model_ = model
     clf.classes_ = np.asarray(meta["classes"], dtype=object)
     clf.scaler_ = Scaler.from_dict(meta["scaler"])
     clf.features_ = tuple(meta["features"])

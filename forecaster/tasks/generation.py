@@ -49,8 +49,7 @@ from forecaster.tasks import (
     atomic_directory,
     check_cell_and_units,
     check_number,
-    load_keras_model,
-    read_run_json,
+    read_run,
     versions,
     write_json,
 )
@@ -628,17 +627,11 @@ def load_generator(path: str | os.PathLike) -> TokenGenerator:
         ForecasterError: if ``path`` is not a generator run directory or has another format version.
     """
     directory = os.fspath(path)
-    meta = read_run_json(directory, "generator.json", "token generator", FORMAT_VERSION)
-    model_path = os.path.join(directory, "model.keras")
-    if not os.path.isfile(model_path):
-        raise ForecasterError(f"'{directory}' has no model.keras; the run directory is incomplete.")
-    config = dict(meta["config"])
-    if isinstance(config.get("units"), list):
-        config["units"] = tuple(config["units"])
+    meta, config, model = read_run(directory, "generator.json", "token generator", FORMAT_VERSION)
     gen = TokenGenerator(**config)
     gen.vocab_ = tuple(meta["vocab"])
     gen.n_windows_ = meta.get("n_windows")
-    gen.model_ = load_keras_model(model_path)
+    gen.model_ = model
     history = os.path.join(directory, "history.csv")
     gen.history_ = pd.read_csv(history) if os.path.exists(history) else pd.DataFrame()
     gen._next_fn = None
