@@ -12,8 +12,10 @@ Both train without validation for ``--epochs`` epochs. Rates are windows per
 wall-clock second and per CPU second of the process (all threads; steadier on
 a shared machine) over epochs 2..N; the first epoch, which includes tracing
 and XLA compilation, is reported separately as ``first_epoch_s``.
-``ratio`` / ``cpu_ratio`` are toolkit / hand-written. The result is
-printed as JSON (and written to ``--out`` if given).
+``ratio`` / ``cpu_ratio`` are toolkit / hand-written: the median over
+``--repeats`` pairs run back to back, because on a shared 2-core machine one
+run's rate moves by 10-20 % with the neighbours. The result is printed as
+JSON (and written to ``--out`` if given).
 
 Usage::
 
@@ -146,10 +148,27 @@ def run_hand_written(cell: str, series: np.ndarray, args: argparse.Namespace) ->
     return record
 
 
-def _ratios(suffix: str, tool: dict[str, Any], hand: dict[str, Any]) -> dict[str, float]:
+def _median_record(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median rates over repeats, with every repeat's rates kept for inspection."""
     return {
-        "ratio" + suffix: round(tool["samples_per_s"] / hand["samples_per_s"], 2),
-        "cpu_ratio" + suffix: round(tool["samples_per_cpu_s"] / hand["samples_per_cpu_s"], 2),
+        "samples_per_s": round(float(np.median([r["samples_per_s"] for r in records])), 1),
+        "samples_per_cpu_s": round(float(np.median([r["samples_per_cpu_s"] for r in records])), 1),
+        "repeats_samples_per_s": [r["samples_per_s"] for r in records],
+        "repeats_samples_per_cpu_s": [r["samples_per_cpu_s"] for r in records],
+        "first_epoch_s": records[0]["first_epoch_s"],
+        "jit_compile": records[0]["jit_compile"],
+    }
+
+
+def _ratios(
+    suffix: str, tool: list[dict[str, Any]], hand: list[dict[str, Any]]
+) -> dict[str, float]:
+    """Median over repeats of the paired toolkit / hand-written ratios (each pair ran back to back)."""
+    wall = [t["samples_per_s"] / h["samples_per_s"] for t, h in zip(tool, hand, strict=True)]
+    cpu = [t["samples_per_cpu_s"] / h["samples_per_cpu_s"] for t, h in zip(tool, hand, strict=True)]
+    return {
+        "ratio" + suffix: round(float(np.median(wall)), 2),
+        "cpu_ratio" + suffix: round(float(np.median(cpu)), 2),
     }
 
 
@@ -161,6 +180,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cells", default=",".join(CELL_NAMES), help="comma-separated subset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="hand-written / toolkit pairs per cell, run alternately; medians are reported",
+    )
+    parser.add_argument(
         "--compare-jit",
         action="store_true",
         help="also time the toolkit with the other jit_compile setting",
@@ -168,22 +193,39 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", help="also write the JSON here")
     args = parser.parse_args(argv)
     cells = [c.strip().lower() for c in args.cells.split(",") if c.strip()]
-    if args.epochs < 2 or args.windows < 1 or any(c not in CELL_NAMES for c in cells):
-        parser.error("need --epochs >= 2, --windows >= 1 and --cells from rnn,lstm,gru")
+    if (
+        args.epochs < 2
+        or args.windows < 1
+        or args.repeats < 1
+        or any(c not in CELL_NAMES for c in cells)
+    ):
+        parser.error(
+            "need --epochs >= 2, --windows >= 1, --repeats >= 1 and --cells from rnn,lstm,gru"
+        )
 
     series = _series(args.windows, args.seed)
     results: dict[str, Any] = {}
     for cell in cells:
-        hand = run_hand_written(cell, series, args)
-        tool = run_toolkit(cell, series, args, "auto")
-        entry = {"toolkit": tool, "hand_written": hand, **_ratios("", tool, hand)}
-        if args.compare_jit:
-            other = run_toolkit(cell, series, args, not tool["jit_compile"])
-            suffix = "_jit" if other["jit_compile"] else "_no_jit"
-            entry["toolkit" + suffix] = other
+        # Alternate the runs so that a noisy neighbour slows both sides of a pair alike.
+        hand, tool, other = [], [], []
+        for _ in range(args.repeats):
+            hand.append(run_hand_written(cell, series, args))
+            keras.backend.clear_session()
+            tool.append(run_toolkit(cell, series, args, "auto"))
+            keras.backend.clear_session()
+            if args.compare_jit:
+                other.append(run_toolkit(cell, series, args, not tool[-1]["jit_compile"]))
+                keras.backend.clear_session()
+        entry = {
+            "toolkit": _median_record(tool),
+            "hand_written": _median_record(hand),
+            **_ratios("", tool, hand),
+        }
+        if other:
+            suffix = "_jit" if other[0]["jit_compile"] else "_no_jit"
+            entry["toolkit" + suffix] = _median_record(other)
             entry.update(_ratios(suffix, other, hand))
         results[cell] = entry
-        keras.backend.clear_session()
     report = {
         "benchmark": "training_throughput",
         "config": {
@@ -193,6 +235,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "batch_size": args.batch_size,
             "windows": args.windows,
             "epochs": args.epochs,
+            "repeats": args.repeats,
             "rate": "windows per wall second and per CPU second, epochs 2..N",
         },
         "environment": {

@@ -175,7 +175,7 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--quantiles",), "quantiles", "quantile levels of --head quantile, e.g. 0.1,0.5,0.9",
            _float_list, "quantiles", metavar="Q,Q"),
     Option(("--skip",), "skip", "baseline the network corrects", param="skip",
-           choices=("auto", "none", "last", "seasonal")),
+           choices=("auto", "none", "last", "seasonal", "mean")),
     Option(("--scaling",), "scaling", "per-column scaling fit on the training part", param="scaling",
            choices=("standard", "minmax", "none")),
     Option(("--loss",), "loss", "loss of the point head", param="loss", choices=("mae", "mse", "huber")),
@@ -478,7 +478,12 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     units = fc.units if isinstance(fc.units, int) else ",".join(str(u) for u in fc.units)
     best = fc.best_val_loss_
     training = f"{fc.n_epochs_} epoch{'s' if fc.n_epochs_ != 1 else ''} run"
-    training += f", best val_loss {best:.4g}" if best is not None else ", no validation part (fixed epochs)"
+    if best is not None:
+        training += f", best val_loss {best:.4g}"
+    elif fc.val > 0:
+        training += ", validation part too small (epochs chosen on rolling origins)"
+    else:
+        training += ", no validation part (fixed epochs)"
     metrics = fc.metrics_
     _say(f"data      {csv}: {len(series.values)} rows" + (f" in {n_series} series" if n_series > 1 else "")
          + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")

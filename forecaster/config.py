@@ -20,7 +20,7 @@ from forecaster.errors import ForecasterError
 
 CELLS = ("rnn", "lstm", "gru")
 HEADS = ("point", "quantile", "gaussian")
-SKIPS = ("auto", "none", "last", "seasonal")
+SKIPS = ("auto", "none", "last", "seasonal", "mean")
 LOSSES = ("mse", "mae", "huber")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCALINGS = ("standard", "minmax", "none")

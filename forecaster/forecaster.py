@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
+ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
 CALENDAR_COLUMNS = ("cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
 Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
 
@@ -71,8 +72,9 @@ class Forecaster(BaseEstimator):
             ``"gaussian"`` (mean and standard deviation).
         quantiles: quantile levels of the quantile head.
         skip: the baseline the network corrects: ``"last"`` (last observed
-            value), ``"seasonal"`` (seasonal naive), ``"none"``, or ``"auto"``
-            (whichever of the two baselines is better on the training part).
+            value), ``"seasonal"`` (seasonal naive), ``"mean"`` (mean of the
+            input window), ``"none"``, or ``"auto"`` (whichever of these
+            baselines is best on the training part).
         scaling: ``"standard"``, ``"minmax"`` or ``"none"``, fit on the
             training part of each series only.
         dropout: dropout between recurrent layers.
@@ -83,7 +85,9 @@ class Forecaster(BaseEstimator):
         batch_size: windows per batch.
         val, test: fractions of rows whose targets form the validation and
             test parts. When the validation part has fewer than 8 windows, it
-            is folded into training and the model trains for ``epochs``.
+            is folded into training, and the number of epochs (at most
+            ``epochs``) is chosen by validating at 4 rolling origins at the
+            end of the training rows.
         fill: NaN handling of the loader: ``"none"``, ``"ffill"``, ``"interpolate"``.
         calendar: add future-known calendar covariates (day of week, day of
             year) of the *next* row to every row, so the window's last row
@@ -247,12 +251,13 @@ class Forecaster(BaseEstimator):
         ]
         val_windows = sum(count_windows(s.val[1] - s.val[0], input_width, self.horizon) for s in splits)
         use_val = val_windows >= MIN_VAL_WINDOWS
-        if not use_val and self.val > 0:
+        folded = not use_val and self.val > 0
+        if folded:
             logger.info(
-                "validation part has %d windows (< %d): training for a fixed %d epochs instead of early stopping",
+                "validation part has %d windows (< %d): choosing the epoch budget on %d rolling origins instead of early stopping",
                 val_windows,
                 MIN_VAL_WINDOWS,
-                self.epochs,
+                ROLLING_FOLDS,
             )
             # Fold the (too small) validation rows into training.
             splits = [Split(train=(0, s.test[0] + input_width), val=(0, 0), test=s.test) for s in splits]
@@ -273,7 +278,7 @@ class Forecaster(BaseEstimator):
         self.series_ids_ = [sid for sid, _, _ in series.segments()]
         self.scalers_ = [fit_scaler(values[s.train[0] : s.train[1]], self.scaling) for values, s in zip(parts, splits, strict=True)]
         self.skip_ = self._choose_skip(parts, splits)
-        self._train(parts, splits, use_val)
+        self._train(parts, splits, use_val, folded)
         self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
         return self
 
@@ -294,22 +299,27 @@ class Forecaster(BaseEstimator):
     def _choose_skip(self, parts: list[np.ndarray], splits: list[Split]) -> str:
         if self.skip != "auto":
             return self.skip
-        m = self.season_
-        if m <= 1 or m > self.input_width_:
-            return "last"
         from forecaster.evaluation.baselines import naive, seasonal_naive
 
-        errors = {"last": 0.0, "seasonal": 0.0}
+        m, width = self.season_, self.input_width_
+        errors = {"last": 0.0, "mean": 0.0}
+        if 1 < m <= width:
+            errors["seasonal"] = 0.0
         n_targets = len(self.targets_)
         for values, split, scaler in zip(parts, splits, self.scalers_, strict=True):
             train = scaler.transform(values[split.train[0] : split.train[1]])[:, :n_targets]
-            origins = np.arange(max(m, 1), len(train) - self.horizon + 1)
+            # the origins of the training windows, where every baseline sees a full window
+            origins = np.arange(width, len(train) - self.horizon + 1)
             if origins.size == 0:
                 continue
             actual = np.stack([train[o : o + self.horizon] for o in origins])
+            window_mean = np.stack([train[o - width : o].mean(axis=0) for o in origins])[:, None, :]
             errors["last"] += float(np.abs(naive(train, origins, self.horizon) - actual).mean())
-            errors["seasonal"] += float(np.abs(seasonal_naive(train, origins, self.horizon, m) - actual).mean())
-        return "seasonal" if errors["seasonal"] < errors["last"] else "last"
+            errors["mean"] += float(np.abs(window_mean - actual).mean())
+            if "seasonal" in errors:
+                errors["seasonal"] += float(np.abs(seasonal_naive(train, origins, self.horizon, m) - actual).mean())
+        # ties keep the first: the last value, then the seasonal naive forecast
+        return min(("last", "seasonal", "mean"), key=lambda k: errors.get(k, np.inf))
 
     def _build_fn(self, n_features: int, n_targets: int, name: str | None = None):
         from forecaster.models.factory import build_model
@@ -335,7 +345,7 @@ class Forecaster(BaseEstimator):
 
         return build
 
-    def _train(self, parts: list[np.ndarray], splits: list[Split], use_val: bool) -> None:
+    def _train(self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool) -> None:
         from forecaster.data.windowing import make_windows
         from forecaster.models.heads import loss_for
         from forecaster.training import resolve_seed, train
@@ -347,6 +357,8 @@ class Forecaster(BaseEstimator):
         val_parts = [p for p in val_parts if count_windows(len(p), self.input_width_, self.horizon)]
         base_seed = resolve_seed(self.seed)
         targets = list(range(n_targets))
+        loss = loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss)
+        epochs = self._rolling_origin_epochs(train_parts, loss, base_seed) if folded else self.epochs
         members, histories = [], []
         for member in range(self.ensemble):
             seed = base_seed + member
@@ -365,16 +377,18 @@ class Forecaster(BaseEstimator):
                 ),
                 train_ds,
                 val_ds,
-                loss=loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss),
+                loss=loss,
                 optimizer=self.optimizer,
                 learning_rate=self.learning_rate,
                 clipnorm=self.clipnorm,
-                epochs=self.epochs,
+                epochs=epochs,
                 patience=self.patience,
                 seed=seed,
                 deterministic=self.deterministic,
                 verbose=self.verbose,
                 strategy=self.strategy,
+                # the rolling origins chose the budget without a learning-rate schedule
+                reduce_lr=not folded,
             )
             members.append(history.model)
             histories.append(pd.DataFrame(history.history))
@@ -384,6 +398,80 @@ class Forecaster(BaseEstimator):
         self.history_ = frame.reset_index(drop=True)
         self.n_epochs_ = int(len(frame))
         self.best_val_loss_ = float(frame["val_loss"].min()) if "val_loss" in frame else None
+
+    def _rolling_origin_epochs(self, train_parts: list[np.ndarray], loss: Any, seed: int) -> int:
+        """Epoch budget for data too short for early stopping (see ACCURACY.md).
+
+        Fits the model at ``ROLLING_FOLDS`` origins at the end of the training
+        rows, each validated on the next few windows and stopped after
+        ``2 * patience`` epochs without improvement, and returns the epoch whose
+        validation loss, averaged over the origins, is lowest: one short
+        validation tail would make that choice chance, a fixed budget overfits.
+        """
+        import keras
+
+        from forecaster.data.windowing import make_windows
+        from forecaster.training import train
+
+        class InitialWeights(keras.callbacks.Callback):
+            def on_train_begin(self, logs: Any = None) -> None:
+                self.weights = self.model.get_weights()
+
+        width, horizon, targets = self.input_width_, self.horizon, list(range(len(self.targets_)))
+        per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
+        initial, model, curves = InitialWeights(), None, []
+        for back in range(ROLLING_FOLDS - 1, -1, -1):
+            fold_train, fold_val = [], []
+            for part in train_parts:
+                end = len(part) - back * per_fold
+                cut = end - horizon - per_fold + 1  # first target row of the validation windows
+                if cut >= width and count_windows(cut, width, horizon):
+                    fold_train.append(part[:cut])
+                    fold_val.append(part[cut - width : end])
+            if not fold_train:
+                continue
+            train_ds = make_windows(fold_train, width, horizon, targets=targets, batch_size=self.batch_size, shuffle=True, seed=seed)
+            val_ds = make_windows(fold_val, width, horizon, targets=targets, batch_size=256)
+            if model is None or self.strategy == "multiworker":
+                history = train(
+                    self._build_fn(len(self.columns_), len(targets)),
+                    train_ds,
+                    val_ds,
+                    loss=loss,
+                    optimizer=self.optimizer,
+                    learning_rate=self.learning_rate,
+                    clipnorm=self.clipnorm,
+                    epochs=self.epochs,
+                    patience=2 * self.patience,
+                    seed=seed,
+                    deterministic=self.deterministic,
+                    verbose=0,
+                    strategy=self.strategy,
+                    reduce_lr=False,
+                    callbacks=[initial],
+                )
+                model = history.model
+            else:
+                # Restart the compiled model from its initial state: the traced train step is
+                # reused, so each further origin costs its epochs and no tracing.
+                model.set_weights(initial.weights)
+                for variable in model.optimizer.variables:
+                    if variable.name != "learning_rate":
+                        variable.assign(keras.ops.zeros_like(variable))
+                history = model.fit(
+                    train_ds,
+                    validation_data=val_ds,
+                    epochs=self.epochs,
+                    shuffle=False,  # make_windows shuffles
+                    verbose=0,
+                    callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=2 * self.patience)],
+                )
+            curves.append(history.history["val_loss"])
+        if not curves:
+            return int(self.epochs)
+        best = _best_epoch(curves, self.epochs)
+        logger.info("rolling-origin validation over %d origins chose %d epochs", len(curves), best)
+        return best
 
     # ---------------------------------------------------------------- inference
 
@@ -968,6 +1056,18 @@ def _with_calendar(series: SeriesData) -> SeriesData:
         ids=series.ids,
         id_col=series.id_col,
     )
+
+
+def _best_epoch(curves: Sequence[Sequence[float]], epochs: int) -> int:
+    """1-based epoch of the lowest mean validation loss over origins.
+
+    An origin that stopped early has no loss for later epochs; those epochs
+    count as infinitely bad, so they are never chosen.
+    """
+    padded = np.full((len(curves), epochs), np.inf)
+    for row, curve in zip(padded, curves, strict=True):
+        row[: len(curve)] = curve
+    return int(np.argmin(padded.mean(axis=0))) + 1
 
 
 def _average_models(members: list) -> Any:

@@ -183,3 +183,44 @@ def test_probabilistic_heads_give_intervals(head):
         assert (out["value_q10"] <= out["value_q90"]).all()
     else:
         assert (out["value_lower"] <= out["value_upper"]).all() and (out["value_std"] > 0).all()
+
+
+def _frame(values: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"date": pd.date_range("2001-01-01", periods=len(values), freq="D"), "value": values})
+
+
+def test_auto_skip_picks_the_window_mean_for_a_noisy_level_and_the_last_value_for_a_random_walk():
+    rng = np.random.default_rng(0)
+    params = {**TINY, "epochs": 1}
+    noisy_level = Forecaster(**params).fit(_frame(50 + rng.normal(0, 5, 200)))
+    random_walk = Forecaster(**params).fit(_frame(50 + np.cumsum(rng.normal(0, 1, 200))))
+    assert noisy_level.skip_ == "mean"
+    assert random_walk.skip_ == "last"
+    # the untrained-network start is the baseline: forecasts stay near the window mean
+    window = noisy_level.data_.values[-noisy_level.input_width_ :, 0]
+    assert np.abs(noisy_level.predict()["value"].to_numpy() - window.mean()).max() < 2.0
+
+
+def test_best_epoch_averages_origins_and_ignores_epochs_after_an_early_stop():
+    from forecaster.forecaster import _best_epoch
+
+    curves = [[5.0, 3.0, 4.0, 6.0], [4.0, 2.0], [6.0, 4.0, 0.5, 7.0], [5.0, 3.0, 2.0, 1.0]]
+    # means: epoch 1: 5, epoch 2: 3, epochs 3-4: inf (the second origin stopped after 2)
+    assert _best_epoch(curves, 4) == 2
+    assert _best_epoch([[3.0, 2.0, 1.0]], 3) == 3
+    assert _best_epoch([[1.0, 2.0], [1.0, 2.0]], 5) == 1
+
+
+def test_short_series_choose_epochs_on_rolling_origins_deterministically(caplog):
+    import logging
+
+    frame = seasonal_frame(n=60)  # 9 validation rows at val=0.15: no validation window
+    with caplog.at_level(logging.INFO, logger="forecaster.forecaster"):
+        first = Forecaster(**{**TINY, "epochs": 3}).fit(frame)
+    assert "rolling-origin validation over 4 origins chose" in caplog.text
+    assert f"chose {first.n_epochs_} epochs" in caplog.text
+    assert "val_loss" not in first.history_
+    second = Forecaster(**{**TINY, "epochs": 3}).fit(frame)
+    assert 1 <= first.n_epochs_ <= 3
+    assert first.n_epochs_ == second.n_epochs_
+    assert first.evaluate()["model"] == second.evaluate()["model"]

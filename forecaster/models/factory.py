@@ -11,9 +11,9 @@ of :mod:`forecaster.models.heads`). Two strategies:
   into the target columns of the last input row (other columns keep their last
   observed value) and feeds it back, ``horizon`` times, sharing all weights.
 
-With ``skip="last"`` or ``skip="seasonal"`` the network predicts a correction
-to a baseline computed in the graph from the (scaled) input window: the last
-observed value, or the seasonal naive forecast. The final dense layer starts
+With ``skip="last"``, ``"seasonal"`` or ``"mean"`` the network predicts a
+correction to a baseline computed in the graph from the (scaled) input window:
+the last observed value, the seasonal naive forecast, or the window's mean. The final dense layer starts
 near zero, so an untrained model already forecasts the baseline.
 
 :func:`build_classifier` maps a (possibly variable-length, padded) sequence to
@@ -46,7 +46,7 @@ from forecaster.models.heads import (
 
 CELLS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 STRATEGIES = ("direct", "recursive")
-SKIPS = (None, "last", "seasonal")
+SKIPS = (None, "last", "seasonal", "mean")
 
 __all__ = ["CELLS", "FeedbackInput", "RelativeToLast", "SkipBaseline", "build_classifier", "build_model"]
 
@@ -57,7 +57,9 @@ class SkipBaseline(keras.layers.Layer):
 
     ``mode="last"`` repeats the last observed value of each target column;
     ``mode="seasonal"`` gives step ``h`` the value at row
-    ``W - season + (h % season)`` (the seasonal naive forecast).
+    ``W - season + (h % season)`` (the seasonal naive forecast);
+    ``mode="mean"`` repeats the mean of the window, the better start for a
+    level observed through heavy noise (a local level, as in the Nile flows).
     """
 
     def __init__(
@@ -76,11 +78,13 @@ class SkipBaseline(keras.layers.Layer):
 
     def call(self, x: Any) -> Any:
         width = x.shape[1]
+        targets = ops.take(x, np.asarray(self.target_indices, "int32"), axis=2)
+        if self.mode == "mean":
+            return ops.repeat(ops.mean(targets, axis=1, keepdims=True), self.horizon, axis=1)
         if self.mode == "last":
             rows = [width - 1] * self.horizon
         else:
             rows = [width - self.season + h % self.season for h in range(self.horizon)]
-        targets = ops.take(x, np.asarray(self.target_indices, "int32"), axis=2)
         return ops.take(targets, np.asarray(rows, "int32"), axis=1)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
@@ -213,8 +217,9 @@ def build_model(
         quantiles: quantile levels of the quantile head.
         bidirectional: wrap each recurrent layer in ``Bidirectional`` (direct strategy only).
         strategy: ``"direct"`` (all steps at once) or ``"recursive"`` (one step fed back).
-        skip: ``None``, ``"last"`` or ``"seasonal"``: add the last observed target
-            value, or the seasonal naive forecast, to the network's output.
+        skip: ``None``, ``"last"``, ``"seasonal"`` or ``"mean"``: add the last
+            observed target value, the seasonal naive forecast, or the mean of
+            the window to the network's output.
         target_indices: input columns that hold the targets; default ``range(n_targets)``.
         season: season length for ``skip="seasonal"``, in [1, input_width].
         name: model name.

@@ -64,7 +64,7 @@ def test_head_shapes_and_bidirectional(head: str, shape: tuple[int, ...]) -> Non
         ({"head": "median"}, "head='median'"),
         ({"quantiles": (0.9, 0.1)}, "quantiles"),
         ({"strategy": "seq2seq"}, "strategy='seq2seq'"),
-        ({"skip": "mean"}, "skip='mean'"),
+        ({"skip": "median"}, "skip='median'"),
         ({"skip": "seasonal"}, "season=None"),
         ({"skip": "seasonal", "season": W + 1}, "season=13"),
         ({"target_indices": (0, 0)}, "target_indices"),
@@ -107,10 +107,15 @@ def test_skip_connections_add_the_baseline(strategy: str, head: str) -> None:
         head=head,
         strategy=strategy,
     )
+    mean = build_model(
+        "gru", (4,), W, F, H, T, skip="mean", target_indices=targets, head=head, strategy=strategy
+    )
     expected_last = np.repeat(X[:, -1:, targets], H, axis=1)
     rows = [W - 3 + h % 3 for h in range(H)]  # seasonal naive: rows 9, 10, 11, 9, 10
     expected_seasonal = X[:, rows][:, :, targets]
-    for model, expected in ((last, expected_last), (seasonal, expected_seasonal)):
+    expected_mean = np.repeat(X[:, :, targets].mean(axis=1, keepdims=True), H, axis=1)
+    cases = ((last, expected_last), (seasonal, expected_seasonal), (mean, expected_mean))
+    for model, expected in cases:
         # an untrained model starts near its baseline (small final layer) ...
         untrained = np.asarray(model(X))
         centre = untrained if head == "point" else untrained[..., 1 if head == "quantile" else 0]
