@@ -378,15 +378,11 @@ class Forecaster(BaseEstimator):
                 train_ds,
                 val_ds,
                 loss=loss,
-                optimizer=self.optimizer,
-                learning_rate=self.learning_rate,
-                clipnorm=self.clipnorm,
                 epochs=epochs,
                 patience=self.patience,
                 seed=seed,
-                deterministic=self.deterministic,
                 verbose=self.verbose,
-                strategy=self.strategy,
+                **self._fit_settings(),
                 # the rolling origins chose the budget without a learning-rate schedule
                 reduce_lr=not folded,
             )
@@ -398,6 +394,16 @@ class Forecaster(BaseEstimator):
         self.history_ = frame.reset_index(drop=True)
         self.n_epochs_ = int(len(frame))
         self.best_val_loss_ = float(frame["val_loss"].min()) if "val_loss" in frame else None
+
+    def _fit_settings(self) -> dict[str, Any]:
+        """The ``train`` arguments every fit of this Forecaster shares."""
+        return {
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "clipnorm": self.clipnorm,
+            "deterministic": self.deterministic,
+            "strategy": self.strategy,
+        }
 
     def _rolling_origin_epochs(self, train_parts: list[np.ndarray], loss: Any, seed: int) -> int:
         """Epoch budget for data too short for early stopping (see ACCURACY.md).
@@ -438,15 +444,11 @@ class Forecaster(BaseEstimator):
                     train_ds,
                     val_ds,
                     loss=loss,
-                    optimizer=self.optimizer,
-                    learning_rate=self.learning_rate,
-                    clipnorm=self.clipnorm,
                     epochs=self.epochs,
                     patience=2 * self.patience,
                     seed=seed,
-                    deterministic=self.deterministic,
                     verbose=0,
-                    strategy=self.strategy,
+                    **self._fit_settings(),
                     reduce_lr=False,
                     callbacks=[initial],
                 )
