@@ -312,8 +312,9 @@ class Forecaster(BaseEstimator):
             origins = np.arange(width, len(train) - self.horizon + 1)
             if origins.size == 0:
                 continue
-            actual = np.stack([train[o : o + self.horizon] for o in origins])
-            window_mean = np.stack([train[o - width : o].mean(axis=0) for o in origins])[:, None, :]
+            actual = np.lib.stride_tricks.sliding_window_view(train, self.horizon, axis=0)[origins].transpose(0, 2, 1)
+            running = np.concatenate([np.zeros((1, n_targets)), np.cumsum(train, axis=0)])
+            window_mean = ((running[origins] - running[origins - width]) / width)[:, None, :]
             errors["last"] += float(np.abs(naive(train, origins, self.horizon) - actual).mean())
             errors["mean"] += float(np.abs(window_mean - actual).mean())
             if "seasonal" in errors:
