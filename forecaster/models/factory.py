@@ -13,8 +13,9 @@ of :mod:`forecaster.models.heads`). Two strategies:
 
 With ``skip="last"``, ``"seasonal"`` or ``"mean"`` the network predicts a
 correction to a baseline computed in the graph from the (scaled) input window:
-the last observed value, the seasonal naive forecast, or the window's mean. The final dense layer starts
-near zero, so an untrained model already forecasts the baseline.
+the last observed value, the seasonal naive forecast, or the window's mean.
+The final dense layer starts near zero, so an untrained model already
+forecasts the baseline.
 
 :func:`build_classifier` maps a (possibly variable-length, padded) sequence to
 softmax class probabilities ``[batch, n_classes]``.
