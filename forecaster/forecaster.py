@@ -302,9 +302,9 @@ class Forecaster(BaseEstimator):
         from forecaster.evaluation.baselines import naive, seasonal_naive
 
         m, width = self.season_, self.input_width_
-        errors = {"last": 0.0, "mean": 0.0}
-        if 1 < m <= width:
-            errors["seasonal"] = 0.0
+        # in order of preference on ties; seasonal naive only when a season fits in the window
+        candidates = ("last", "seasonal", "mean") if 1 < m <= width else ("last", "mean")
+        errors = dict.fromkeys(candidates, 0.0)
         n_targets = len(self.targets_)
         for values, split, scaler in zip(parts, splits, self.scalers_, strict=True):
             train = scaler.transform(values[split.train[0] : split.train[1]])[:, :n_targets]
@@ -319,8 +319,7 @@ class Forecaster(BaseEstimator):
             errors["mean"] += float(np.abs(window_mean - actual).mean())
             if "seasonal" in errors:
                 errors["seasonal"] += float(np.abs(seasonal_naive(train, origins, self.horizon, m) - actual).mean())
-        # ties keep the first: the last value, then the seasonal naive forecast
-        return min(("last", "seasonal", "mean"), key=lambda k: errors.get(k, np.inf))
+        return min(candidates, key=errors.__getitem__)
 
     def _build_fn(self, n_features: int, n_targets: int, name: str | None = None):
         from forecaster.models.factory import build_model

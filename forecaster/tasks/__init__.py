@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from forecaster.config import CELLS
 from forecaster.errors import ForecasterError
 
 __all__ = [
@@ -79,13 +80,10 @@ class ParamsMixin:
         return f"{type(self).__name__}({', '.join(changed)})"
 
 
-CELL_NAMES = ("rnn", "lstm", "gru")
-
-
 def check_cell_and_units(cell: Any, units: Any, example: str) -> None:
     """Raise ForecasterError unless ``cell`` names a recurrent cell and ``units`` lists layer sizes."""
-    if not isinstance(cell, str) or cell.lower() not in CELL_NAMES:
-        raise ForecasterError(f"`cell` must be one of {CELL_NAMES} (received cell={cell!r}).")
+    if not isinstance(cell, str) or cell.lower() not in CELLS:
+        raise ForecasterError(f"`cell` must be one of {CELLS} (received cell={cell!r}).")
     sizes = (units,) if isinstance(units, int) else units
     if (
         isinstance(sizes, str)
