@@ -13,6 +13,15 @@ the series for a future forecast). Every baseline returns
 * ``drift``: the line through the first and last observed values, extended.
 * ``mean``: the mean of the whole history.
 
+:func:`baseline_forecasts` gives them all on the same windows; with several
+seasons (``m=(168, 24)``, primary first, as
+:func:`forecaster.data.seasons.select_seasons` returns them) it adds
+``seasonal_naive_<m>`` for **every** season, and ``seasonal_naive`` stays the
+primary season's forecast (the same array as ``seasonal_naive_<primary>``).
+:func:`best_baseline` names the baseline with the lowest metric.
+:func:`season_length` lives in :mod:`forecaster.data.seasons` and is
+re-exported here.
+
 Example:
     >>> import numpy as np
     >>> s = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
@@ -24,24 +33,22 @@ Example:
     [5.0, 6.0]
     >>> mean(s, [4], 1)[0, :, 0].tolist()
     [2.5]
-    >>> season_length("B"), season_length("2h"), season_length("MS")
-    (5, 12, 12)
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
+from forecaster.data.seasons import season_length  # re-exported: callers import it from here
 from forecaster.errors import ForecasterError
 
 __all__ = [
     "BASELINES",
     "baseline_forecasts",
+    "best_baseline",
     "drift",
     "mean",
     "naive",
@@ -184,154 +191,84 @@ BASELINES: dict[str, Callable[..., np.ndarray]] = {
 
 
 def baseline_forecasts(
-    series: object, origins: object, horizon: int, m: int = 1
+    series: object, origins: object, horizon: int, m: int | Sequence[int] = 1
 ) -> dict[str, np.ndarray]:
-    """Every baseline of :data:`BASELINES` on the same windows.
+    """Every baseline of :data:`BASELINES` on the same windows, seasonal naive at each season.
 
     Args:
         series: raw target series, ``[n_rows, n_targets]`` or ``[n_rows]``.
         origins: first forecast row of each window, ints in ``1..n_rows``.
         horizon: number of steps to forecast.
-        m: season length for ``seasonal_naive``.
+        m: season length for ``seasonal_naive``; or a sequence of season
+            lengths, primary first (e.g. ``(168, 24)``), which also adds
+            ``seasonal_naive_<m>`` for each of them (an empty sequence means no
+            season: ``seasonal_naive`` is then the naive forecast).
 
     Returns:
         ``{"naive": ..., "seasonal_naive": ..., "drift": ..., "mean": ...}``, each
-        ``[len(origins), horizon, n_targets]``.
+        ``[len(origins), horizon, n_targets]``; with a sequence of seasons, then
+        ``"seasonal_naive_<m>"`` for each season in the order given.
 
     Raises:
         ForecasterError: on a bad shape, horizon, origin or ``m``.
+
+    Example:
+        >>> import numpy as np
+        >>> out = baseline_forecasts(np.arange(10.0), [8], 2, m=(4, 2))
+        >>> list(out)
+        ['naive', 'seasonal_naive', 'drift', 'mean', 'seasonal_naive_4', 'seasonal_naive_2']
+        >>> out["seasonal_naive"][0, :, 0].tolist(), out["seasonal_naive_2"][0, :, 0].tolist()
+        ([4.0, 5.0], [6.0, 7.0])
     """
+    several = not isinstance(m, int | np.integer) and isinstance(m, Sequence)
+    seasons = [int(s) if isinstance(s, np.integer) else s for s in m] if several else [m]
+    primary = seasons[0] if seasons else 1
     out = {}
     for name, fn in BASELINES.items():
         out[name] = (
-            fn(series, origins, horizon, m)
+            fn(series, origins, horizon, primary)
             if name == "seasonal_naive"
             else fn(series, origins, horizon)
         )
+    if several:
+        for season in seasons:
+            key = f"seasonal_naive_{season}"
+            if key not in out:
+                out[key] = (
+                    out["seasonal_naive"]
+                    if season == primary
+                    else seasonal_naive(series, origins, horizon, season)
+                )
     return out
 
 
-# ---------------------------------------------------------------- season length
-
-# Aliases that older pandas accepted and pandas >= 3 rejects.
-_LEGACY_ALIASES = {
-    "M": "ME",
-    "BM": "BME",
-    "CBM": "CBME",
-    "SM": "SME",
-    "Q": "QE",
-    "BQ": "BQE",
-    "Y": "YE",
-    "A": "YE",
-    "BY": "BYE",
-    "BA": "BYE",
-    "AS": "YS",
-    "BAS": "BYS",
-    "H": "h",
-    "BH": "bh",
-    "CBH": "cbh",
-    "T": "min",
-    "S": "s",
-    "L": "ms",
-    "U": "us",
-    "N": "ns",
-}
-_FREQ_RE = re.compile(r"^\s*([+-]?\d*)\s*([A-Za-z]+)(-[A-Za-z0-9]+)?\s*$")
-
-# Calendar offsets and the number of periods in their natural cycle.
-_CALENDAR_SEASONS: tuple[tuple[tuple[type, ...], int], ...] = (
-    ((pd.offsets.BusinessDay, pd.offsets.CustomBusinessDay), 5),  # a business week
-    ((pd.offsets.Day,), 7),  # a week
-    ((pd.offsets.Week,), 52),  # a year
-    ((pd.offsets.SemiMonthBegin, pd.offsets.SemiMonthEnd), 24),
-    (
-        (
-            pd.offsets.MonthBegin,
-            pd.offsets.MonthEnd,
-            pd.offsets.BusinessMonthBegin,
-            pd.offsets.BusinessMonthEnd,
-            pd.offsets.CustomBusinessMonthBegin,
-            pd.offsets.CustomBusinessMonthEnd,
-        ),
-        12,
-    ),
-    (
-        (
-            pd.offsets.QuarterBegin,
-            pd.offsets.QuarterEnd,
-            pd.offsets.BQuarterBegin,
-            pd.offsets.BQuarterEnd,
-            pd.offsets.FY5253Quarter,
-        ),
-        4,
-    ),
-)
-
-# Sub-daily steps: the longest of these cycles that is a whole number of steps
-# and at most _MAX_SEASON steps long (a day of 5-minute data is 288 steps,
-# a day of minutes would be 1440, so minutes use the hour).
-_CYCLES_S = (86400.0, 3600.0, 60.0)
-_MAX_SEASON = 1000
-
-
-def _parse_offset(freq: str) -> pd.DateOffset:
-    match = _FREQ_RE.match(freq)
-    text = freq
-    if match:
-        mult, base, anchor = match.groups()
-        base = _LEGACY_ALIASES.get(base, base)
-        text = f"{mult}{base}{anchor or ''}"
-    try:
-        return to_offset(text)
-    except ValueError as exc:
-        raise ForecasterError(
-            f"`freq` {freq!r} is not a pandas frequency string; use one like 'D', 'B', 'h', "
-            f"'15min', 'W', 'MS' or 'QS', or pass the season length `m` directly."
-        ) from exc
-
-
-def _divide(period: int, n: int) -> int:
-    """Seasons of ``period`` base steps sampled every ``n`` steps (1 if not whole)."""
-    return period // n if n >= 1 and period % n == 0 and period // n >= 1 else 1
-
-
-def season_length(freq: str | None) -> int:
-    """The natural season length, in rows, of a series sampled at ``freq``.
-
-    Business day -> 5, day -> 7, week -> 52, semi-month -> 24, month -> 12,
-    quarter -> 4, year -> 1. Sub-daily steps take the day if it is a whole number
-    of at most 1000 steps, else the hour, else the minute: ``"h"`` -> 24,
-    ``"30min"`` -> 48, ``"15min"`` -> 96, ``"min"`` -> 60, ``"s"`` -> 60. A
-    multiple divides the season (``"2h"`` -> 12, ``"3MS"`` -> 4) and gives 1
-    when it does not divide it evenly (``"2D"``). Legacy aliases (``"M"``,
-    ``"Q"``, ``"H"``, ``"T"``...) are accepted.
+def best_baseline(metrics: Mapping[str, Mapping[str, float]], metric: str = "mse") -> str:
+    """The name of the baseline with the lowest finite ``metric`` (ties: the first listed).
 
     Args:
-        freq: pandas frequency string, as inferred by ``pandas.infer_freq``, or
-            ``None``.
+        metrics: ``{baseline name: {metric name: value}}``, e.g. the
+            ``"baselines"`` entry of ``Forecaster.evaluate()``.
+        metric: the metric to compare (lower is better), e.g. ``"mse"`` or ``"mase"``.
 
     Returns:
-        The season length ``m >= 1``; 1 for ``None`` and for offsets with no
-        natural cycle (years, business hours, holidays...).
+        The baseline's name (``"seasonal_naive"`` rather than its alias
+        ``"seasonal_naive_<m>"`` when they tie, as it is listed first).
 
     Raises:
-        ForecasterError: if ``freq`` is a string that is not a pandas frequency.
+        ForecasterError: if no baseline has a finite value for ``metric``.
+
+    Example:
+        >>> best_baseline({"naive": {"mse": 2.0}, "seasonal_naive": {"mse": 1.5}})
+        'seasonal_naive'
     """
-    if freq is None:
-        return 1
-    if not isinstance(freq, str):
+    best, best_value = None, math.inf
+    for name, values in metrics.items():
+        value = values.get(metric) if isinstance(values, Mapping) else None
+        if value is not None and math.isfinite(value) and value < best_value:
+            best, best_value = name, float(value)
+    if best is None:
         raise ForecasterError(
-            f"`freq` must be a pandas frequency string or None (received {freq!r})."
+            f"no baseline has a finite {metric!r} (baselines: {sorted(metrics)}); "
+            "pick a metric every baseline reports, e.g. 'mse'."
         )
-    offset = _parse_offset(freq)
-    n = abs(int(offset.n))
-    for kinds, period in _CALENDAR_SEASONS:
-        if isinstance(offset, kinds):
-            return _divide(period, n)
-    if isinstance(offset, pd.offsets.Tick):
-        step_s = pd.Timedelta(offset).total_seconds()
-        for cycle in _CYCLES_S:
-            ratio = cycle / step_s
-            if ratio >= 2 and ratio <= _MAX_SEASON and float(ratio).is_integer():
-                return int(ratio)
-    return 1
+    return best

@@ -7,6 +7,7 @@ from forecaster.errors import ForecasterError
 from forecaster.evaluation.baselines import (
     BASELINES,
     baseline_forecasts,
+    best_baseline,
     drift,
     mean,
     naive,
@@ -146,3 +147,32 @@ def test_season_length(freq, m):
 def test_season_length_bad_string():
     with pytest.raises(ForecasterError, match="not a pandas frequency"):
         season_length("fortnightly")
+
+
+def test_baseline_forecasts_at_every_season():
+    out = baseline_forecasts(SERIES, [6, 7], 4, m=(3, 2))
+    assert list(out) == [*BASELINES, "seasonal_naive_3", "seasonal_naive_2"]
+    # the primary season keeps the backwards-compatible key, and has its own name too
+    np.testing.assert_array_equal(out["seasonal_naive"], seasonal_naive(SERIES, [6, 7], 4, 3))
+    np.testing.assert_array_equal(out["seasonal_naive_3"], out["seasonal_naive"])
+    np.testing.assert_array_equal(out["seasonal_naive_2"], seasonal_naive(SERIES, [6, 7], 4, 2))
+    # an int keeps today's four keys; no season means seasonal_naive is naive
+    assert list(baseline_forecasts(SERIES, [6], 2, 3)) == list(BASELINES)
+    none = baseline_forecasts(SERIES, [6], 2, m=())
+    assert list(none) == list(BASELINES)
+    np.testing.assert_array_equal(none["seasonal_naive"], none["naive"])
+    with pytest.raises(ForecasterError, match="season length"):
+        baseline_forecasts(SERIES, [6], 2, m=(3, 0))
+
+
+def test_best_baseline():
+    metrics = {
+        "naive": {"mse": 4.0, "mase": 1.0},
+        "seasonal_naive": {"mse": 2.0, "mase": float("nan")},
+        "seasonal_naive_24": {"mse": 2.0, "mase": 0.9},
+        "mean": {"mse": 3.0},
+    }
+    assert best_baseline(metrics) == "seasonal_naive"  # ties: the first listed
+    assert best_baseline(metrics, "mase") == "seasonal_naive_24"  # nan is skipped
+    with pytest.raises(ForecasterError, match="no baseline has a finite 'smape'"):
+        best_baseline(metrics, "smape")
