@@ -18,6 +18,14 @@ Conventions:
   of the seasonal naive forecast with period ``m`` on the training rows, per
   target column. Below 1 means better than that naive forecast did in sample.
 
+**One MASE definition.** The scale is :func:`mase_scale` of the *training
+part* of each series at its *primary season* (the first of
+:func:`forecaster.data.seasons.select_seasons`, ``m = 1`` when there is none).
+Compute it once per series and pass it as ``scale=`` to :func:`mase`,
+:func:`compute_metrics` and :func:`metrics_by_step` wherever a run is scored
+(fit, evaluate, backtest), so every path divides by the same number;
+``insample=`` computes that same scale on the fly (the two give equal results).
+
 Example:
     >>> import numpy as np
     >>> y = np.array([[1.0, 2.0], [3.0, 4.0]])      # 2 windows, horizon 2
@@ -43,6 +51,7 @@ __all__ = [
     "mae",
     "mape",
     "mase",
+    "mase_scale",
     "metrics_by_step",
     "mse",
     "rmse",
@@ -201,7 +210,9 @@ def smape(y_true: object, y_pred: object) -> float:
     return _smape(*_pair(y_true, y_pred))
 
 
-def _insample_scale(insample: object, m: int, n_targets: int, *, strict: bool = True) -> np.ndarray:
+def _insample_scale(
+    insample: object, m: int, n_targets: int | None, *, strict: bool = True
+) -> np.ndarray:
     """Mean |y_t - y_{t-m}| per target over the training rows; nan where it is 0.
 
     Too few rows raise when ``strict``, else warn and give an all-nan scale.
@@ -223,6 +234,8 @@ def _insample_scale(insample: object, m: int, n_targets: int, *, strict: bool = 
             raise ForecasterError(
                 f"`insample` must have shape [n_rows, n_targets] or [n_rows] (received shape {arr.shape})."
             )
+        if n_targets is None:
+            n_targets = arr.shape[1]
         if arr.shape[1] != n_targets:
             raise ForecasterError(
                 f"`insample` has {arr.shape[1]} target column(s) but the forecasts have "
@@ -238,7 +251,7 @@ def _insample_scale(insample: object, m: int, n_targets: int, *, strict: bool = 
         if strict:
             raise ForecasterError(f"{message}.")
         warnings.warn(f"{message}; MASE is reported as nan.", stacklevel=3)
-        return np.full(n_targets, np.nan)
+        return np.full(n_targets or 1, np.nan)
     scale = np.mean(np.concatenate(diffs, axis=0), axis=0)
     zero = ~(scale > 0)
     if zero.any():
@@ -251,7 +264,64 @@ def _insample_scale(insample: object, m: int, n_targets: int, *, strict: bool = 
     return scale
 
 
-def mase(y_true: object, y_pred: object, *, insample: object, m: int = 1) -> float:
+def mase_scale(insample: object, m: int = 1) -> np.ndarray:
+    """The MASE scale per target: the in-sample MAE of seasonal naive at lag ``m``.
+
+    ``mean(|y_t - y_{t-m}|)`` over the training rows, per target column; for a
+    panel (a list of arrays) the differences are taken within each series and
+    pooled. A target whose training series does not change over lag ``m`` gets
+    ``nan`` (with a warning) and is left out of MASE.
+
+    Args:
+        insample: the raw training rows of the targets, ``[n_rows, n_targets]``
+            or ``[n_rows]``, or a list of such numpy arrays (one per series).
+        m: the primary season (1 when there is none).
+
+    Returns:
+        float64 ``[n_targets]``, to pass as ``scale=`` (JSON-safe via ``.tolist()``,
+        ``nan`` written as ``null``).
+
+    Raises:
+        ForecasterError: on a bad shape, ``m < 1``, or ``m`` or fewer rows.
+
+    Example:
+        >>> mase_scale([1.0, 2.0, 4.0, 7.0], m=1).tolist()
+        [2.0]
+    """
+    return _insample_scale(insample, m, None)
+
+
+def _check_scale(scale: object, n_targets: int) -> np.ndarray:
+    arr = np.asarray(scale, dtype=np.float64).reshape(-1)
+    if arr.shape != (n_targets,):
+        raise ForecasterError(
+            f"`scale` must hold one value per target column ({n_targets}; received shape "
+            f"{np.shape(scale)}); compute it with mase_scale(training rows, m)."
+        )
+    # 0, negative or nan: the target is left out, as mase_scale does.
+    return np.where(arr > 0, arr, np.nan)
+
+
+def _resolve_scale(
+    insample: object | None, scale: object | None, m: int, n_targets: int, strict: bool
+) -> np.ndarray | None:
+    if insample is not None and scale is not None:
+        raise ForecasterError("pass either `insample` or `scale` for MASE, not both.")
+    if scale is not None:
+        return _check_scale(scale, n_targets)
+    if insample is None:
+        return None
+    return _insample_scale(insample, m, n_targets, strict=strict)
+
+
+def mase(
+    y_true: object,
+    y_pred: object,
+    *,
+    insample: object | None = None,
+    m: int = 1,
+    scale: object | None = None,
+) -> float:
     """Mean absolute scaled error.
 
     Each target's MAE is divided by that target's in-sample scale
@@ -268,19 +338,24 @@ def mase(y_true: object, y_pred: object, *, insample: object, m: int = 1) -> flo
             numpy arrays, one per series (differences are taken within each
             series, then pooled).
         m: season length (1 = scale by the naive forecast's error).
+        scale: the precomputed :func:`mase_scale` (``[n_targets]``), instead of
+            ``insample`` and ``m``.
 
     Returns:
         The MASE (unitless; below 1 beats the in-sample seasonal naive error).
 
     Raises:
-        ForecasterError: on mismatched shapes, ``m < 1``, or too few training rows.
+        ForecasterError: on mismatched shapes, ``m < 1``, too few training rows,
+            or neither / both of ``insample`` and ``scale``.
 
     Example:
         >>> mase([[2.0, 4.0]], [[3.0, 4.0]], insample=[1.0, 2.0, 3.0])
         0.5
     """
     t, p = _pair(y_true, y_pred)
-    return _mase(t, p, _insample_scale(insample, m, t.shape[2]))
+    if insample is None and scale is None:
+        raise ForecasterError("MASE needs the training rows (`insample`) or their `scale`.")
+    return _mase(t, p, _resolve_scale(insample, scale, m, t.shape[2], strict=True))
 
 
 def _metric_funcs(scale: np.ndarray | None) -> dict:
@@ -302,6 +377,7 @@ def compute_metrics(
     *,
     insample: object | None = None,
     m: int = 1,
+    scale: object | None = None,
 ) -> dict[str, float]:
     """All metrics in :data:`METRICS` over every window, step and target.
 
@@ -312,6 +388,7 @@ def compute_metrics(
             ``"mase"`` out of the result. With ``m`` or fewer rows, MASE is
             ``nan`` and a warning says why (:func:`mase` raises instead).
         m: season length for MASE.
+        scale: precomputed :func:`mase_scale` instead of ``insample`` / ``m``.
 
     Returns:
         ``{"mse": ..., "rmse": ..., "mae": ..., "mape": ..., "smape": ..., "mase": ...}``
@@ -325,7 +402,7 @@ def compute_metrics(
         {'mse': 0.5, 'rmse': 0.7071067811865476, 'mae': 0.5, 'mape': 50.0, 'smape': 33.33333333333333}
     """
     t, p = _pair(y_true, y_pred)
-    scale = None if insample is None else _insample_scale(insample, m, t.shape[2], strict=False)
+    scale = _resolve_scale(insample, scale, m, t.shape[2], strict=False)
     return {name: fn(t, p) for name, fn in _metric_funcs(scale).items()}
 
 
@@ -335,6 +412,7 @@ def metrics_by_step(
     *,
     insample: object | None = None,
     m: int = 1,
+    scale: object | None = None,
 ) -> pd.DataFrame:
     """The metrics of :func:`compute_metrics` for each horizon step separately.
 
@@ -344,6 +422,7 @@ def metrics_by_step(
         insample: raw training rows for MASE; ``None`` leaves the column out
             (``nan`` with a warning when it has ``m`` or fewer rows).
         m: season length for MASE.
+        scale: precomputed :func:`mase_scale` instead of ``insample`` / ``m``.
 
     Returns:
         DataFrame indexed by ``step`` = 1..horizon, one column per metric; row
@@ -353,7 +432,7 @@ def metrics_by_step(
         ForecasterError: on mismatched shapes or bad ``insample`` / ``m``.
     """
     t, p = _pair(y_true, y_pred)
-    scale = None if insample is None else _insample_scale(insample, m, t.shape[2], strict=False)
+    scale = _resolve_scale(insample, scale, m, t.shape[2], strict=False)
     funcs = _metric_funcs(scale)
     rows = [
         {name: fn(t[:, h : h + 1], p[:, h : h + 1]) for name, fn in funcs.items()}

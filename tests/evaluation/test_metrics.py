@@ -167,3 +167,57 @@ def test_compute_metrics_short_insample_gives_nan_mase_with_warning():
     with pytest.warns(UserWarning, match="needs at least 8"):
         table = metrics_by_step(Y, P, insample=np.arange(5.0), m=7)
     assert table["mase"].isna().all()
+
+
+def test_one_mase_whichever_path():
+    """The scale from the training rows gives the same MASE by every function path."""
+    from forecaster.evaluation.backtest import score_origin
+    from forecaster.evaluation.metrics import mase_scale
+
+    rng = np.random.default_rng(2)
+    t = np.arange(300)
+    series = np.column_stack(
+        [
+            10 * np.sin(2 * np.pi * t / 12) + rng.normal(size=t.size),
+            np.cumsum(rng.normal(size=t.size)),
+        ]
+    )
+    train, m = series[:200], 12
+    origin, horizon = 250, 6
+    actual = series[origin : origin + horizon][None]
+    pred = actual + rng.normal(size=actual.shape)
+    scale = mase_scale(train, m)
+    assert scale.shape == (2,)
+    expected = np.mean(
+        np.mean(np.abs(actual - pred), axis=(0, 1))
+        / np.mean(np.abs(train[m:] - train[:-m]), axis=0)
+    )
+    values = [
+        mase(actual, pred, insample=train, m=m),
+        mase(actual, pred, scale=scale),
+        mase(actual, pred, scale=scale.tolist()),  # as read back from JSON
+        compute_metrics(actual, pred, insample=train, m=m)["mase"],
+        compute_metrics(actual, pred, scale=scale)["mase"],
+        score_origin(series, origin, pred, m=m, insample=train)["model"]["mase"],
+    ]
+    assert values == pytest.approx([expected] * len(values), rel=1e-12)
+    by_step = metrics_by_step(actual, pred, scale=scale)["mase"]
+    assert by_step.mean() == pytest.approx(expected)  # equal counts per step
+    assert by_step.tolist() == metrics_by_step(actual, pred, insample=train, m=m)["mase"].tolist()
+
+
+def test_mase_scale_guards():
+    from forecaster.evaluation.metrics import mase_scale
+
+    assert mase_scale([1.0, 2.0, 4.0, 7.0]).tolist() == [2.0]
+    assert mase_scale([np.array([0.0, 2.0]), np.array([5.0, 6.0])]).tolist() == [1.5]
+    with pytest.raises(ForecasterError, match="m=3 needs at least 4"):
+        mase_scale([1.0, 2.0, 3.0], m=3)
+    with pytest.raises(ForecasterError, match="one value per target"):
+        mase(np.zeros((1, 1, 2)), np.ones((1, 1, 2)), scale=[1.0])
+    with pytest.raises(ForecasterError, match="not both"):
+        compute_metrics([[1.0]], [[2.0]], insample=[1.0, 2.0], scale=[1.0])
+    with pytest.raises(ForecasterError, match="training rows"):
+        mase([[1.0]], [[2.0]])
+    # a zero or null (nan) scale leaves the target out, as mase_scale does
+    assert mase(np.zeros((1, 1, 2)), np.ones((1, 1, 2)), scale=[0.5, None]) == pytest.approx(2.0)
