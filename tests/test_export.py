@@ -14,7 +14,7 @@ import pytest
 
 from forecaster.data.scaling import fit_scaler
 from forecaster.errors import ForecasterError
-from forecaster.export import export_saved_model
+from forecaster.export import export_panel_saved_model, export_saved_model
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -231,3 +231,170 @@ def test_export_matches_forecaster_predict(tmp_path, head):
     if head == "quantile":
         _close(out["quantiles"].numpy()[0, :, 0, 0], predicted["value_q10"].to_numpy(np.float64))
         _close(out["quantiles"].numpy()[0, :, 0, 2], predicted["value_q90"].to_numpy(np.float64))
+
+
+# --------------------------------------------------------------------------- panels
+
+PANEL_IDS = ["store-a", "store-b", "42"]
+N_DYNAMIC, N_STATIC = 2, 2  # the model sees 2 scaled columns + 2 static columns
+
+
+def _panel_model(head: str) -> keras.Model:
+    keras.utils.set_random_seed(1)
+    model = build_model(
+        "gru", (8,), WIDTH, N_DYNAMIC + N_STATIC, HORIZON, 1, head=head, quantiles=QUANTILES
+    )
+    for weight in model.weights:
+        weight.assign(np.random.default_rng(1).normal(0, 0.3, weight.shape).astype(np.float32))
+    return model
+
+
+def _panel_expected(model, window, center, scale, static, head: str) -> dict[str, np.ndarray]:
+    """Keras model on windows scaled by hand (float64 numpy) with the static columns appended."""
+    scaled = (window.astype(np.float64) - center[:, None, :]) / scale[:, None, :]
+    repeated = np.broadcast_to(static[:, None, :], (len(window), WIDTH, static.shape[1]))
+    x = np.concatenate([scaled, repeated], axis=-1).astype(np.float32)
+    out = np.asarray(model(x, training=False), np.float64)
+    c, s = center[:, None, :1], scale[:, None, :1]
+    if head == "point":
+        return {"output_0": out * s + c}
+    if head == "quantile":
+        q = out * s[..., None] + c[..., None]
+        return {"mean": q[..., 1], "quantiles": q}
+    return {"mean": out[..., 0] * s + c, "std": out[..., 1] * s}
+
+
+@pytest.fixture(scope="module")
+def panel_exports(tmp_path_factory):
+    """A panel export per head; raw windows of three series at very different scales."""
+    root = tmp_path_factory.mktemp("panel")
+    rng = np.random.default_rng(5)
+    centers = np.array([[100.0, 1.0], [-3.0, 50.0], [2e4, 0.0]])
+    scales = np.array([[10.0, 0.5], [0.2, 5.0], [3e3, 1.0]])
+    statics = np.array([[1.0, 0.0], [0.0, 1.0], [-0.5, 0.5]])
+    order = np.array([2, 0, 1, 1, 0, 2, 2])  # windows from every series, in mixed order
+    window = (centers[order][:, None, :] + scales[order][:, None, :] * rng.normal(size=(len(order), WIDTH, 2)))
+    window = window.astype(np.float32)
+    ids = np.array(PANEL_IDS)[order]
+    result = {}
+    for head in ("point", "quantile", "gaussian"):
+        model = _panel_model(head)
+        export_panel_saved_model(
+            model, root / head, series_ids=["store-a", "store-b", 42], centers=centers, scales=scales,
+            statics=statics, n_targets=1, head=head, quantiles=QUANTILES,
+        )
+        result[head] = _panel_expected(model, window, centers[order], scales[order], statics[order], head)
+    np.save(root / "window.npy", window)
+    np.save(root / "center.npy", centers[order].astype(np.float32))
+    np.save(root / "scale.npy", scales[order].astype(np.float32))
+    np.save(root / "static.npy", statics[order].astype(np.float32))
+    (root / "ids.json").write_text(json.dumps(ids.tolist()))
+    return root, result
+
+
+@pytest.mark.slow
+def test_panel_export_serves_by_id_in_a_process_that_imports_only_tensorflow(panel_exports):
+    root, expected = panel_exports
+    script = textwrap.dedent(
+        """
+        import json, os, sys
+        import numpy as np
+        import tensorflow as tf
+        root = sys.argv[1]
+        arr = {k: np.load(os.path.join(root, k + ".npy")) for k in ("window", "center", "scale", "static")}
+        ids = tf.constant(json.load(open(os.path.join(root, "ids.json"))))
+        out = {}
+        for head in ("point", "quantile", "gaussian"):
+            loaded = tf.saved_model.load(os.path.join(root, head))
+            for name, y in (
+                ("serve", loaded.serve(tf.constant(arr["window"]), ids)),
+                ("stats", loaded.serve_with_stats(*(tf.constant(arr[k]) for k in ("window", "center", "scale", "static")))),
+            ):
+                y = y if isinstance(y, dict) else {"output_0": y}
+                out[head + "/" + name] = {k: v.numpy().tolist() for k, v in y.items()}
+            out[head + "/dtypes"] = sorted({v.dtype.name for v in y.values()})
+            out[head + "/signature"] = str(loaded.signatures["serve"].structured_input_signature)
+            try:
+                loaded.serve(tf.constant(arr["window"][:2]), tf.constant(["store-a", "nowhere"]))
+                out[head + "/unknown"] = "no error"
+            except tf.errors.InvalidArgumentError as exc:
+                out[head + "/unknown"] = str(exc)
+        out["forecaster_imported"] = any(m == "forecaster" or m.startswith("forecaster.") for m in sys.modules)
+        out["keras_imported"] = "keras" in sys.modules
+        print(json.dumps(out))
+        """
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, cwd=str(root), timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["forecaster_imported"] is False
+    for head, wanted in expected.items():
+        assert got[head + "/dtypes"] == ["float32"]
+        assert f"shape=(None, {WIDTH}, {N_DYNAMIC})" in got[head + "/signature"]
+        assert "dtype=tf.string, name='series_id'" in got[head + "/signature"]
+        for endpoint in ("serve", "stats"):
+            assert set(got[f"{head}/{endpoint}"]) == set(wanted), (head, endpoint)
+            for key, value in wanted.items():
+                _close(np.asarray(got[f"{head}/{endpoint}"][key]), value)
+        assert "series id not seen at fit" in got[head + "/unknown"]
+        assert "nowhere" in got[head + "/unknown"]
+        assert "store-a" not in got[head + "/unknown"].split("series id not seen at fit")[1]
+    assert np.asarray(got["quantile/serve"]["quantiles"]).shape == (7, HORIZON, 1, len(QUANTILES))
+
+
+def test_panel_export_integer_ids_are_served_as_text_and_batch_is_free(panel_exports):
+    root, expected = panel_exports
+    window = np.load(root / "window.npy")
+    ids = json.loads((root / "ids.json").read_text())
+    loaded = tf.saved_model.load(str(root / "point"))
+    assert "42" in ids  # fit id 42 (an int) is served as the string "42"
+    for batch in (1, 4):
+        out = loaded.serve(tf.constant(window[:batch]), tf.constant(ids[:batch])).numpy()
+        _close(out, expected["point"]["output_0"][:batch])
+
+
+def test_panel_export_without_statics_matches_the_single_series_export(tmp_path):
+    values = _raw_series()
+    scaler = fit_scaler(values[:150], "standard")
+    raw = _windows(values, 4)
+    model = _model("point")
+    export_panel_saved_model(
+        model, tmp_path / "panel", series_ids=["only"], centers=scaler.center[None], scales=scaler.scale[None],
+        n_targets=N_TARGETS, jit_compile=False,
+    )
+    loaded = tf.saved_model.load(str(tmp_path / "panel"))
+    out = loaded.serve(tf.constant(raw), tf.constant(["only"] * len(raw))).numpy()
+    _close(out, _expected(model, scaler, raw, "point")["output_0"])
+    stats = loaded.serve_with_stats(
+        tf.constant(raw),
+        tf.constant(np.tile(scaler.center, (len(raw), 1)), tf.float32),
+        tf.constant(np.tile(scaler.scale, (len(raw), 1)), tf.float32),
+    ).numpy()
+    _close(stats, out)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(series_ids=[]), "needs the list of series ids"),
+        (dict(series_ids=["a", "a", "b"]), "series id 'a' appears twice"),
+        (dict(series_ids=[1, "1", "b"]), "series id '1' appears twice"),
+        (dict(centers=np.zeros((3, 3))), "`centers` needs one row per series and one value per scaled input column: shape [3, 2]"),
+        (dict(scales=np.zeros((3, 2))), "`scales` must be > 0"),
+        (dict(statics=np.zeros((2, 2))), "`statics` needs one row per series: shape [3, n_static]"),
+        (dict(statics=np.zeros((3, 4))), "at least one dynamic (scaled) column"),
+        (dict(statics=None), "shape [3, 4]"),
+        (dict(n_targets=3), "`n_targets` must be an integer in [1, n_features=2]"),
+    ],
+)
+def test_panel_export_rejects_arguments_that_do_not_fit(tmp_path, kwargs, message):
+    args = dict(
+        series_ids=PANEL_IDS, centers=np.zeros((3, 2)), scales=np.ones((3, 2)), statics=np.zeros((3, 2)), n_targets=1
+    )
+    with pytest.raises(ForecasterError) as info:
+        export_panel_saved_model(_panel_model("point"), tmp_path / "x", **{**args, **kwargs})
+    assert message in str(info.value)
+    assert not os.listdir(tmp_path)
