@@ -11,6 +11,10 @@ import importlib
 from typing import Any
 
 from forecaster.errors import ForecasterError
+from forecaster.logs import quiet_tensorflow as _quiet_tensorflow
+from forecaster.logs import set_log_level
+
+_quiet_tensorflow()  # TensorFlow logs only errors unless FORECASTER_TF_LOGS=1 (see forecaster.logs)
 
 __version__ = "0.1.0"
 
@@ -26,6 +30,7 @@ __all__ = [
     "load_classifier",
     "load_generator",
     "make_windows",
+    "set_log_level",
     "train",
 ]
 
