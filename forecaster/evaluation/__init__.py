@@ -1,7 +1,16 @@
-"""Evaluation: metrics, baselines, rolling-origin backtests and plots (no TensorFlow).
+"""Evaluation: metrics, baselines, intervals, rolling-origin backtests and plots (no TensorFlow).
 
-The metric, baseline and backtest names are importable from here; the plot
-functions are too, but matplotlib is imported only when one is first used.
+Every public name of the submodules is importable from here and is loaded on
+first use (matplotlib only when a plot function is first used):
+
+* :mod:`~forecaster.evaluation.metrics`: point-forecast metrics and the one
+  MASE scale (:func:`mase_scale`);
+* :mod:`~forecaster.evaluation.baselines`: naive, seasonal naive at every
+  season, drift, mean, and :func:`best_baseline`;
+* :mod:`~forecaster.evaluation.intervals`: split-conformal intervals,
+  coverage and width;
+* :mod:`~forecaster.evaluation.backtest`: rolling origins;
+* :mod:`~forecaster.evaluation.plots`: figures.
 
 Example:
     >>> from forecaster.evaluation import compute_metrics, naive
@@ -14,29 +23,67 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from forecaster.evaluation.backtest import rolling_origins, score_origin, summarize_backtest
-from forecaster.evaluation.baselines import (
-    BASELINES,
-    baseline_forecasts,
-    drift,
-    mean,
-    naive,
-    season_length,
-    seasonal_naive,
-)
-from forecaster.evaluation.metrics import (
-    METRICS,
-    compute_metrics,
-    mae,
-    mape,
-    mase,
-    metrics_by_step,
-    mse,
-    rmse,
-    smape,
-)
+# Public name -> the submodule that defines it.
+_EXPORTS = {
+    "rolling_origins": "backtest",
+    "score_origin": "backtest",
+    "summarize_backtest": "backtest",
+    "BASELINES": "baselines",
+    "baseline_forecasts": "baselines",
+    "best_baseline": "baselines",
+    "drift": "baselines",
+    "mean": "baselines",
+    "naive": "baselines",
+    "season_length": "baselines",
+    "seasonal_naive": "baselines",
+    "MIN_WINDOWS": "intervals",
+    "apply_conformal": "intervals",
+    "check_levels": "intervals",
+    "coverage": "intervals",
+    "fit_conformal": "intervals",
+    "interval_metrics": "intervals",
+    "mean_width": "intervals",
+    "METRICS": "metrics",
+    "compute_metrics": "metrics",
+    "mae": "metrics",
+    "mape": "metrics",
+    "mase": "metrics",
+    "mase_scale": "metrics",
+    "metrics_by_step": "metrics",
+    "mse": "metrics",
+    "rmse": "metrics",
+    "smape": "metrics",
+    "plot_backtest": "plots",
+    "plot_class_examples": "plots",
+    "plot_confusion_matrix": "plots",
+    "plot_fan": "plots",
+    "plot_forecast": "plots",
+    "plot_history": "plots",
+    "plot_horizon_error": "plots",
+}
 
-_PLOTS = (
+__all__ = [
+    "BASELINES",
+    "METRICS",
+    "MIN_WINDOWS",
+    "apply_conformal",
+    "baseline_forecasts",
+    "best_baseline",
+    "check_levels",
+    "compute_metrics",
+    "coverage",
+    "drift",
+    "fit_conformal",
+    "interval_metrics",
+    "mae",
+    "mape",
+    "mase",
+    "mase_scale",
+    "mean",
+    "mean_width",
+    "metrics_by_step",
+    "mse",
+    "naive",
     "plot_backtest",
     "plot_class_examples",
     "plot_confusion_matrix",
@@ -44,21 +91,6 @@ _PLOTS = (
     "plot_forecast",
     "plot_history",
     "plot_horizon_error",
-)
-
-__all__ = [
-    "BASELINES",
-    "METRICS",
-    "baseline_forecasts",
-    "compute_metrics",
-    "drift",
-    "mae",
-    "mape",
-    "mase",
-    "mean",
-    "metrics_by_step",
-    "mse",
-    "naive",
     "rmse",
     "rolling_origins",
     "score_origin",
@@ -66,16 +98,16 @@ __all__ = [
     "seasonal_naive",
     "smape",
     "summarize_backtest",
-    *_PLOTS,
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _PLOTS:
-        value = getattr(importlib.import_module("forecaster.evaluation.plots"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'forecaster.evaluation' has no attribute {name!r}")
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'forecaster.evaluation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"forecaster.evaluation.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

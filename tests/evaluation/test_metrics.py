@@ -221,3 +221,14 @@ def test_mase_scale_guards():
         mase([[1.0]], [[2.0]])
     # a zero or null (nan) scale leaves the target out, as mase_scale does
     assert mase(np.zeros((1, 1, 2)), np.ones((1, 1, 2)), scale=[0.5, None]) == pytest.approx(2.0)
+
+
+def test_every_public_name_resolves_lazily():
+    import forecaster.evaluation as evaluation
+
+    assert sorted(evaluation.__all__) == sorted(evaluation._EXPORTS)
+    for name in evaluation.__all__:
+        assert getattr(evaluation, name) is not None
+    assert evaluation.mase_scale is metrics.mase_scale
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        evaluation.nope  # noqa: B018
