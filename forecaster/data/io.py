@@ -789,6 +789,13 @@ def _choose_targets(frame: pd.DataFrame, target: str | Sequence[str] | None, exc
             if col.lower() == wanted:
                 return [col]
     if not numeric:
+        comma = next((c for c in candidates if _decimal_comma_example(frame[c]) is not None), None)
+        if comma is not None:
+            raise ForecasterError(
+                f"the data has no numeric column to forecast (column '{_show(comma)}' holds values like "
+                f"{_decimal_comma_example(frame[comma])!r}); if the file writes decimal commas pass decimal=',' "
+                "(CLI: --decimal ,)."
+            )
         raise ForecasterError("the data has no numeric column to forecast; check the file's contents.")
     raise ForecasterError(
         f"cannot tell which column to forecast; pass --target with one of: {', '.join(map(_show, numeric))}."
@@ -814,6 +821,16 @@ def _choose_features(
         if name in exclude:
             raise ForecasterError(f"column '{_show(name)}' is the date or id column; it cannot be a feature.")
     return [n for n in dict.fromkeys(names) if n not in targets]
+
+
+def _decimal_comma_example(column: pd.Series) -> str | None:
+    """A value of a text column written with a decimal comma (``"1,5"``), if any."""
+    if not _is_text(column):
+        return None
+    for value in column.head(1000):
+        if isinstance(value, str) and _DECIMAL_COMMA_VALUE.fullmatch(value):
+            return value
+    return None
 
 
 def _to_numeric(column: pd.Series) -> pd.Series:
@@ -977,6 +994,9 @@ def _irregular_freq(dates: pd.DatetimeIndex) -> str | None:
         # Business days with market holidays (or longer closures, found later as
         # gaps) missing: pandas finds no exact rule.
         return "B"
+    regular = _freq_of_longest_run(dates, steps)
+    if regular is not None:
+        return regular
     median = pd.Timedelta(seconds=float(np.median(steps)))
     if normalized and 28 * day <= median.total_seconds() <= 31 * day:
         return "MS" if bool((dates.day == 1).all()) else "ME" if bool(dates.is_month_end.all()) else None
@@ -984,6 +1004,40 @@ def _irregular_freq(dates: pd.DatetimeIndex) -> str | None:
         return _canonical_freq(pd.tseries.frequencies.to_offset(median).freqstr)
     except ValueError:
         return None
+
+
+def _freq_of_longest_run(dates: pd.DatetimeIndex, steps: np.ndarray) -> str | None:
+    """The exact frequency of the longest stretch without gaps, if every date lies on its calendar.
+
+    Gaps (steps above 1.5 median steps) are what stops pandas from naming the
+    frequency; the stretches between them still show it (``"D"``, ``"W-SUN"``,
+    ``"QS-JAN"``...), and the gap check then counts the missing rows.
+    """
+    if steps.size < 2:
+        return None
+    cuts = np.flatnonzero(steps > 1.5 * np.median(steps)) + 1
+    if not cuts.size:
+        return None
+    bounds = np.concatenate([[0], cuts, [len(dates)]])
+    k = int(np.argmax(np.diff(bounds)))
+    run = dates[bounds[k] : bounds[k + 1]]
+    if len(run) < 3:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            freq = pd.infer_freq(run)
+        if freq is None:
+            return None
+        offset = pd.tseries.frequencies.to_offset(freq)
+        if isinstance(offset, pd.tseries.offsets.Tick):
+            step = _tick_steps(dates, offset)
+            on_grid = step is not None and not ((dates.asi8 - dates.asi8[0]) % step).any()
+        else:
+            on_grid = _missing_dates(dates, offset) is not None
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return _canonical_freq(offset) if on_grid else None
 
 
 def _canonical_freq(freq: str | pd.DateOffset) -> str:
