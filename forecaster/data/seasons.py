@@ -132,7 +132,7 @@ _MONTHS_PER_STEP: tuple[tuple[tuple[type, ...], float], ...] = (
 )
 
 
-def _parse_offset(freq: str) -> pd.DateOffset:
+def _parse_offset(freq: str) -> pd.offsets.BaseOffset:
     match = _FREQ_RE.match(freq)
     text = freq
     if match:
@@ -148,12 +148,15 @@ def _parse_offset(freq: str) -> pd.DateOffset:
         ) from exc
 
 
-def _check_freq(freq: object) -> pd.DateOffset | None:
+def _check_freq(freq: object) -> pd.offsets.BaseOffset | None:
+    """``freq`` as a pandas offset; ``None`` stays ``None``."""
     if freq is None:
         return None
+    if isinstance(freq, pd.offsets.BaseOffset):  # what pandas >= 4 infer_freq returns
+        return freq
     if not isinstance(freq, str):
         raise ForecasterError(
-            f"`freq` must be a pandas frequency string or None (received {freq!r})."
+            f"`freq` must be a pandas frequency string, a pandas offset or None (received {freq!r})."
         )
     return _parse_offset(freq)
 
@@ -208,7 +211,7 @@ def season_length(freq: str | None) -> int:
 # ------------------------------------------------------------------ candidates
 
 
-def _step_seconds(offset: pd.DateOffset) -> float | None:
+def _step_seconds(offset: pd.offsets.BaseOffset) -> float | None:
     """Length of one step in seconds (business days count as a fifth of a week)."""
     n = abs(int(offset.n))
     if isinstance(offset, pd.offsets.BusinessDay | pd.offsets.CustomBusinessDay):
@@ -235,7 +238,8 @@ def candidate_seasons(freq: str | None) -> tuple[int, ...]:
     ``"W"`` -> (52,), ``"YS"`` and ``None`` -> ().
 
     Args:
-        freq: pandas frequency string (legacy aliases accepted) or ``None``.
+        freq: pandas frequency string (legacy aliases accepted), a pandas
+            offset, or ``None``.
 
     Returns:
         Candidate season lengths in rows, increasing; empty when none applies.

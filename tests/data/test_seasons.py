@@ -147,3 +147,12 @@ def test_bad_values_raise():
         select_seasons(np.array([1.0, np.nan, 2.0]), (2,))
     with pytest.raises(ForecasterError, match="shape"):
         select_seasons(np.zeros((2, 2, 2)), (2,))
+
+
+def test_offsets_are_accepted_like_strings():
+    import pandas as pd
+
+    assert candidate_seasons(pd.tseries.frequencies.to_offset("30min")) == (48, 336)
+    assert season_length(pd.offsets.MonthBegin()) == 12
+    with pytest.raises(ForecasterError, match="frequency string, a pandas offset or None"):
+        candidate_seasons(24)
