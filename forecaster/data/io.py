@@ -267,8 +267,16 @@ def load_series(
 
 
 def require_length(n_rows: int, input_width: int, horizon: int, what: str = "series") -> None:
-    """Raise unless ``n_rows`` is enough for one window of ``input_width + horizon``."""
+    """Raise unless ``n_rows`` is enough for one window of ``input_width + horizon``.
+
+    ``horizon=0`` checks an input for prediction, which needs ``input_width`` rows alone.
+    """
     needed = input_width + horizon
+    if n_rows < needed and horizon == 0:
+        raise ForecasterError(
+            f"{what} has {n_rows} rows; predicting needs the last input_width = {input_width} rows "
+            "(pass more history, or refit with a smaller --input-width)."
+        )
     if n_rows < needed:
         raise ForecasterError(
             f"{what} has {n_rows} rows; input_width + horizon = {needed} are needed "

@@ -370,6 +370,10 @@ def test_require_length() -> None:
     with raises_fe(r"series has 59 rows; input_width \+ horizon = 60 are needed") as info:
         require_length(59, input_width=48, horizon=12)
     assert_one_sentence(str(info.value))
+    with raises_fe(r"^series 'a' has 5 rows; predicting needs the last input_width = 8 rows") as info:
+        require_length(5, input_width=8, horizon=0, what="series 'a'")
+    assert "horizon" not in str(info.value)
+    assert_one_sentence(str(info.value))
     with raises_fe("^training part has 3 rows"):
         require_length(3, 2, 2, what="training part")
 
