@@ -37,7 +37,7 @@ __all__ = [
 # public name -> module that defines it (imported on first access)
 _LAZY = {
     "Forecaster": "forecaster.forecaster",
-    "load": "forecaster.forecaster",
+    "load": "forecaster.runs",
     "make_windows": "forecaster.data.windowing",
     "build_model": "forecaster.models.factory",
     "build_classifier": "forecaster.models.factory",

@@ -521,21 +521,7 @@ def _run_predict(args: argparse.Namespace) -> int:
             raise ForecasterError(f"'{args.out}' is a directory; --out needs a CSV file name.")
         _check_writable_parent(args.out)
     fc = _load_run(args.model)
-    frame = fc.predict(args.csv)
-    if args.out is None:
-        frame.to_csv(sys.stdout, index=False)
-        return 0
-    parent = os.path.dirname(os.path.abspath(args.out))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(args.out)}.tmp-", dir=parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            frame.to_csv(handle, index=False)
-        os.replace(tmp, args.out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    print(f"wrote {len(frame)} rows to {args.out}", file=sys.stderr)
+    _write_csv_atomic(fc.predict(args.csv), args.out)
     return 0
 
 
@@ -692,13 +678,7 @@ def _print_windows(dates: Any, n_windows: int, width: int, horizon: int, show: i
         _say(f"  {f'#{s}':<{pad}}  input {inputs} ({width} rows)  ->  target {target} ({horizon} rows)")
 
 
-# ------------------------------------------------------------------ entry point
-
 # ------------------------------------------------------------------ classify / generate
-# Paste into forecaster/cli.py (before COMMANDS) and extend COMMANDS with
-# `_add_classify, _add_generate`. Uses the existing helpers _Parser (via
-# parser_class), _int_list, _int, _float, _require_file, _check_run_out,
-# _check_writable_parent, import_tensorflow_quietly, _say, _note.
 
 
 def _write_csv_atomic(frame: Any, path: str | None) -> None:
@@ -706,16 +686,10 @@ def _write_csv_atomic(frame: Any, path: str | None) -> None:
     if path is None:
         frame.to_csv(sys.stdout, index=False)
         return
-    parent = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            frame.to_csv(handle, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    from forecaster.runs import atomic_file
+
+    with atomic_file(path) as tmp:
+        frame.to_csv(tmp, index=False)
     print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
 
 

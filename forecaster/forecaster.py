@@ -27,13 +27,10 @@ read them and write nothing.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -42,7 +39,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
-from forecaster import __version__
 from forecaster.config import validate_params
 from forecaster.data.io import SeriesData, load_series, require_length
 from forecaster.data.scaling import Scaler, fit_scaler
@@ -52,7 +48,6 @@ from forecaster.errors import ForecasterError
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
 ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
 CALENDAR_COLUMNS = ("cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
@@ -841,58 +836,9 @@ class Forecaster(BaseEstimator):
     def metadata(self) -> dict[str, Any]:
         """The contents of forecaster.json: what a downstream script needs to use the export."""
         self._check_fitted("metadata")
-        import keras
-        import tensorflow as tf
+        from forecaster.runs import forecaster_metadata
 
-        series = self._tail_series()
-        tail = []
-        for sid, start, stop in series.segments():
-            begin = max(start, stop - self.input_width_)
-            tail.append(
-                {
-                    "id": None if sid is None else _json_scalar(sid),
-                    "values": series.values[begin:stop].tolist(),
-                    "dates": None if series.dates is None else [str(d) for d in series.dates[begin:stop]],
-                    "n_rows": int(stop - start),
-                }
-            )
-        n_targets = len(self.targets_)
-        outputs = {"point": "float32[batch, horizon, n_targets]",
-                   "quantile": "mean: float32[batch, horizon, n_targets], quantiles: float32[batch, horizon, n_targets, n_quantiles]",
-                   "gaussian": "mean, std: float32[batch, horizon, n_targets]"}[self.head]
-        return {
-            "format_version": FORMAT_VERSION,
-            "config": self.get_config(),
-            "columns": list(self.columns_),
-            "targets": list(self.targets_),
-            "date_col": self.date_col_,
-            "id_col": self.id_col_,
-            "freq": self.freq_,
-            "season": self.season_,
-            "input_width": self.input_width_,
-            "horizon": self.horizon,
-            "n_features": len(self.columns_),
-            "n_targets": n_targets,
-            "skip": self.skip_,
-            "last_date": self.last_date_,
-            "signature": {
-                "name": "serve",
-                "input": f"float32[batch, {self.input_width_}, {len(self.columns_)}] raw units, columns in order",
-                "output": outputs,
-            },
-            "scalers": [{"id": None if sid is None else _json_scalar(sid), **sc.to_dict()} for sid, sc in zip(self.series_ids_, self.scalers_, strict=True)],
-            "tail": tail,
-            "training": {"epochs_run": self.n_epochs_, "best_val_loss": self.best_val_loss_},
-            "data_hash": self.data_hash_,
-            "versions": {
-                "forecaster": __version__,
-                "tensorflow": tf.__version__,
-                "keras": keras.__version__,
-                "numpy": np.__version__,
-                "pandas": pd.__version__,
-            },
-            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        }
+        return forecaster_metadata(self)
 
     def save(self, path: str | os.PathLike, overwrite: bool = False, plots: bool = True) -> None:
         """Write the run directory atomically (temporary sibling, then rename).
@@ -907,38 +853,9 @@ class Forecaster(BaseEstimator):
             ForecasterError: if ``path`` exists and ``overwrite`` is False.
         """
         self._check_fitted("save")
-        path = os.path.abspath(os.fspath(path))
-        if os.path.exists(path) and not overwrite:
-            raise ForecasterError(f"'{path}' already exists; choose another directory or pass --force.")
-        parent = os.path.dirname(path)
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
-        try:
-            self.model_.save(os.path.join(tmp, "model.keras"))
-            if self.id_col_ is None or len(self.scalers_) == 1:
-                self.export(os.path.join(tmp, "export"))
-            _write_json(os.path.join(tmp, "forecaster.json"), self.metadata())
-            if hasattr(self, "metrics_"):
-                _write_json(os.path.join(tmp, "metrics.json"), self.metrics_)
-            self.history_.to_csv(os.path.join(tmp, "history.csv"), index=False)
-            self.predict().to_csv(os.path.join(tmp, "forecast.csv"), index=False)
-            if plots and hasattr(self, "data_"):
-                self._save_plots(os.path.join(tmp, "plots"))
-            if os.path.exists(path):
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        from forecaster.runs import save_forecaster
 
-    def _save_plots(self, folder: str) -> None:
-        os.makedirs(folder, exist_ok=True)
-        for name, figure in (
-            ("forecast", self.plot_forecast()),
-            ("history", self.plot_history()),
-            ("horizon_error", self.plot_horizon_error()),
-        ):
-            figure.savefig(os.path.join(folder, f"{name}.png"), dpi=110, bbox_inches="tight")
+        save_forecaster(self, path, overwrite=overwrite, plots=plots)
 
     def sample(self, n_paths: int, steps: int, *, context: Any = None, seed: int | None = None):
         """Sample future paths autoregressively from a probabilistic head (see ``tasks.generation``)."""
@@ -949,60 +866,10 @@ class Forecaster(BaseEstimator):
 
 
 def load(path: str | os.PathLike) -> Forecaster:
-    """Load a Forecaster saved with :meth:`Forecaster.save` (JSON + .keras, safe mode).
+    """Load a Forecaster saved with :meth:`Forecaster.save` (see ``forecaster.runs.load_forecaster``)."""
+    from forecaster.runs import load_forecaster
 
-    The loaded object predicts from the tail of its fit data kept in
-    forecaster.json (``predict()``), or from new data (``predict(df)``).
-
-    Raises:
-        ForecasterError: if ``path`` is not a run directory or was written by
-        an incompatible format version.
-    """
-    path = os.fspath(path)
-    meta_path = os.path.join(path, "forecaster.json")
-    model_path = os.path.join(path, "model.keras")
-    if not os.path.isfile(meta_path) or not os.path.isfile(model_path):
-        raise ForecasterError(f"'{path}' is not a forecaster run directory (no forecaster.json and model.keras).")
-    try:
-        with open(meta_path, encoding="utf-8") as handle:
-            meta = json.load(handle)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ForecasterError(f"'{meta_path}' is not valid JSON; the run directory is damaged.") from None
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ForecasterError(
-            f"'{path}' was saved in format version {version}; this forecaster {__version__} reads version "
-            f"{FORMAT_VERSION}; refit the model or use a matching release."
-        )
-    import keras
-
-    import forecaster.models.heads  # noqa: F401  (registers the custom layers)
-
-    fc = Forecaster.from_config(meta["config"])
-    fc.model_ = keras.saving.load_model(model_path, safe_mode=True)
-    fc.columns_ = tuple(meta["columns"])
-    fc.targets_ = tuple(meta["targets"])
-    fc.date_col_ = meta["date_col"]
-    fc.id_col_ = meta["id_col"]
-    fc.freq_ = meta["freq"]
-    fc.season_ = int(meta["season"])
-    fc.input_width_ = int(meta["input_width"])
-    fc.skip_ = meta["skip"]
-    fc.last_date_ = meta["last_date"]
-    fc.series_ids_ = [s["id"] for s in meta["scalers"]]
-    fc.scalers_ = [Scaler.from_dict(s) for s in meta["scalers"]]
-    fc.data_hash_ = meta["data_hash"]
-    fc.n_epochs_ = meta["training"]["epochs_run"]
-    fc.best_val_loss_ = meta["training"]["best_val_loss"]
-    history = os.path.join(path, "history.csv")
-    fc.history_ = pd.read_csv(history) if os.path.exists(history) else pd.DataFrame()
-    metrics = os.path.join(path, "metrics.json")
-    if os.path.exists(metrics):
-        with open(metrics, encoding="utf-8") as handle:
-            fc.metrics_ = json.load(handle)
-    fc.tail_ = _tail_from_meta(meta)
-    fc._predict_fn = None
-    return fc
+    return load_forecaster(path)
 
 
 # ------------------------------------------------------------------ helpers
@@ -1093,57 +960,6 @@ def _hash_series(series: SeriesData) -> str:
     if series.dates is not None:
         digest.update(series.dates.asi8.tobytes())
     return "sha256:" + digest.hexdigest()
-
-
-def _json_scalar(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _write_json(path: str, payload: dict[str, Any]) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(_finite(payload), handle, indent=2, default=_json_default, allow_nan=False)
-        handle.write("\n")
-
-
-def _finite(value: Any) -> Any:
-    """NaN / inf become null so strict JSON readers accept the file."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, float | np.floating) and not np.isfinite(value):
-        return None
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, pd.Timestamp):
-        return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def _tail_from_meta(meta: dict[str, Any]) -> SeriesData:
-    values, dates, ids = [], [], []
-    for entry in meta["tail"]:
-        rows = np.asarray(entry["values"], np.float32).reshape(-1, len(meta["columns"]))
-        values.append(rows)
-        if entry["dates"] is not None:
-            dates.extend(entry["dates"])
-        ids.extend([entry["id"]] * len(rows))
-    return SeriesData(
-        values=np.concatenate(values),
-        columns=tuple(meta["columns"]),
-        targets=tuple(meta["targets"]),
-        dates=pd.DatetimeIndex(dates) if dates else None,
-        freq=meta["freq"],
-        date_col=meta["date_col"],
-        ids=np.asarray(ids, dtype=object) if meta["id_col"] else None,
-        id_col=meta["id_col"],
-    )
 
 
 def _series_frame(series: SeriesData, stop: int) -> pd.DataFrame:

@@ -128,6 +128,7 @@ def test_save_and_load_round_trip(fitted, tmp_path):
     meta = json.loads((run / "forecaster.json").read_text())
     assert meta["columns"] == ["value"] and meta["input_width"] == 14 and meta["horizon"] == 4
     assert meta["data_hash"].startswith("sha256:")
+    assert meta["kind"] == "forecaster"
     loaded = load(run)
     pd.testing.assert_frame_equal(loaded.predict(), fc.predict())
     pd.testing.assert_frame_equal(loaded.predict(frame), fc.predict(frame))

@@ -11,28 +11,36 @@ Modules:
   :class:`TokenGenerator` (character-level next-token model), ``load_generator``.
 
 This package module itself holds only small shared helpers (parameter
-handling, atomic run directories, version stamps) and imports nothing heavy;
+handling; the run-directory helpers of :mod:`forecaster.runs` are re-exported
+for older imports) and imports nothing heavy;
 the submodules import TensorFlow / Keras inside the functions that need them.
 """
 
 from __future__ import annotations
 
 import inspect
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from forecaster.config import CELLS
 from forecaster.errors import ForecasterError
 
+# Run-directory persistence lives in forecaster.runs; these names stay importable from here.
+from forecaster.runs import (
+    atomic_directory,
+    load_keras_model,
+    read_run,
+    read_run_json,
+    versions,
+    write_json,
+)
+
 __all__ = [
     "ParamsMixin",
     "atomic_directory",
     "check_number",
+    "check_cell_and_units",
     "load_keras_model",
+    "read_run",
     "read_run_json",
     "versions",
     "write_json",
@@ -124,119 +132,3 @@ def check_number(
         rule = " and ".join(parts)
         what = "an integer" if integer else "a number"
         raise ForecasterError(f"`{name}` must be {what}{' ' + rule if rule else ''} (received {name}={value!r}).")
-
-
-def versions() -> dict[str, str]:
-    """Versions of the packages a saved run depends on (recorded in its JSON)."""
-    import keras
-    import numpy
-    import tensorflow
-
-    from forecaster import __version__
-
-    return {
-        "forecaster": __version__,
-        "tensorflow": tensorflow.__version__,
-        "keras": keras.__version__,
-        "numpy": numpy.__version__,
-    }
-
-
-@contextmanager
-def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterator[str]:
-    """Yield a temporary sibling directory that is renamed to ``path`` on success.
-
-    Anything raised inside the block removes the temporary directory and
-    leaves ``path`` untouched, so a failed save never leaves a half-written run.
-
-    Raises:
-        ForecasterError: if ``path`` exists and ``overwrite`` is False, or is a file.
-    """
-    target = os.path.abspath(os.fspath(path))
-    if os.path.exists(target):
-        if not overwrite:
-            raise ForecasterError(
-                f"'{path}' already exists; pass overwrite=True (CLI: --force) or choose another path."
-            )
-        if not os.path.isdir(target):
-            raise ForecasterError(f"'{path}' exists and is not a directory; choose another path.")
-    parent = os.path.dirname(target)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.tmp-", dir=parent)
-    try:
-        yield tmp
-        if os.path.exists(target):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.old-", dir=parent)
-            os.rmdir(old)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def read_run_json(path: str | os.PathLike, filename: str, kind: str, format_version: int) -> dict[str, Any]:
-    """Read ``path/filename`` written by a task's ``save``; check its kind and format version.
-
-    Raises:
-        ForecasterError: if the directory or file is missing, unreadable, or of another version.
-    """
-    import json
-
-    directory = os.fspath(path)
-    meta_path = os.path.join(directory, filename)
-    if not os.path.isdir(directory) or not os.path.isfile(meta_path):
-        raise ForecasterError(f"'{directory}' is not a saved {kind} run directory (no {filename}).")
-    try:
-        with open(meta_path, encoding="utf-8") as handle:
-            meta = json.load(handle)
-    except (OSError, ValueError) as exc:
-        raise ForecasterError(f"could not read '{meta_path}' ({exc}).") from None
-    found = meta.get("format_version")
-    if found != format_version:
-        raise ForecasterError(
-            f"'{directory}' has format_version={found!r} but this forecaster reads format_version="
-            f"{format_version}; re-save it with a matching forecaster version."
-        )
-    return meta
-
-
-def read_run(path: str | os.PathLike, filename: str, kind: str, format_version: int) -> tuple[dict, dict, Any]:
-    """Read a task's run directory: checked JSON, constructor config (units as a tuple), Keras model.
-
-    Raises:
-        ForecasterError: if the JSON is missing, unreadable or of another version, or model.keras is missing.
-    """
-    directory = os.fspath(path)
-    meta = read_run_json(directory, filename, kind, format_version)
-    model_path = os.path.join(directory, "model.keras")
-    if not os.path.isfile(model_path):
-        raise ForecasterError(f"'{directory}' has no model.keras; the run directory is incomplete.")
-    config = dict(meta["config"])
-    if isinstance(config.get("units"), list):
-        config["units"] = tuple(config["units"])
-    return meta, config, load_keras_model(model_path)
-
-
-def load_keras_model(path: str) -> Any:
-    """Load a ``.keras`` file with ``safe_mode=True`` after registering the package's layers."""
-    import keras
-
-    import forecaster.models.factory  # noqa: F401  (registers custom layers, if any)
-
-    try:
-        return keras.saving.load_model(path, safe_mode=True)
-    except (OSError, ValueError) as exc:
-        raise ForecasterError(f"could not load the Keras model '{path}' ({exc}).") from None
-
-
-def write_json(path: str, payload: dict[str, Any]) -> None:
-    """Write ``payload`` as indented UTF-8 JSON."""
-    import json
-
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")

@@ -44,15 +44,8 @@ import numpy as np
 import pandas as pd
 
 from forecaster.errors import ForecasterError
-from forecaster.tasks import (
-    ParamsMixin,
-    atomic_directory,
-    check_cell_and_units,
-    check_number,
-    read_run,
-    versions,
-    write_json,
-)
+from forecaster.runs import atomic_directory, read_run, versions, write_json
+from forecaster.tasks import ParamsMixin, check_cell_and_units, check_number
 
 logger = logging.getLogger(__name__)
 

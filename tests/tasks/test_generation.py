@@ -191,6 +191,10 @@ def test_token_generator_learns_and_generates_reproducibly(token_model, tmp_path
     gen.save(tmp_path / "gen")
     loaded = load_generator(tmp_path / "gen")
     assert loaded.vocab_ == gen.vocab_
+    # The package-level load() reads any run by its "kind".
+    import forecaster
+
+    assert isinstance(forecaster.load(tmp_path / "gen"), TokenGenerator)
     assert loaded.generate("a dog", 60, temperature=1.0, seed=3) == sampled
 
 
