@@ -166,6 +166,11 @@ def _jsonable(value):
 
 def summarize(rows: dict[str, dict]) -> dict:
     """Geometric-mean MSE ratios vs AutoETS (and vs seasonal naive), mean MASE, wins and seconds."""
+    # "seasonal_naive": the primary season's (naive for yearly), so every series has one
+    rows = {
+        name: {**r, "scores": {**r["scores"], "seasonal_naive": r["scores"][_primary_snaive(r)]}}
+        for name, r in rows.items()
+    }
     methods = sorted(
         {k for row in rows.values() for k in row["scores"]}, key=lambda k: (k != "model", k)
     )
@@ -216,6 +221,62 @@ def _parse_set(items: list[str]) -> dict:
     return params
 
 
+def markdown(result: dict) -> str:
+    """Per-series and summary tables (MSE ratio vs AutoETS and MASE) of a saved result."""
+    rows, summary = result["series"], summarize(result["series"])
+    methods = ["model", "seasonal_naive", "naive", "ets", "arima", "theta", "combo"]
+    has_peers = "ets" in summary
+    methods = [m for m in methods if has_peers or m not in ("ets", "arima", "theta", "combo")]
+
+    def score(row: dict, method: str) -> dict | None:
+        key = _primary_snaive(row) if method == "seasonal_naive" else method
+        return row["scores"].get(key)
+
+    head = "| series | freq | H | W / skip / epochs |"
+    head += "".join(f" {m} |" for m in methods) + " model fit s | peers fit s |"
+    lines = [
+        "MSE ratio vs AutoETS, then MASE in brackets (seasonal naive at the primary season; "
+        "other seasons in the JSON)."
+        if has_peers
+        else "MSE, then MASE in brackets.",
+        "",
+        head,
+        "|" + "---|" * (head.count("|") - 1),
+    ]
+    for name, row in rows.items():
+        f = row["fitted"]
+        cells = [
+            name,
+            row["freq"],
+            str(row["h"]),
+            f"{f['input_width']} / {f['skip']} / {f['epochs_run']}",
+        ]
+        for method in methods:
+            s = score(row, method)
+            if s is None:
+                cells.append("")
+            elif has_peers:
+                cells.append(f"{s['mse'] / row['scores']['ets']['mse']:.3g} ({s['mase']:.3g})")
+            else:
+                cells.append(f"{s['mse']:.4g} ({s['mase']:.3g})")
+        peer_s = sum(v for k, v in row["seconds"].items() if k != "model")
+        cells += [f"{row['seconds']['model']:.0f}", f"{peer_s:.1f}" if has_peers else ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| method | geomean MSE / AutoETS | geomean MSE / seasonal naive | mean MASE | geomean MASE |",
+    ]
+    lines.append("|---|---|---|---|---|")
+    for method in [m for m in summary if isinstance(summary[m], dict)]:
+        e = summary[method]
+        vs_ets = e.get("geomean_mse_vs_ets", "")
+        lines.append(
+            f"| {method} | {vs_ets} | {e['geomean_mse_vs_seasonal_naive']} | {e['mean_mase']} | "
+            f"{e['geomean_mase']} |"
+        )
+    return "\n".join(lines)
+
+
 def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -234,7 +295,14 @@ def main(argv: list[str] | None = None) -> int:
         help="extra Forecaster parameter",
     )
     parser.add_argument("--out", default=None, help="also write the JSON here")
+    parser.add_argument(
+        "--table", default=None, metavar="FILE.json", help="print a saved result as Markdown"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        with open(args.table) as handle:
+            print(markdown(json.load(handle)))
+        return 0
 
     peers = not args.no_peers
     if peers:
