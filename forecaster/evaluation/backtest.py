@@ -11,7 +11,9 @@ supplies the pieces around it:
 
 1. :func:`rolling_origins` picks the origins;
 2. :func:`score_origin` scores one origin's forecast next to every baseline;
-3. :func:`summarize_backtest` turns the per-origin results into one table.
+3. :func:`summarize_backtest` turns the per-origin results into one wide table
+   (one row per origin); :func:`tidy_backtest` into a long one (one row per
+   origin and model) and :func:`backtest_summary` averages that over origins.
 
 Example:
     >>> import numpy as np
@@ -22,6 +24,11 @@ Example:
     >>> table = summarize_backtest(rows)
     >>> table[["origin", "model_mae", "naive_mae"]].to_dict("list")
     {'origin': [85, 90, 95], 'model_mae': [1.0, 1.0, 1.0], 'naive_mae': [3.0, 3.0, 3.0]}
+    >>> tidy = tidy_backtest(rows)
+    >>> tidy.loc[tidy["model"].isin(["model", "naive"]), ["origin", "model", "mae"]].head(2).to_dict("list")
+    {'origin': [85, 85], 'model': ['model', 'naive'], 'mae': [1.0, 3.0]}
+    >>> backtest_summary(tidy).loc[["model", "naive"], ["origins", "mae"]].to_dict("index")
+    {'model': {'origins': 3, 'mae': 1.0}, 'naive': {'origins': 3, 'mae': 3.0}}
 """
 
 from __future__ import annotations
@@ -34,9 +41,15 @@ import pandas as pd
 
 from forecaster.errors import ForecasterError
 from forecaster.evaluation.baselines import baseline_forecasts
-from forecaster.evaluation.metrics import compute_metrics
+from forecaster.evaluation.metrics import METRICS, compute_metrics
 
-__all__ = ["rolling_origins", "score_origin", "summarize_backtest"]
+__all__ = [
+    "backtest_summary",
+    "rolling_origins",
+    "score_origin",
+    "summarize_backtest",
+    "tidy_backtest",
+]
 
 
 def _positive_int(value: object, name: str) -> int:
@@ -208,3 +221,101 @@ def summarize_backtest(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     table = table.sort_values("origin", kind="stable").reset_index(drop=True)
     table.index = pd.RangeIndex(1, len(table) + 1, name="fold")
     return table
+
+
+def _metric_entries(row: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """``{name: {metric: value}}`` from a nested row (``{"model": {"mae": ..}}``) or a flat one (``model_mae``)."""
+    scored: dict[str, dict[str, float]] = {}
+    for key, value in row.items():
+        if key in ("origin", "origin_date"):
+            continue
+        if isinstance(value, Mapping):
+            metrics = {m: float(v) for m, v in value.items() if m in METRICS}
+            if metrics:
+                scored.setdefault(str(key), {}).update(metrics)
+            continue
+        name, _, metric = str(key).rpartition("_")
+        if name and metric in METRICS and np.isscalar(value):
+            scored.setdefault(name, {})[metric] = float(value)
+    return scored
+
+
+def tidy_backtest(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """Backtest results as a long table: one row per origin and model (the model and each baseline).
+
+    Args:
+        rows: per-origin results: mappings as :func:`score_origin` returns
+            (nested ``{"model": {"mae": ..}}``) or flat ones (``model_mae``,
+            ``naive_mae`` ...), or the table of :func:`summarize_backtest`.
+            Other entries (a stored forecast, epochs) are left out.
+
+    Returns:
+        DataFrame with columns ``origin``, ``origin_date``, ``model`` and one
+        column per metric (in :data:`~forecaster.evaluation.metrics.METRICS`
+        order, those present), sorted by origin with ``"model"`` first in each
+        origin and the baselines in the order first seen; a plain RangeIndex.
+
+    Raises:
+        ForecasterError: if there are no rows, a row has no ``"origin"`` or no metrics.
+    """
+    if isinstance(rows, pd.DataFrame):
+        rows = rows.to_dict("records")
+    if len(rows) == 0:
+        raise ForecasterError("`rows` is empty; pass one result per backtest origin.")
+    records: list[dict[str, Any]] = []
+    names: list[str] = []
+    for i, row in enumerate(rows):
+        if "origin" not in row:
+            raise ForecasterError(
+                f"backtest row {i} has no 'origin' key (keys: {sorted(row)}); build rows with score_origin()."
+            )
+        scored = _metric_entries(row)
+        if not scored:
+            raise ForecasterError(
+                f"backtest row {i} has no metrics; expected entries such as 'model': {{'mae': ...}} or 'model_mae'."
+            )
+        for name, metrics in scored.items():
+            if name not in names:
+                names.append(name)
+            records.append(
+                {
+                    "origin": int(row["origin"]),
+                    "origin_date": row.get("origin_date"),
+                    "model": name,
+                    **metrics,
+                }
+            )
+    order = {name: i for i, name in enumerate(sorted(names, key=lambda n: n != "model"))}
+    table = pd.DataFrame(records)
+    present = [m for m in METRICS if m in table.columns]
+    table = table[["origin", "origin_date", "model", *present]]
+    rank = table["model"].map(order)
+    table = (
+        table.assign(_rank=rank)
+        .sort_values(["origin", "_rank"], kind="stable")
+        .drop(columns="_rank")
+    )
+    return table.reset_index(drop=True)
+
+
+def backtest_summary(table: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Mean of each metric over the origins, per model: the one-line-per-model summary of a backtest.
+
+    Args:
+        table: the result of :func:`tidy_backtest` (or rows it accepts).
+
+    Returns:
+        DataFrame indexed by ``model`` (the model first, then the baselines in
+        the table's order) with ``origins`` (how many were averaged) and the
+        mean of each metric; an origin where a metric is missing or not finite
+        is left out of that metric's mean.
+    """
+    if not (isinstance(table, pd.DataFrame) and {"origin", "model"} <= set(table.columns)):
+        table = tidy_backtest(table)
+    metrics = [m for m in METRICS if m in table.columns]
+    finite = table[metrics].where(np.isfinite(table[metrics].astype(np.float64)))
+    grouped = finite.groupby(table["model"], sort=False)
+    summary = grouped.mean()
+    summary.insert(0, "origins", table.groupby("model", sort=False)["origin"].nunique().astype(int))
+    summary.index.name = "model"
+    return summary

@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 
 from forecaster.errors import ForecasterError
-from forecaster.evaluation.backtest import rolling_origins, score_origin, summarize_backtest
+from forecaster.evaluation.backtest import (
+    backtest_summary,
+    rolling_origins,
+    score_origin,
+    summarize_backtest,
+    tidy_backtest,
+)
 from forecaster.evaluation.metrics import METRICS
 
 
@@ -86,3 +92,70 @@ def test_summarize_backtest_errors():
         summarize_backtest([])
     with pytest.raises(ForecasterError, match="no 'origin'"):
         summarize_backtest([{"model": {"mae": 1.0}}])
+
+
+def _rows(series: np.ndarray, origins: np.ndarray, dates: pd.DatetimeIndex) -> list[dict]:
+    return [
+        score_origin(series, int(o), series[o : o + 6] * 1.1, m=7, origin_date=dates[o])
+        for o in origins
+    ]
+
+
+def test_tidy_backtest_one_row_per_origin_and_model():
+    series = np.sin(np.arange(60.0) / 3.0) + 5.0
+    origins = rolling_origins(60, 10, 6, 3)
+    dates = pd.date_range("2024-01-01", periods=60, freq="D")
+    rows = _rows(series, origins, dates)
+    tidy = tidy_backtest(rows[::-1])  # any order in, sorted by origin out
+    assert list(tidy.columns) == ["origin", "origin_date", "model", *METRICS]
+    assert len(tidy) == 3 * 5  # model + naive, seasonal_naive, drift, mean
+    assert tidy["origin"].tolist() == np.repeat(origins, 5).tolist()
+    assert tidy["model"].tolist()[:5] == ["model", "naive", "seasonal_naive", "drift", "mean"]
+    first = tidy.iloc[0]
+    assert first["origin_date"] == dates[origins[0]]
+    assert first["mae"] == pytest.approx(np.mean(np.abs(series[origins[0] : origins[0] + 6] * 0.1)))
+    # the wide table and flat rows (as Forecaster.backtest builds them) give the same tidy table
+    pd.testing.assert_frame_equal(tidy_backtest(summarize_backtest(rows)), tidy)
+    flat = [
+        {
+            "origin": r["origin"],
+            "origin_date": r["origin_date"],
+            "forecast": [1.0, 2.0],
+            "epochs": 3,
+        }
+        | {
+            f"{name}_{m}": v
+            for name in ("model", "naive", "seasonal_naive", "drift", "mean")
+            for m, v in r[name].items()
+        }
+        for r in rows
+    ]
+    pd.testing.assert_frame_equal(tidy_backtest(flat), tidy)
+
+
+def test_backtest_summary_means_over_origins():
+    series = np.sin(np.arange(60.0) / 3.0) + 5.0
+    origins = rolling_origins(60, 10, 6, 3)
+    dates = pd.date_range("2024-01-01", periods=60, freq="D")
+    tidy = tidy_backtest(_rows(series, origins, dates))
+    summary = backtest_summary(tidy)
+    assert summary.index.name == "model"
+    assert summary.index.tolist() == ["model", "naive", "seasonal_naive", "drift", "mean"]
+    assert list(summary.columns) == ["origins", *METRICS]
+    assert (summary["origins"] == 3).all()
+    expected = tidy.loc[tidy["model"] == "naive", "mae"].mean()
+    assert summary.loc["naive", "mae"] == pytest.approx(expected)
+    # a non-finite value (e.g. MAPE at a zero actual) is left out of that mean only
+    tidy.loc[0, "mape"] = np.inf
+    again = backtest_summary(tidy)
+    assert again.loc["model", "mape"] == pytest.approx(tidy.loc[[5 * 1, 5 * 2], "mape"].mean())
+    assert again.loc["model", "mae"] == pytest.approx(summary.loc["model", "mae"])
+
+
+def test_tidy_backtest_errors():
+    with pytest.raises(ForecasterError, match="empty"):
+        tidy_backtest([])
+    with pytest.raises(ForecasterError, match="no 'origin'"):
+        tidy_backtest([{"model": {"mae": 1.0}}])
+    with pytest.raises(ForecasterError, match="no metrics"):
+        tidy_backtest([{"origin": 3, "forecast": [1.0]}])
