@@ -28,6 +28,16 @@ faster than the plain graph, whose recurrent loop pays per-op overhead at
 every time step. Recurrent layers are traced with their portable
 (non-cuDNN) kernels, so an export written on a GPU machine also runs on a
 CPU and compiles with XLA.
+
+Panels (one global model over many series, each with its own scaler):
+:func:`export_panel_saved_model` writes one SavedModel whose ``serve`` takes
+``(window, series_id)``: the raw window and a ``string[batch]`` of series
+ids. A ``tf.lookup.StaticHashTable`` in the graph maps each id to its row of
+saved scaler statistics (and encoded static covariates); an id not seen at
+fit fails with ``InvalidArgumentError`` naming it. ``serve_with_stats(window,
+center, scale[, static])`` serves series that were not in the fit data::
+
+    forecast = loaded.serve(windows, tf.constant(["store-1", "store-7"]))
 """
 
 from __future__ import annotations
