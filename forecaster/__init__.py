@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from forecaster.errors import ForecasterError
+from forecaster.errors import ForecasterError, NotFittedError
 from forecaster.logs import quiet_tensorflow as _quiet_tensorflow
 from forecaster.logs import set_log_level
 
@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Forecaster",
     "ForecasterError",
+    "NotFittedError",
     "SequenceClassifier",
     "TokenGenerator",
     "__version__",

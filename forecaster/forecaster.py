@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 
 from forecaster.config import validate_params
 from forecaster.data.io import SeriesData, load_series, require_length
@@ -45,6 +45,7 @@ from forecaster.data.scaling import Scaler, fit_scaler
 from forecaster.data.split import Split, chronological_split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
+from forecaster.estimator import Estimator
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ CALENDAR_COLUMNS = ("cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos"
 Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
 
 
-class Forecaster(BaseEstimator):
+class Forecaster(Estimator):
     """Recurrent (SimpleRNN / LSTM / GRU) multi-step forecaster with a scikit-learn-like API.
 
     Args:
@@ -203,13 +204,24 @@ class Forecaster(BaseEstimator):
             ``date_col_``, ``id_col_``, ``freq_``, ``season_``, ``input_width_``,
             ``skip_``, ``split_``, ``history_``, ``n_epochs_``,
             ``best_val_loss_``, ``metrics_``, ``data_``, ``data_hash_``,
-            ``last_date_``, ``n_series_skipped_``. Earlier fitted state is dropped first.
+            ``last_date_``, ``n_series_skipped_``. The parameters are checked
+            first; earlier fitted state is dropped only then, and restored if
+            the fit fails.
 
         Raises:
             ForecasterError: for bad parameters or data.
         """
-        self._reset()
-        self._validate_params()
+        with self._fit_context():
+            return self._fit(data, target, date_col, features, id_col)
+
+    def _fit(
+        self,
+        data: str | os.PathLike | pd.DataFrame,
+        target: str | Sequence[str] | None,
+        date_col: str | None,
+        features: str | Sequence[str] | None,
+        id_col: str | None,
+    ) -> Forecaster:
         from forecaster.evaluation.baselines import season_length
 
         series = load_series(data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill)
@@ -276,12 +288,6 @@ class Forecaster(BaseEstimator):
         self._train(parts, splits, use_val, folded)
         self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
         return self
-
-    def _reset(self) -> None:
-        for name in list(vars(self)):
-            if name.endswith("_") and not name.startswith("__"):
-                delattr(self, name)
-        self._predict_fn = None
 
     def _choose_input_width(self, season: int, longest: int) -> int:
         if self.input_width is not None:
@@ -472,23 +478,19 @@ class Forecaster(BaseEstimator):
 
     # ---------------------------------------------------------------- inference
 
-    def _check_fitted(self, action: str) -> None:
-        if not hasattr(self, "model_"):
-            raise ForecasterError(f"this Forecaster is not fitted yet; call fit(data) before {action}.")
-
     def _predict_scaled(self, x: np.ndarray) -> np.ndarray:
         """Model output for scaled windows ``[n, input_width, n_features]`` (scaled space)."""
         import tensorflow as tf
 
-        if getattr(self, "_predict_fn", None) is None:
+        def make() -> Any:
             model = self.model_
             spec = tf.TensorSpec([None, self.input_width_, len(self.columns_)], tf.float32)
             # XLA makes one small forecast ~10x faster on CPU; on a GPU keep the cuDNN kernels.
             jit = not tf.config.list_physical_devices("GPU")
-            self._predict_fn = tf.function(
-                lambda t: model(t, training=False), input_signature=[spec], jit_compile=jit
-            )
-        outputs = [self._predict_fn(tf.constant(x[i : i + 4096], tf.float32)).numpy() for i in range(0, len(x), 4096)]
+            return tf.function(lambda t: model(t, training=False), input_signature=[spec], jit_compile=jit)
+
+        predict_fn = self._compiled_predict(make)
+        outputs = [predict_fn(tf.constant(x[i : i + 4096], tf.float32)).numpy() for i in range(0, len(x), 4096)]
         return np.concatenate(outputs) if outputs else np.zeros((0,))
 
     def _to_raw(self, output: np.ndarray, scaler: Scaler) -> dict[str, np.ndarray]:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from forecaster import Forecaster, ForecasterError, load
+from forecaster import Forecaster, ForecasterError, NotFittedError, load
 
 TINY = dict(cell="gru", units=(8,), input_width=14, horizon=4, epochs=3, batch_size=32, verbose=0, seed=1)
 
@@ -95,10 +95,24 @@ def test_predict_on_new_data_checks_columns(fitted):
 
 
 def test_unfitted_calls_name_fit():
-    with pytest.raises(ForecasterError, match="fit"):
+    with pytest.raises(NotFittedError, match=r"call fit\(data\) before predict"):
         Forecaster().predict()
     with pytest.raises(ForecasterError, match="fit"):
         Forecaster().save("nowhere")
+
+
+def test_a_failed_fit_keeps_the_earlier_model(fitted):
+    fc, frame = fitted
+    before = fc.predict()
+    with pytest.raises(ForecasterError, match="rows"):
+        fc.fit(seasonal_frame(n=20))  # data error, found after the parameters were checked
+    fc.set_params(horizon=0)
+    try:
+        with pytest.raises(ForecasterError, match="horizon"):
+            fc.fit(frame)
+    finally:
+        fc.set_params(horizon=TINY["horizon"])
+    pd.testing.assert_frame_equal(fc.predict(), before)
 
 
 def test_params_round_trip_and_validation():

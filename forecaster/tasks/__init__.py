@@ -18,11 +18,13 @@ the submodules import TensorFlow / Keras inside the functions that need them.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from forecaster.config import CELLS
 from forecaster.errors import ForecasterError
+
+# The estimator base lives in forecaster.estimator; ParamsMixin stays importable from here.
+from forecaster.estimator import ParamsMixin
 
 # Run-directory persistence lives in forecaster.runs; these names stay importable from here.
 from forecaster.runs import (
@@ -45,47 +47,6 @@ __all__ = [
     "versions",
     "write_json",
 ]
-
-
-class ParamsMixin:
-    """sklearn-style ``get_params`` / ``set_params`` read from the ``__init__`` signature.
-
-    The constructor of a subclass must store every argument unchanged under
-    the same name (no checks, no work), as scikit-learn estimators do.
-    """
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [name for name in signature.parameters if name != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the constructor arguments as a dict (``deep`` is accepted for sklearn)."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> Any:
-        """Set constructor arguments by name and return ``self``.
-
-        Raises:
-            ForecasterError: for a name that is not a constructor argument.
-        """
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ForecasterError(
-                    f"{type(self).__name__} has no parameter {name!r}; valid parameters are {', '.join(valid)}."
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
-        }
-        changed = [
-            f"{name}={value!r}" for name, value in self.get_params().items() if value != defaults.get(name)
-        ]
-        return f"{type(self).__name__}({', '.join(changed)})"
 
 
 def check_cell_and_units(cell: Any, units: Any, example: str) -> None:

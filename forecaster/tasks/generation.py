@@ -44,8 +44,9 @@ import numpy as np
 import pandas as pd
 
 from forecaster.errors import ForecasterError
+from forecaster.estimator import Estimator
 from forecaster.runs import atomic_directory, read_run, versions, write_json
-from forecaster.tasks import ParamsMixin, check_cell_and_units, check_number
+from forecaster.tasks import check_cell_and_units, check_number
 
 logger = logging.getLogger(__name__)
 
@@ -345,7 +346,7 @@ def plot_paths(
 # ============================================================== discrete tokens
 
 
-class TokenGenerator(ParamsMixin):
+class TokenGenerator(Estimator):
     """Character-level generator: next-character prediction with recurrent layers.
 
     Args:
@@ -421,12 +422,13 @@ class TokenGenerator(ParamsMixin):
             ForecasterError: for bad option values or a corpus that is too short.
 
         State change:
-            Drops any earlier fit, then writes ``vocab_``, ``model_``, ``history_``, ``n_windows_``.
+            Checks the parameters, then drops any earlier fit (restored if this
+            one fails) and writes ``vocab_``, ``model_``, ``history_``, ``n_windows_``.
         """
-        self._validate_params()
-        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__")]:
-            delattr(self, name)
-        self._next_fn = None
+        with self._fit_context():
+            return self._fit(text)
+
+    def _fit(self, text: str) -> TokenGenerator:
         if not isinstance(text, str):
             raise ForecasterError(f"`text` must be a string (received {type(text).__name__}).")
         length = int(self.sequence_length)
@@ -504,10 +506,6 @@ class TokenGenerator(ParamsMixin):
 
         return build
 
-    def _check_fitted(self, action: str) -> None:
-        if not hasattr(self, "model_"):
-            raise ForecasterError(f"this TokenGenerator is not fitted yet; call fit(text) before {action}.")
-
     def encode(self, text: str) -> np.ndarray:
         """Token ids ``int32[len(text)]`` of ``text``.
 
@@ -537,11 +535,12 @@ class TokenGenerator(ParamsMixin):
     def _probabilities(self, context: np.ndarray) -> np.ndarray:
         import tensorflow as tf
 
-        if getattr(self, "_next_fn", None) is None:
+        def make() -> Any:
             model = self.model_
             spec = tf.TensorSpec([1, None], tf.int32)
-            self._next_fn = tf.function(lambda t: model(t, training=False)[0, -1], input_signature=[spec])
-        return self._next_fn(tf.constant(context[None, :])).numpy()
+            return tf.function(lambda t: model(t, training=False)[0, -1], input_signature=[spec])
+
+        return self._compiled_predict(make)(tf.constant(context[None, :])).numpy()
 
     def generate(self, prompt: str, length: int, temperature: float = 1.0, seed: int | None = None) -> str:
         """Continue ``prompt`` with ``length`` characters, one model call per character.
@@ -627,7 +626,6 @@ def load_generator(path: str | os.PathLike) -> TokenGenerator:
     gen.model_ = model
     history = os.path.join(directory, "history.csv")
     gen.history_ = pd.read_csv(history) if os.path.exists(history) else pd.DataFrame()
-    gen._next_fn = None
     return gen
 
 
