@@ -4,7 +4,9 @@ Every function builds a :class:`matplotlib.figure.Figure` directly (no pyplot
 state), returns it and never shows it: a notebook displays the returned
 figure, a script saves it with ``fig.savefig("x.png")``, which works without a
 display. Values are on the raw scale; dates go on the x axis, and when dates
-are ``None`` the x axis is the integer row position.
+are ``None`` the x axis is the integer row position. ``label=`` names the
+series in titles and axis labels (default: the ``target`` column name,
+shortened when long).
 
 Example:
     >>> import io, numpy as np
@@ -30,10 +32,12 @@ from forecaster.errors import ForecasterError
 
 __all__ = [
     "plot_backtest",
+    "plot_future",
     "plot_class_examples",
     "plot_confusion_matrix",
     "plot_fan",
     "plot_forecast",
+    "plot_future",
     "plot_history",
     "plot_horizon_error",
 ]
@@ -110,6 +114,17 @@ def _title(base: str, metric_text: str | None) -> str:
     return f"{base} ({metric_text})" if metric_text else base
 
 
+_MAX_NAME = 40  # longer raw column names are shortened in titles and axis labels
+
+
+def _series_name(label: str | None, target: str | None, default: str = "value") -> str:
+    """The series name shown on a plot: ``label`` as given, else ``target`` shortened if long."""
+    if label is not None:
+        return str(label)
+    name = default if target is None else str(target)
+    return name if len(name) <= _MAX_NAME else name[: _MAX_NAME - 3].rstrip() + "..."
+
+
 # ----------------------------------------------------------- forecasting plots
 
 
@@ -126,6 +141,7 @@ def plot_forecast(
     title: str | None = None,
     target: str = "value",
     metric_text: str | None = None,
+    label: str | None = None,
 ) -> Figure:
     """Forecast against actual values over the test region, after the input context.
 
@@ -143,6 +159,7 @@ def plot_forecast(
         target: name of the series, used in the title and the y label.
         metric_text: e.g. ``"MAE 1.23, naive 1.50"``, appended in parentheses to
             the title (the default one or ``title``).
+        label: name of the series for the title and y label, instead of ``target``.
 
     Returns:
         The Figure (one axes).
@@ -150,6 +167,7 @@ def plot_forecast(
     Raises:
         ForecasterError: on arrays of the wrong length or an interval with one bound.
     """
+    target = _series_name(label, target)
     fc = _vector(forecast, "forecast")
     n = fc.shape[0]
     ctx = np.zeros(0) if context_values is None else _vector(context_values, "context_values")
@@ -195,16 +213,26 @@ def plot_forecast(
     return fig
 
 
-def plot_history(history: object, *, title: str | None = None) -> Figure:
+def plot_history(
+    history: object,
+    *,
+    title: str | None = None,
+    label: str | None = None,
+    units: str = "scaled units",
+) -> Figure:
     """Training and validation loss per epoch.
 
     The y axis is logarithmic when every loss is positive and they span more
-    than a factor of 20. The epoch with the lowest ``val_loss`` is marked.
+    than a factor of 20. The epoch with the lowest ``val_loss`` is marked. The
+    loss is computed on scaled targets, so the y label names its units.
 
     Args:
         history: ``{"loss": [...], "val_loss": [...]}``, a DataFrame with those
             columns (e.g. ``history.csv``), or a Keras ``History`` object.
-        title: figure title; default ``"Training history: loss"``.
+        title: figure title; default ``"Training history: loss"`` (``"<label>:
+            training loss"`` with a label).
+        label: name of the series, for the default title.
+        units: units of the loss, shown in the y label (``"loss (scaled units)"``).
 
     Returns:
         The Figure (one axes).
@@ -247,8 +275,13 @@ def plot_history(history: object, *, title: str | None = None) -> Figure:
     if finite.size and finite.min() > 0 and finite.max() / finite.min() > 20:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title(title or "Training history: loss")
+    ax.set_ylabel(f"loss ({units})" if units else "loss")
+    default = (
+        f"{_series_name(label, None)}: training loss"
+        if label is not None
+        else "Training history: loss"
+    )
+    ax.set_title(title or default)
     ax.grid(alpha=0.3)
     ax.legend(loc="best")
     return fig
@@ -287,8 +320,15 @@ def plot_horizon_error(
     title: str | None = None,
     *,
     target: str | None = None,
+    label: str | None = None,
+    clip: float | None = 3.0,
 ) -> Figure:
     """Error at each horizon step for the model and the baselines.
+
+    The y range fits the model and the competitive baselines: a line whose
+    mean error is more than ``clip`` times the best line's (the history-mean
+    baseline, often) is drawn but runs off the top, and its legend entry
+    says so with its mean, so it cannot squash the lines that matter.
 
     Args:
         per_step: ``{name: Series}`` (error by step, indexed 1..horizon) or
@@ -296,8 +336,12 @@ def plot_horizon_error(
             column per name (or a single ``metrics_by_step`` table). The entry
             named ``"model"`` (else the first) is drawn solid, the rest dashed.
         metric: which metric is shown (selects the column of per-step tables).
-        title: figure title; default ``"<target>: <METRIC> by horizon step"``.
-        target: name of the series for the default title.
+        title: figure title; default ``"<label>: <METRIC> by horizon step"``.
+        target: name of the series for the default title (``label`` wins).
+        label: name of the series for the default title.
+        clip: lines with a mean error above ``clip`` x the best mean are left
+            out of the y range; ``None`` fits every line. The model's line is
+            never left out.
 
     Returns:
         The Figure (one axes).
@@ -308,31 +352,60 @@ def plot_horizon_error(
     table = _per_step_table(per_step, metric)
     if table.empty:
         raise ForecasterError("`per_step` has no values to plot.")
+    if clip is not None and not float(clip) > 1.0:
+        raise ForecasterError(f"`clip` must be a number above 1, or None (received clip={clip!r}).")
     main = "model" if "model" in table.columns else table.columns[0]
+    values = {name: table[name].to_numpy(dtype=np.float64) for name in table.columns}
+    off_scale = _off_scale(values, main, clip)
     fig = _figure(8.0, 4.5)
     ax = fig.add_subplot()
     steps = np.asarray(table.index)
     for i, name in enumerate(table.columns):
         is_main = name == main
+        shown = str(name)
+        if name in off_scale:
+            shown += f" (off scale, mean {np.nanmean(values[name]):.3g})"
         ax.plot(
             steps,
-            table[name].to_numpy(dtype=np.float64),
-            label=str(name),
+            values[name],
+            label=shown,
             linewidth=2.2 if is_main else 1.3,
             linestyle="-" if is_main else "--",
             marker="o" if is_main else ".",
             color="C0" if is_main else f"C{i + 1}",
         )
-    label = _METRIC_LABELS.get(metric, metric.upper())
+    if off_scale:
+        kept = np.concatenate([v[np.isfinite(v)] for n, v in values.items() if n not in off_scale])
+        low = min(0.0, float(kept.min())) if kept.size else 0.0
+        high = float(kept.max()) if kept.size else 1.0
+        ax.set_ylim(low, high + 0.1 * (high - low or 1.0))
+    metric_label = _METRIC_LABELS.get(metric, metric.upper())
     ax.set_xlabel("horizon step")
-    ax.set_ylabel(label)
+    ax.set_ylabel(metric_label)
     if np.issubdtype(steps.dtype, np.integer) and steps.size <= 30:
         ax.set_xticks(steps)
-    base = f"{label.split(' ')[0]} by horizon step"
-    ax.set_title(title or (f"{target}: {base}" if target else base))
+    base = f"{metric_label.split(' ')[0]} by horizon step"
+    name = None if label is None and target is None else _series_name(label, target)
+    ax.set_title(title or (f"{name}: {base}" if name else base))
     ax.grid(alpha=0.3)
     ax.legend(loc="best")
     return fig
+
+
+def _off_scale(values: Mapping[str, np.ndarray], main: str, clip: float | None) -> list[str]:
+    """Names whose mean error exceeds ``clip`` x the best mean (never ``main``)."""
+    if clip is None:
+        return []
+    means = {
+        name: float(np.mean(v[np.isfinite(v)]))
+        for name, v in values.items()
+        if np.isfinite(v).any()
+    }
+    positive = [m for m in means.values() if m > 0]
+    if not positive:
+        return []
+    limit = float(clip) * min(positive)
+    return [name for name, m in means.items() if name != main and m > limit]
 
 
 def plot_backtest(
@@ -344,6 +417,7 @@ def plot_backtest(
     target: str = "value",
     metric_text: str | None = None,
     context: int | None = None,
+    label: str | None = None,
 ) -> Figure:
     """The series with the forecast of every backtest origin drawn over it.
 
@@ -359,6 +433,7 @@ def plot_backtest(
         metric_text: e.g. ``"mean MAE 1.2"``, appended in parentheses to the title.
         context: rows of history shown before the first fold; default
             ``max(50, 3 x the folds' span)``.
+        label: name of the series for the title and y label, instead of ``target``.
 
     Returns:
         The Figure (one axes).
@@ -366,6 +441,7 @@ def plot_backtest(
     Raises:
         ForecasterError: on missing keys or arrays of the wrong length.
     """
+    target = _series_name(label, target)
     vals = _vector(values, "values")
     x_all, is_date = (
         (np.arange(vals.size), False) if dates is None else _axis_values(dates, vals.size, "dates")
@@ -408,8 +484,8 @@ def plot_backtest(
                 alpha=0.2,
                 linewidth=0,
             )
-        label = fold.get("label") or f"fold {i + 1}"
-        ax.plot(fx, fc, color=color, linewidth=2.0, marker=".", label=str(label))
+        fold_label = fold.get("label") or f"fold {i + 1}"
+        ax.plot(fx, fc, color=color, linewidth=2.0, marker=".", label=str(fold_label))
     ax.set_title(_title(title or f"{target}: backtest over {len(folds)} origins", metric_text))
     ax.set_ylabel(target)
     _style_x(ax, is_date)
@@ -427,6 +503,7 @@ def plot_fan(
     quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95),
     title: str | None = None,
     target: str = "value",
+    label: str | None = None,
 ) -> Figure:
     """Fan chart of sampled future paths: nested quantile bands and the median.
 
@@ -441,6 +518,7 @@ def plot_fan(
         quantiles: levels in (0, 1).
         title: figure title; default ``"<target>: N sampled paths"``.
         target: name of the series, used in the title and the y label.
+        label: name of the series for the title and y label, instead of ``target``.
 
     Returns:
         The Figure (one axes).
@@ -448,6 +526,7 @@ def plot_fan(
     Raises:
         ForecasterError: on a bad ``paths`` shape or quantile level.
     """
+    target = _series_name(label, target)
     arr = np.asarray(paths, dtype=np.float64)
     if arr.ndim == 1:
         arr = arr[None]
@@ -487,6 +566,135 @@ def plot_fan(
         ax.plot(x, levels[n_pairs], color="C3", linewidth=2.0, label=name)
     ax.set_title(title or f"{target}: {arr.shape[0]} sampled paths")
     ax.set_ylabel(target)
+    _style_x(ax, is_date)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def _level(level: object) -> float:
+    """An interval level as a fraction: 0.8 and 80 both mean 80%."""
+    try:
+        value = float(level)
+    except (TypeError, ValueError):
+        value = float("nan")
+    value = value / 100.0 if 1.0 < value < 100.0 else value
+    if not 0.0 < value < 1.0:
+        raise ForecasterError(
+            f"interval level {level!r} must be a coverage between 0 and 1 (0.8) or a percentage (80)."
+        )
+    return value
+
+
+def _when_text(x: object) -> str:
+    """A date as YYYY-MM-DD (with the time when it is not midnight), a position as 'step N'."""
+    if isinstance(x, pd.Timestamp | np.datetime64) or hasattr(x, "isoformat"):
+        ts = pd.Timestamp(x)
+        return str(ts.date()) if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+    return f"step {x}"
+
+
+def plot_future(
+    history_dates: object,
+    history_values: object,
+    future_dates: object,
+    forecast: object,
+    *,
+    intervals: Mapping[object, tuple[object, object]] | None = None,
+    origin: object = None,
+    label: str | None = None,
+    target: str = "value",
+    title: str | None = None,
+    context: int | None = None,
+) -> Figure:
+    """What the analyst came for: the recent history, the forecast of the next horizon and its intervals.
+
+    Args:
+        history_dates: dates of the history, or ``None`` (row positions).
+        history_values: the history ``[n]`` for one target (may be ``None``).
+        future_dates: dates of the forecast ``[horizon]``, or ``None`` (the
+            positions after the history).
+        forecast: the point forecast ``[horizon]``.
+        intervals: ``{level: (lower, upper)}`` with each bound ``[horizon]``;
+            the level as a fraction (``0.8``) or a percentage (``80``). Drawn
+            widest first and lightest, each named with its level.
+        origin: the forecast origin, i.e. the last observation the forecast
+            starts from; default the last history date (or position). Marked
+            with a vertical line and named in the title.
+        label: name of the series for the title and y label, instead of ``target``.
+        target: column name of the series (shortened when long).
+        title: figure title; default ``"<label>: next <H> steps from <origin>"``.
+        context: history points shown; default ``max(4 x horizon, 60)``.
+
+    Returns:
+        The Figure (one axes).
+
+    Raises:
+        ForecasterError: on arrays of the wrong length, a bad level, or dates
+            given for one part only.
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> days = pd.date_range("2024-01-01", periods=30, freq="D")
+        >>> fut = pd.date_range("2024-01-31", periods=3, freq="D")
+        >>> fig = plot_future(days, np.arange(30.0), fut, [30.0, 31.0, 32.0],
+        ...                   intervals={0.8: ([29.0, 29.5, 30.0], [31.0, 32.5, 34.0])}, label="Close")
+        >>> fig.axes[0].get_title()
+        'Close: next 3 steps from 2024-01-30'
+    """
+    name = _series_name(label, target)
+    fc = _vector(forecast, "forecast")
+    n = fc.shape[0]
+    hist = np.zeros(0) if history_values is None else _vector(history_values, "history_values")
+    hx, x, is_date = _x_pair(history_dates, hist.shape[0], future_dates, n)
+    if context is not None and (
+        isinstance(context, bool) or not isinstance(context, int) or context < 1
+    ):
+        raise ForecasterError(f"`context` must be an integer >= 1 (received context={context!r}).")
+    keep = max(4 * n, 60) if context is None else context
+    hx, hist = hx[-keep:], hist[-keep:]
+    bands = []
+    for level, bounds in (intervals or {}).items():
+        if not isinstance(bounds, tuple | list) or len(bounds) != 2:
+            raise ForecasterError(f"intervals[{level!r}] must be a pair (lower, upper).")
+        frac = _level(level)
+        lo = _vector(bounds[0], f"intervals[{level!r}] lower", n)
+        hi = _vector(bounds[1], f"intervals[{level!r}] upper", n)
+        bands.append((frac, lo, hi))
+    bands.sort(key=lambda band: -band[0])  # widest first, so narrower bands draw on top
+    if origin is None:
+        origin_x = hx[-1] if hist.size else None
+    elif is_date:
+        origin_x = pd.Timestamp(origin).to_pydatetime()
+    else:
+        origin_x = origin
+
+    fig = _figure()
+    ax = fig.add_subplot()
+    if hist.size:
+        ax.plot(hx, hist, color="0.3", linewidth=1.3, label="history")
+    for k, (frac, lo, hi) in enumerate(bands):
+        alpha = 0.15 + 0.25 * (k + 1) / len(bands)
+        ax.fill_between(
+            x, lo, hi, color="C0", alpha=alpha, linewidth=0, label=f"{frac * 100:g}% interval"
+        )
+    if hist.size:  # join the forecast to the last observation
+        ax.plot([hx[-1], x[0]], [hist[-1], fc[0]], color="C0", linewidth=1.0, linestyle=":")
+    ax.plot(x, fc, color="C0", linewidth=2.0, marker="o", markersize=3.5, label="forecast")
+    origin_text = None if origin_x is None else _when_text(origin_x)
+    if origin_x is not None:
+        ax.axvline(
+            origin_x,
+            color="C3",
+            linestyle="--",
+            linewidth=1.0,
+            label=f"forecast origin {origin_text}",
+        )
+    default = f"{name}: next {n} step{'s' if n != 1 else ''}"
+    if origin_text:
+        default += f" from {origin_text}"
+    ax.set_title(title or default)
+    ax.set_ylabel(name)
     _style_x(ax, is_date)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")

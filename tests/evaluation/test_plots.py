@@ -20,6 +20,7 @@ from forecaster.evaluation.plots import (  # noqa: E402
     plot_confusion_matrix,
     plot_fan,
     plot_forecast,
+    plot_future,
     plot_history,
     plot_horizon_error,
 )
@@ -107,16 +108,18 @@ def test_plot_history(as_frame):
     _png(fig)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"  # a 100x range
-    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
-    assert "loss" in ax.get_title()
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss (scaled units)"
+    assert ax.get_title() == "Training history: loss"
     texts = _legend_texts(ax)
     assert "val_loss" in texts and any("best val_loss" in t for t in texts)
 
 
 def test_plot_history_linear_and_loss_only():
-    fig = plot_history({"loss": [1.0, 0.9, 0.85]})
+    fig = plot_history({"loss": [1.0, 0.9, 0.85]}, label="Close", units="")
     _png(fig)
     assert fig.axes[0].get_yscale() == "linear"
+    assert fig.axes[0].get_title() == "Close: training loss"
+    assert fig.axes[0].get_ylabel() == "loss"
     with pytest.raises(ForecasterError, match="'loss'"):
         plot_history({"val_loss": [1.0]})
 
@@ -229,3 +232,113 @@ def test_plot_class_examples_trims_padding():
     )
     with pytest.raises(ForecasterError, match="not in `class_names`"):
         plot_class_examples(X, np.array(["a"] * 6 + ["q"]), ["a", "b", "c"])
+
+
+def test_plot_horizon_error_leaves_a_far_worse_baseline_off_scale():
+    steps = pd.RangeIndex(1, 6, name="step")
+    per_step = {
+        "model": pd.Series([1.0, 1.5, 2.0, 2.2, 2.5], index=steps),
+        "naive": pd.Series([1.2, 1.9, 2.4, 2.8, 3.1], index=steps),
+        "mean": pd.Series([19.0, 19.2, 18.8, 19.1, 19.4], index=steps),
+    }
+    fig = plot_horizon_error(per_step, metric="mae", label="Close")
+    _png(fig)
+    ax = fig.axes[0]
+    assert ax.get_title() == "Close: MAE by horizon step"
+    low, high = ax.get_ylim()
+    assert low == 0.0 and 3.1 < high < 4.0  # fits model and naive, not the mean baseline
+    texts = _legend_texts(ax)
+    assert texts[:2] == ["model", "naive"]
+    assert texts[2] == "mean (off scale, mean 19.1)"
+    assert len(ax.get_lines()) == 3  # still drawn, running off the top
+    # clip=None fits every line; a bad model is never the one left out
+    assert plot_horizon_error(per_step, clip=None).axes[0].get_ylim()[1] > 19.4
+    worst = {"model": per_step["mean"], "naive": per_step["naive"]}
+    assert plot_horizon_error(worst).axes[0].get_ylim()[1] > 19.4
+    with pytest.raises(ForecasterError, match="clip"):
+        plot_horizon_error(per_step, clip=0.5)
+
+
+def test_plot_future_dates_intervals_and_origin():
+    history_dates, history = DATES[:48], VALUES[:48]
+    future_dates = pd.date_range(DATES[47] + pd.Timedelta(days=1), periods=6, freq="D")
+    fc = np.full(6, VALUES[47]) + np.linspace(0.1, 0.6, 6)
+    fig = plot_future(
+        history_dates,
+        history,
+        future_dates,
+        fc,
+        intervals={80: (fc - 0.3, fc + 0.3), 0.95: (fc - 0.6, fc + 0.6)},
+        label="Close",
+    )
+    _png(fig)
+    ax = fig.axes[0]
+    assert ax.get_title() == "Close: next 6 steps from 2024-02-17"
+    assert ax.get_ylabel() == "Close" and ax.get_xlabel() == "date"
+    texts = _legend_texts(ax)
+    assert texts == [
+        "history",
+        "95% interval",
+        "80% interval",
+        "forecast",
+        "forecast origin 2024-02-17",
+    ]
+    forecast_line = next(line for line in ax.get_lines() if line.get_label() == "forecast")
+    assert pd.DatetimeIndex(forecast_line.get_xdata()).equals(pd.DatetimeIndex(future_dates))
+    np.testing.assert_allclose(forecast_line.get_ydata(), fc)
+    origin_line = next(
+        line for line in ax.get_lines() if line.get_label().startswith("forecast origin")
+    )
+    assert pd.Timestamp(origin_line.get_xdata()[0]) == DATES[47]
+    history_line = next(line for line in ax.get_lines() if line.get_label() == "history")
+    assert len(history_line.get_xdata()) == 48  # all of it: shorter than the default context
+
+
+def test_plot_future_positions_context_and_explicit_origin():
+    fig = plot_future(None, VALUES, None, VALUES[:3], context=10, origin=59, target="x" * 60)
+    _png(fig)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "time step"
+    assert ax.get_title() == "x" * 37 + "...: next 3 steps from step 59"  # long names are shortened
+    history_line = next(line for line in ax.get_lines() if line.get_label() == "history")
+    assert history_line.get_xdata().tolist() == list(range(50, 60))
+    forecast_line = next(line for line in ax.get_lines() if line.get_label() == "forecast")
+    assert forecast_line.get_xdata().tolist() == [60, 61, 62]
+
+
+def test_plot_future_bad_inputs():
+    fc = VALUES[:4]
+    with pytest.raises(ForecasterError, match="between 0 and 1"):
+        plot_future(None, VALUES, None, fc, intervals={1.5e3: (fc, fc)})
+    with pytest.raises(ForecasterError, match="4 are expected"):
+        plot_future(None, VALUES, None, fc, intervals={0.8: (fc[:3], fc)})
+    with pytest.raises(ForecasterError, match="a pair"):
+        plot_future(None, VALUES, None, fc, intervals={0.8: fc})
+    with pytest.raises(ForecasterError, match="or neither"):
+        plot_future(DATES, VALUES, None, fc)
+    with pytest.raises(ForecasterError, match="context"):
+        plot_future(None, VALUES, None, fc, context=0)
+
+
+def test_label_replaces_the_raw_column_name():
+    long = "Adjusted closing price of the index in US dollars (daily)"
+    fig = plot_forecast(
+        None, VALUES[:48], None, VALUES[48:], VALUES[48:], target=long, label="Index"
+    )
+    assert (
+        fig.axes[0].get_title() == "Index: forecast vs actual"
+        and fig.axes[0].get_ylabel() == "Index"
+    )
+    assert plot_forecast(None, None, None, None, VALUES[:3], target=long).axes[0].get_ylabel() == (
+        "Adjusted closing price of the index i..."
+    )
+    fold = [{"origin": 50, "forecast": VALUES[50:56]}]
+    assert (
+        plot_backtest(None, VALUES, fold, target=long, label="Index").axes[0].get_ylabel()
+        == "Index"
+    )
+    paths = RNG.normal(size=(20, 5))
+    assert (
+        plot_fan(None, None, None, paths, label="Index").axes[0].get_title()
+        == "Index: 20 sampled paths"
+    )
