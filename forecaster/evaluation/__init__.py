@@ -28,6 +28,8 @@ _EXPORTS = {
     "rolling_origins": "backtest",
     "score_origin": "backtest",
     "summarize_backtest": "backtest",
+    "tidy_backtest": "backtest",
+    "backtest_summary": "backtest",
     "BASELINES": "baselines",
     "baseline_forecasts": "baselines",
     "best_baseline": "baselines",
@@ -58,6 +60,7 @@ _EXPORTS = {
     "plot_confusion_matrix": "plots",
     "plot_fan": "plots",
     "plot_forecast": "plots",
+    "plot_future": "plots",
     "plot_history": "plots",
     "plot_horizon_error": "plots",
 }
@@ -67,6 +70,7 @@ __all__ = [
     "METRICS",
     "MIN_WINDOWS",
     "apply_conformal",
+    "backtest_summary",
     "baseline_forecasts",
     "best_baseline",
     "check_levels",
@@ -89,6 +93,7 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_fan",
     "plot_forecast",
+    "plot_future",
     "plot_history",
     "plot_horizon_error",
     "rmse",
@@ -98,6 +103,7 @@ __all__ = [
     "seasonal_naive",
     "smape",
     "summarize_backtest",
+    "tidy_backtest",
 ]
 
 
