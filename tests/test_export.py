@@ -398,3 +398,30 @@ def test_panel_export_rejects_arguments_that_do_not_fit(tmp_path, kwargs, messag
         export_panel_saved_model(_panel_model("point"), tmp_path / "x", **{**args, **kwargs})
     assert message in str(info.value)
     assert not os.listdir(tmp_path)
+
+
+@pytest.mark.slow
+def test_panel_export_of_a_fitted_forecaster_matches_predict(tmp_path):
+    """The wiring contract: fit scalers + model_ -> export_panel_saved_model equals Forecaster.predict."""
+    from forecaster import Forecaster
+    from forecaster.data.panel import stack_scalers
+
+    rng = np.random.default_rng(2)
+    days = pd.date_range("2024-01-01", periods=90, freq="D")
+    frame = pd.concat(
+        [
+            pd.DataFrame({"store": sid, "date": days, "sales": level * (5 + np.sin(np.arange(90) / 3) + rng.normal(0, 0.1, 90))})
+            for sid, level in (("a", 1.0), ("b", 100.0), (7, 1e4))
+        ],
+        ignore_index=True,
+    )
+    fc = Forecaster(cell="gru", units=(8,), input_width=10, horizon=4, epochs=1, verbose=0, seed=0)
+    fc.fit(frame, target="sales", date_col="date", id_col="store")
+    ids, centers, scales = stack_scalers(fc.series_ids_, fc.scalers_)
+    export_panel_saved_model(fc.model_, tmp_path / "export", series_ids=ids, centers=centers, scales=scales, n_targets=1)
+    loaded = tf.saved_model.load(str(tmp_path / "export"))
+    windows = np.stack([frame.loc[frame["store"] == sid, ["sales"]].to_numpy(np.float32)[-10:] for sid in ("a", "b", 7)])
+    out = loaded.serve(tf.constant(windows), tf.constant(["a", "b", "7"])).numpy()[:, :, 0]
+    predicted = fc.predict()
+    for row, sid in enumerate(("a", "b", 7)):
+        _close(out[row], predicted.loc[predicted["store"] == sid, "sales"].to_numpy(np.float64))
