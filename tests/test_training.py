@@ -75,12 +75,17 @@ def test_resolve_seed_seeds_everything_and_returns_it() -> None:
         ({"callbacks": [object()]}, "callbacks"),
         ({"optimizer": "adamw"}, "optimizer='adamw'"),
         ({"loss": "mae", "model": "quantile"}, "quantile"),
+        ({"strategy": "multiworker", "metrics": ["mae"], "model": "callable"}, "metrics=None"),
+        ({"strategy": "multiworker", "jit_compile": True, "model": "callable"}, "jit_compile='auto' or False"),
     ],
 )
 def test_train_rejects_bad_arguments(kwargs: dict, message: str) -> None:
     model = tiny_model()
-    if kwargs.pop("model", None) == "quantile":
+    kind = kwargs.pop("model", None)
+    if kind == "quantile":
         model = build_model("gru", (4,), 12, 1, 3, 1, head="quantile")
+    elif kind == "callable":
+        model = tiny_model
     with pytest.raises(ForecasterError, match=message):
         train(model, small_ds(), **kwargs)
     with pytest.raises(ForecasterError, match="keras.Model"):
@@ -219,7 +224,7 @@ def test_multiworker_dispatches_to_the_custom_loop(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setitem(
         sys.modules,
-        "forecaster.distributed",
+        "forecaster.training.distributed",
         types.SimpleNamespace(fit_custom_loop=fake_fit_custom_loop),
     )
     monkeypatch.setattr(tf.distribute, "MultiWorkerMirroredStrategy", FakeStrategy)
@@ -241,3 +246,5 @@ def test_multiworker_dispatches_to_the_custom_loop(monkeypatch: pytest.MonkeyPat
     assert (calls["epochs"], calls["patience"], calls["verbose"], calls["loss"]) == (4, 2, 0, None)
     optimizer = calls["optimizer_fn"]()
     assert isinstance(optimizer, keras.optimizers.RMSprop) and optimizer.global_clipnorm == 1.0
+    # reduce_lr is honoured by the custom loop as a callback (it does its own early stopping)
+    assert [type(c).__name__ for c in calls["callbacks"]] == ["ReduceLROnPlateau"]

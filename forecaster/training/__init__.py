@@ -13,21 +13,34 @@
    ``ReduceLROnPlateau``, and returns the Keras ``History``.
 
 ``strategy="multiworker"`` goes through the custom training loop of
-:mod:`forecaster.distributed`, because Keras 3 ``fit`` does not run under
-``MultiWorkerMirroredStrategy`` (keras-team/keras#20585).
+:mod:`forecaster.training.distributed`, because Keras 3 ``fit`` does not run
+under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585).
+
+Submodules: :mod:`~forecaster.training.setup` (optimizer, loss, seed, XLA
+policy), :mod:`~forecaster.training.distributed` (the custom loop) and
+:mod:`~forecaster.training.selection` (epoch budget and skip choice of a
+``Forecaster``). None of them imports this module at import time, so there is
+no import cycle.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-import secrets
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from forecaster.errors import ForecasterError
+from forecaster.training.distributed import multiworker_strategy
+from forecaster.training.setup import (
+    OPTIMIZERS,
+    _check_optimizer_args,
+    _is_int,
+    enable_determinism,
+    make_optimizer,
+    resolve_jit_compile,
+    resolve_loss,
+    resolve_seed,
+)
 
 if TYPE_CHECKING:
     import keras
@@ -35,7 +48,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
 STRATEGIES = (None, "mirrored", "multiworker")
 VERBOSITY = ("auto", 0, 1, 2)
 JIT_CHOICES = ("auto", True, False)
@@ -43,168 +55,15 @@ REDUCE_LR_FACTOR = 0.5
 MIN_LEARNING_RATE = 1e-6
 
 __all__ = [
+    "OPTIMIZERS",
     "enable_determinism",
     "make_optimizer",
+    "multiworker_strategy",
     "resolve_jit_compile",
     "resolve_loss",
     "resolve_seed",
     "train",
 ]
-
-
-def make_optimizer(
-    name: str = "adam", learning_rate: float = 1e-3, clipnorm: float | None = 1.0
-) -> keras.optimizers.Optimizer:
-    """Create an optimizer whose gradients are clipped to a global norm.
-
-    ``clipnorm`` bounds the norm of all gradients taken together (Keras'
-    ``global_clipnorm``), the usual remedy for exploding gradients in
-    recurrent networks; ``None`` turns clipping off.
-
-    Args:
-        name: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
-        learning_rate: step size, > 0.
-        clipnorm: largest global gradient norm applied, > 0, or ``None``.
-
-    Returns:
-        A fresh ``keras.optimizers.Optimizer`` (create it inside a strategy scope
-        when distributing).
-
-    Raises:
-        ForecasterError: for an unknown name or a non-positive value.
-
-    Example:
-        >>> make_optimizer("rmsprop", 1e-2).global_clipnorm
-        1.0
-    """
-    _check_optimizer_args(name, learning_rate, clipnorm)
-    import keras
-
-    cls = {
-        "adam": keras.optimizers.Adam,
-        "rmsprop": keras.optimizers.RMSprop,
-        "sgd": keras.optimizers.SGD,
-    }[name]
-    kwargs = {} if clipnorm is None else {"global_clipnorm": float(clipnorm)}
-    return cls(learning_rate=float(learning_rate), **kwargs)
-
-
-def resolve_seed(seed: int | None) -> int:
-    """Seed Python, NumPy and Keras (which seeds TensorFlow) and return the seed used.
-
-    Args:
-        seed: a non-negative integer, or ``None`` for a fresh random seed.
-
-    Returns:
-        The seed, so that a run started with ``None`` can be repeated.
-
-    Raises:
-        ForecasterError: if ``seed`` is not a non-negative integer or None.
-    """
-    if seed is None:
-        seed = secrets.randbelow(2**31 - 1)
-    elif isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
-        raise ForecasterError(
-            f"`seed` must be an integer in [0, 2**32) or None (received seed={seed!r})."
-        )
-    import keras
-
-    seed = int(seed)
-    random.seed(seed)
-    np.random.seed(seed)
-    keras.utils.set_random_seed(seed)
-    return seed
-
-
-def enable_determinism() -> None:
-    """Make TensorFlow ops deterministic (same seed, same result, bit for bit).
-
-    This is process-wide and slower: some kernels switch to deterministic
-    versions, and Keras turns XLA off while it is on.
-    """
-    import tensorflow as tf
-
-    tf.config.experimental.enable_op_determinism()
-
-
-def resolve_loss(model: keras.Model, loss: Any = None) -> tuple[Any, list[Any] | None]:
-    """The loss (and default metrics) to compile ``model`` with.
-
-    Args:
-        model: a built model; its head is read with :func:`~forecaster.models.heads.head_of`.
-        loss: ``None`` (the head's loss: MSE, pinball, Gaussian NLL, or sparse
-            categorical cross-entropy for a softmax classifier), ``"mse"`` /
-            ``"mae"`` / ``"huber"`` (point heads), or any Keras loss object.
-
-    Returns:
-        ``(loss, metrics)``; metrics is ``["accuracy"]`` for classifiers, else None.
-
-    Raises:
-        ForecasterError: if a point-loss name is given for a non-point head.
-    """
-    from forecaster.models.heads import POINT_LOSSES, head_of, loss_for
-
-    head, quantiles = head_of(model)
-    metrics = ["accuracy"] if head == "softmax" else None
-    if loss is None:
-        return loss_for(head, quantiles=quantiles), metrics
-    if isinstance(loss, str) and loss in POINT_LOSSES:
-        if head != "point":
-            raise ForecasterError(
-                f"`loss`={loss!r} applies to point forecasts but the model has a {head!r} head; "
-                "pass loss=None to use the head's own loss."
-            )
-        return loss_for("point", point_loss=loss), metrics
-    return loss, metrics
-
-
-def resolve_jit_compile(jit_compile: bool | str, model: keras.Model, *, distributed: bool) -> bool:
-    """Decide whether to XLA-compile the train step.
-
-    ``"auto"`` turns XLA on only where it was measured to help: on a CPU-only
-    machine, for a model whose recurrent layers are all GRU, with a fixed input
-    length, without a distribution strategy or op determinism. Measured with
-    ``benchmarks/training.py`` (2 x 64 units, input_width 48, CPU time per
-    epoch on this project's 2-core machine): GRU 1.25x faster with XLA, LSTM
-    no faster, SimpleRNN slower; XLA also adds 10-40 s of compilation to the
-    first epoch. On a GPU it stays off so LSTM and GRU keep the fused cuDNN
-    kernel, and with variable-length inputs each new length would recompile.
-    """
-    if jit_compile != "auto":
-        return bool(jit_compile)
-    import keras
-    import tensorflow as tf
-    from tensorflow.python.framework.config import is_op_determinism_enabled
-
-    if distributed or is_op_determinism_enabled() or tf.config.list_physical_devices("GPU"):
-        return False
-    if any(None in tuple(t.shape)[1:] for t in model.inputs):
-        return False
-    recurrent = [
-        getattr(layer, "forward_layer", layer)
-        for layer in model.layers
-        if isinstance(layer, keras.layers.RNN | keras.layers.Bidirectional)
-    ]
-    return bool(recurrent) and all(isinstance(layer, keras.layers.GRU) for layer in recurrent)
-
-
-_MULTIWORKER: Any = None
-
-
-def multiworker_strategy() -> Any:
-    """The process-wide ``tf.distribute.MultiWorkerMirroredStrategy`` (from ``TF_CONFIG``).
-
-    TensorFlow configures collective ops once, at start-up: call this before
-    any other TensorFlow op in a multi-worker script (``make_windows`` creates
-    tensors). ``train(..., strategy="multiworker")`` reuses the same instance;
-    creating a second one re-initializes the collectives and can hang.
-    """
-    global _MULTIWORKER
-    if _MULTIWORKER is None:
-        import tensorflow as tf
-
-        _MULTIWORKER = tf.distribute.MultiWorkerMirroredStrategy()
-    return _MULTIWORKER
 
 
 def train(
@@ -251,7 +110,9 @@ def train(
         verbose: Keras progress output: ``"auto"``/1 bars, 2 one line per epoch, 0 silent.
         jit_compile: ``"auto"`` (see :func:`resolve_jit_compile`), True or False.
         strategy: ``None`` (default device), ``"mirrored"`` (all visible GPUs of
-            this machine) or ``"multiworker"`` (workers from ``TF_CONFIG``).
+            this machine) or ``"multiworker"`` (workers from ``TF_CONFIG``; its
+            custom loop honours every argument but ``metrics`` and
+            ``jit_compile=True``, which it rejects).
         reduce_lr: add ``ReduceLROnPlateau`` (on ``val_loss``, or ``loss`` without validation).
         metrics: extra Keras metrics; classifiers get ``["accuracy"]`` by default.
 
@@ -273,6 +134,7 @@ def train(
     _check_optimizer_args(optimizer, learning_rate, clipnorm)
     _check_train_args(
         model=model,
+        metrics=metrics,
         epochs=epochs,
         patience=patience,
         deterministic=deterministic,
@@ -291,12 +153,12 @@ def train(
     def optimizer_fn() -> keras.optimizers.Optimizer:
         return make_optimizer(optimizer, learning_rate, clipnorm)
 
-    run_callbacks = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
-    run_callbacks += list(callbacks)
-
     if strategy == "multiworker":
-        from forecaster.distributed import fit_custom_loop
+        from forecaster.training.distributed import fit_custom_loop
 
+        # The loop does its own early stopping on val_loss; the learning-rate schedule is a callback.
+        schedule = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
+        schedule = [c for c in schedule if type(c).__name__ != "EarlyStopping"]
         return fit_custom_loop(
             model,
             train_ds,
@@ -306,9 +168,12 @@ def train(
             optimizer_fn=optimizer_fn,
             epochs=epochs,
             patience=patience,
-            callbacks=list(callbacks),
+            callbacks=[*schedule, *callbacks],
             verbose=verbose,
         )
+
+    run_callbacks = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
+    run_callbacks += list(callbacks)
 
     compiled = _compile(
         model,
@@ -392,37 +257,10 @@ def _standard_callbacks(val_ds: Any, *, patience: int, reduce_lr: bool) -> list[
 # --- argument checks ---------------------------------------------------------------------------
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-def _is_positive_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool)
-        and np.isfinite(value)
-        and value > 0
-    )
-
-
-def _check_optimizer_args(name: Any, learning_rate: Any, clipnorm: Any) -> None:
-    if name not in OPTIMIZERS:
-        raise ForecasterError(
-            f"`optimizer` must be one of {OPTIMIZERS} (received optimizer={name!r})."
-        )
-    if not _is_positive_number(learning_rate):
-        raise ForecasterError(
-            f"`learning_rate` must be a number > 0 (received learning_rate={learning_rate!r})."
-        )
-    if clipnorm is not None and not _is_positive_number(clipnorm):
-        raise ForecasterError(
-            f"`clipnorm` must be a number > 0, or None to disable clipping (received clipnorm={clipnorm!r})."
-        )
-
-
 def _check_train_args(
     *,
     model: Any,
+    metrics: Any,
     epochs: Any,
     patience: Any,
     deterministic: Any,
@@ -462,6 +300,17 @@ def _check_train_args(
             f"with strategy={strategy!r}, pass `model` as a zero-argument callable that builds it "
             "(e.g. lambda: build_model(...)) so its variables are created in the strategy scope."
         )
+    if strategy == "multiworker":
+        # The custom loop tracks the loss only and never uses XLA: say so instead of ignoring them.
+        if metrics is not None:
+            raise ForecasterError(
+                "the multi-worker loop computes only the loss; pass metrics=None with strategy='multiworker'."
+            )
+        if jit_compile is True:
+            raise ForecasterError(
+                "the multi-worker loop does not XLA-compile its steps; pass jit_compile='auto' or False "
+                "with strategy='multiworker'."
+            )
     if isinstance(callbacks, keras.callbacks.Callback) or not all(
         isinstance(c, keras.callbacks.Callback) for c in callbacks
     ):
