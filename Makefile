@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint bench notebooks notebooks-run clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,17 @@ test: lint
 	$(BIN)/python -m pytest -q --durations=15 --doctest-modules forecaster tests
 	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=600 notebooks
 
-notebooks: $(VENV)/.installed-dev
+# `make notebooks` installs what the notebooks need (JupyterLab, the `notebooks`
+# extra) and opens nothing; `make notebooks-run` re-executes them in place.
+$(VENV)/.installed-notebooks: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[notebooks]"
+	touch $(VENV)/.installed $@
+
+notebooks: $(VENV)/.installed-notebooks
+	@echo "JupyterLab is installed in $(VENV). Start it with:"
+	@echo "  $(BIN)/jupyter lab notebooks/"
+
+notebooks-run: $(VENV)/.installed-dev
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
 
 bench: $(VENV)/.installed-dev
