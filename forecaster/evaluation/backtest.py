@@ -240,20 +240,26 @@ def _metric_entries(row: Mapping[str, Any]) -> dict[str, dict[str, float]]:
     return scored
 
 
-def tidy_backtest(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+def tidy_backtest(
+    rows: Sequence[Mapping[str, Any]] | pd.DataFrame, *, keep: Sequence[str] = ()
+) -> pd.DataFrame:
     """Backtest results as a long table: one row per origin and model (the model and each baseline).
 
     Args:
         rows: per-origin results: mappings as :func:`score_origin` returns
             (nested ``{"model": {"mae": ..}}``) or flat ones (``model_mae``,
             ``naive_mae`` ...), or the table of :func:`summarize_backtest`.
-            Other entries (a stored forecast, epochs) are left out.
+            Other entries (a stored forecast, epochs) are left out unless named in ``keep``.
+        keep: per-origin entries to keep as columns on the ``"model"`` rows
+            (``None`` on the baselines' rows), e.g. ``("forecast",)`` to keep
+            each origin's forecast for :func:`~forecaster.evaluation.plots.plot_backtest`.
 
     Returns:
         DataFrame with columns ``origin``, ``origin_date``, ``model`` and one
         column per metric (in :data:`~forecaster.evaluation.metrics.METRICS`
-        order, those present), sorted by origin with ``"model"`` first in each
-        origin and the baselines in the order first seen; a plain RangeIndex.
+        order, those present), then the ``keep`` columns; sorted by origin with
+        ``"model"`` first in each origin and the baselines in the order first
+        seen; a plain RangeIndex.
 
     Raises:
         ForecasterError: if there are no rows, a row has no ``"origin"`` or no metrics.
@@ -283,12 +289,13 @@ def tidy_backtest(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFr
                     "origin_date": row.get("origin_date"),
                     "model": name,
                     **metrics,
+                    **{key: row.get(key) if name == "model" else None for key in keep},
                 }
             )
     order = {name: i for i, name in enumerate(sorted(names, key=lambda n: n != "model"))}
     table = pd.DataFrame(records)
     present = [m for m in METRICS if m in table.columns]
-    table = table[["origin", "origin_date", "model", *present]]
+    table = table[["origin", "origin_date", "model", *present, *keep]]
     rank = table["model"].map(order)
     table = (
         table.assign(_rank=rank)

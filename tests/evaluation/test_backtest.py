@@ -131,6 +131,12 @@ def test_tidy_backtest_one_row_per_origin_and_model():
         for r in rows
     ]
     pd.testing.assert_frame_equal(tidy_backtest(flat), tidy)
+    kept = tidy_backtest(flat, keep=("forecast", "epochs"))
+    assert list(kept.columns[-2:]) == ["forecast", "epochs"]
+    model_rows = kept["model"] == "model"
+    assert kept.loc[model_rows, "forecast"].tolist() == [[1.0, 2.0]] * 3
+    assert kept.loc[model_rows, "epochs"].tolist() == [3] * 3
+    assert kept.loc[~model_rows, "forecast"].isna().all()
 
 
 def test_backtest_summary_means_over_origins():
