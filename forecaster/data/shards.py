@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from forecaster.data.windowing import check_windows_per_epoch
 from forecaster.errors import ForecasterError
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def make_windows_from_shards(
     date_col: str | None = None,
     cycle_length: int = 2,
     shuffle_buffer: int = 8192,
+    windows_per_epoch: int | None = None,
 ) -> tf.data.Dataset:
     """Stream ``(x, y)`` windows from a directory of CSV / Parquet shards in bounded memory.
 
@@ -105,6 +107,9 @@ def make_windows_from_shards(
             date/datetime/timestamp/time/ds if there is one.
         cycle_length: shards read (and held in memory) at the same time.
         shuffle_buffer: windows in the shuffle buffer (used with ``shuffle``).
+        windows_per_epoch: with ``shuffle``, stop each epoch after this many
+            windows (the first ones of that epoch's shuffled stream, so only
+            the shards it needs are read); ``None`` streams every window.
 
     Returns:
         A dataset of ``x: float32[batch, input_width, n_features]`` and
@@ -135,6 +140,7 @@ def make_windows_from_shards(
     ):
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
             raise ForecasterError(f"`{name}` must be an integer >= 1 (received {name}={value!r}).")
+    windows_per_epoch = check_windows_per_epoch(windows_per_epoch, shuffle)
     files = list_shards(path)
     columns = _check_columns(files, id_col=id_col, date_col=date_col)
     n_features = len(columns)
@@ -161,6 +167,7 @@ def make_windows_from_shards(
         drop_remainder=bool(drop_remainder),
         cycle_length=int(cycle_length),
         shuffle_buffer=int(shuffle_buffer),
+        windows_per_epoch=windows_per_epoch,
     )
 
 
@@ -279,6 +286,7 @@ def _shard_dataset(
     drop_remainder: bool,
     cycle_length: int,
     shuffle_buffer: int,
+    windows_per_epoch: int | None = None,
 ) -> tf.data.Dataset:
     """files -> (interleaved) per-shard window chunks -> batches. Inputs are trusted."""
     import tensorflow as tf
@@ -333,6 +341,8 @@ def _shard_dataset(
     )
     if shuffle:
         ds = ds.unbatch().shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        if windows_per_epoch is not None:
+            ds = ds.take(windows_per_epoch)
         ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     else:
         ds = ds.rebatch(batch_size, drop_remainder=drop_remainder)

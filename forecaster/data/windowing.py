@@ -18,7 +18,7 @@ Windows never cross from one series into the next.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,7 +56,9 @@ def window_starts(
     position = offset = 0
     for n, count in zip(lengths, counts, strict=True):
         if count:
-            starts[position : position + count] = np.arange(offset, offset + count * stride, stride, dtype=dtype)
+            starts[position : position + count] = np.arange(
+                offset, offset + count * stride, stride, dtype=dtype
+            )
             position += count
         offset += n
     return starts
@@ -73,6 +75,7 @@ def make_windows(
     shuffle: bool = False,
     seed: int | None = None,
     drop_remainder: bool = False,
+    windows_per_epoch: int | None = None,
 ) -> tf.data.Dataset:
     """Build a ``tf.data.Dataset`` of ``(x, y)`` forecasting windows.
 
@@ -92,13 +95,20 @@ def make_windows(
             ``train`` and ``Forecaster.fit`` call) the same ``seed`` gives the
             same sequence of epoch orders.
         drop_remainder: drop the last, smaller batch.
+        windows_per_epoch: with ``shuffle``, each epoch yields at most this many
+            windows, sampled without replacement from all of them (the first
+            ones of that epoch's permutation), so an epoch costs the same on a
+            long series as on a short one and each epoch sees other windows.
+            ``None`` (or a number >= the window count) sweeps every window.
 
     Returns:
         A dataset of ``x: float32[batch, input_width, n_features]`` and
-        ``y: float32[batch, horizon, n_targets]``.
+        ``y: float32[batch, horizon, n_targets]``; its cardinality is the
+        number of batches in one epoch.
 
     Raises:
-        ForecasterError: if an argument is out of range or no series is long enough.
+        ForecasterError: if an argument is out of range, no series is long
+            enough, or ``windows_per_epoch`` is given without ``shuffle``.
 
     Example:
         >>> import numpy as np
@@ -119,6 +129,7 @@ def make_windows(
             raise ForecasterError(f"`{name}` must be an integer >= 1 (received {name}={value!r}).")
     if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool)):
         raise ForecasterError(f"`seed` must be an integer or None (received seed={seed!r}).")
+    windows_per_epoch = check_windows_per_epoch(windows_per_epoch, shuffle)
     if isinstance(series, str | os.PathLike):
         from forecaster.data.shards import make_windows_from_shards
 
@@ -132,6 +143,7 @@ def make_windows(
             shuffle=shuffle,
             seed=seed,
             drop_remainder=drop_remainder,
+            windows_per_epoch=windows_per_epoch,
         )
     arrays = _as_arrays(series)
     n_features = arrays[0].shape[1]
@@ -158,7 +170,28 @@ def make_windows(
         shuffle=shuffle,
         seed=seed,
         drop_remainder=drop_remainder,
+        windows_per_epoch=windows_per_epoch,
     )
+
+
+def check_windows_per_epoch(windows_per_epoch: int | None, shuffle: bool) -> int | None:
+    """``windows_per_epoch`` as an int (or None); a sample needs ``shuffle``."""
+    if windows_per_epoch is None:
+        return None
+    if (
+        not isinstance(windows_per_epoch, int | np.integer)
+        or isinstance(windows_per_epoch, bool)
+        or windows_per_epoch < 1
+    ):
+        raise ForecasterError(
+            "`windows_per_epoch` must be an integer >= 1 or None "
+            f"(received windows_per_epoch={windows_per_epoch!r})."
+        )
+    if not shuffle:
+        raise ForecasterError(
+            "`windows_per_epoch` samples windows at random; pass shuffle=True with it."
+        )
+    return int(windows_per_epoch)
 
 
 def _as_arrays(series: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -182,7 +215,9 @@ def _as_arrays(series: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
         arrays.append(array)
     widths = {a.shape[1] for a in arrays}
     if len(widths) != 1:
-        raise ForecasterError(f"all series must have the same number of columns (received {sorted(widths)}).")
+        raise ForecasterError(
+            f"all series must have the same number of columns (received {sorted(widths)})."
+        )
     if any(not np.isfinite(a).all() for a in arrays):
         raise ForecasterError("`series` has NaN or infinite values; fill or drop them first.")
     return arrays
@@ -199,6 +234,25 @@ def _target_indices(targets: Sequence[int] | None, n_features: int) -> np.ndarra
     return idx.astype(np.int32)
 
 
+# One gather cuts whole batches worth at most GATHER_BYTES of windows (x and y), and at
+# most MAX_BATCHES_PER_GATHER batches. Epochs of at least JIT_MIN_WINDOWS windows compile
+# that gather with XLA: about 2x the windows per CPU second, for a compile of a few tenths
+# of a second that shorter epochs would not win back.
+GATHER_BYTES = 4 * 2**20
+MAX_BATCHES_PER_GATHER = 32
+JIT_MIN_WINDOWS = 2**18
+
+
+def _batches_per_gather(batch_size: int, window_floats: int) -> int:
+    """Batches cut by one gather: enough to amortize the per-call cost of tf.data, bounded in bytes.
+
+    A ``map`` call costs tens of microseconds whatever it computes; at batch
+    256 that was a third of an epoch's time. One gather of ``k`` batches, split
+    by ``unbatch``, pays it once per ``k`` batches.
+    """
+    return max(1, min(MAX_BATCHES_PER_GATHER, GATHER_BYTES // (4 * window_floats * batch_size)))
+
+
 def _window_dataset(
     values: np.ndarray,
     starts: np.ndarray | None,
@@ -212,24 +266,50 @@ def _window_dataset(
     shuffle: bool,
     seed: int | None,
     drop_remainder: bool,
+    windows_per_epoch: int | None = None,
 ) -> tf.data.Dataset:
-    """Batches of start indices -> one gather per batch. Inputs are trusted."""
+    """Chunks of epoch positions -> one gather per chunk -> batches. Inputs are trusted.
+
+    Epoch position ``p`` is window ``p`` in order, or window ``index_shuffle(p)``
+    of all ``n_windows`` when shuffled, under a seed pair drawn once per epoch.
+    A sampled epoch (``windows_per_epoch``) is the first positions of that
+    epoch's permutation, so each epoch draws other windows, without repeats.
+    """
     import tensorflow as tf
 
     data = tf.constant(values)
+    n_features, n_targets = values.shape[1], len(target_idx)
     # int32 indices halve the index memory when the rows allow.
     index_dtype = tf.int32 if len(values) < 2**31 - 1 else tf.int64
     n = int(n_windows)
+    per_epoch = n if windows_per_epoch is None else min(int(windows_per_epoch), n)
     start_tensor = None if starts is None else tf.constant(starts, dtype=index_dtype)
-    n_batches = n // batch_size if drop_remainder else -(-n // batch_size)
+    n_batches = per_epoch // batch_size if drop_remainder else -(-per_epoch // batch_size)
     x_offsets = tf.range(input_width, dtype=index_dtype)
     y_offsets = tf.range(input_width, input_width + horizon, dtype=index_dtype)
-    all_targets = target_idx.size == values.shape[1] and bool((target_idx == np.arange(values.shape[1])).all())
+    all_targets = n_targets == n_features and bool((target_idx == np.arange(n_features)).all())
     target_tensor = tf.constant(target_idx)
     base_seed = int(seed) if seed is not None else int(np.random.randint(0, 2**31 - 1))
+    per_chunk = _batches_per_gather(batch_size, input_width * n_features + horizon * n_targets)
+    n_chunks = per_epoch // (per_chunk * batch_size) if per_chunk > 1 else 0
 
-    def gather(seed_pair: tf.Tensor, i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        positions = tf.range(i * batch_size, tf.minimum((i + 1) * batch_size, n), dtype=index_dtype)
+    def cut(series: tf.Tensor, batch_starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        x = tf.gather(series, batch_starts[:, None] + x_offsets[None, :])
+        y = tf.gather(series, batch_starts[:, None] + y_offsets[None, :])
+        if not all_targets:
+            y = tf.gather(y, target_tensor, axis=2)
+        return x, y
+
+    # The series goes in as an argument: captured, XLA would fold it in as a constant (minutes).
+    chunk_cut = tf.function(cut, jit_compile=True) if per_epoch >= JIT_MIN_WINDOWS else cut
+
+    def windows(
+        seed_pair: tf.Tensor,
+        first: tf.Tensor,
+        stop: tf.Tensor,
+        cutter: Callable[[tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]] = cut,
+    ) -> tuple[tf.Tensor, tf.Tensor]:
+        positions = tf.range(first, stop, dtype=index_dtype)
         if shuffle:
             # A seeded bijection of [0, n): shuffles without materializing a permutation.
             positions = tf.random.experimental.index_shuffle(
@@ -239,20 +319,34 @@ def _window_dataset(
             batch_starts = positions * stride
         else:
             batch_starts = tf.gather(start_tensor, positions)
-        x = tf.gather(data, batch_starts[:, None] + x_offsets[None, :])
-        y = tf.gather(data, batch_starts[:, None] + y_offsets[None, :])
-        if not all_targets:
-            y = tf.gather(y, target_tensor, axis=2)
-        return x, y
+        return cutter(data, batch_starts)
 
-    def epoch(seed_pair: tf.Tensor) -> tf.data.Dataset:
-        return tf.data.Dataset.range(n_batches).map(
-            lambda i: gather(seed_pair, tf.cast(i, index_dtype)), num_parallel_calls=tf.data.AUTOTUNE
+    def chunk(seed_pair: tf.Tensor, c: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        size = per_chunk * batch_size
+        x, y = windows(seed_pair, c * size, (c + 1) * size, chunk_cut)
+        return (
+            tf.reshape(x, [per_chunk, batch_size, input_width, n_features]),
+            tf.reshape(y, [per_chunk, batch_size, horizon, n_targets]),
         )
 
+    def batch(seed_pair: tf.Tensor, i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return windows(seed_pair, i * batch_size, tf.minimum((i + 1) * batch_size, per_epoch))
+
+    def epoch(seed_pair: tf.Tensor) -> tf.data.Dataset:
+        # Whole chunks, split into batches, then the last (< per_chunk) batches one by one.
+        rest = tf.data.Dataset.range(n_chunks * per_chunk, n_batches).map(
+            lambda i: batch(seed_pair, tf.cast(i, index_dtype)), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        if n_chunks == 0:
+            return rest
+        chunks = tf.data.Dataset.range(n_chunks).map(
+            lambda c: chunk(seed_pair, tf.cast(c, index_dtype)), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        return chunks.unbatch().concatenate(rest)
+
     # One seed pair per epoch from a seeded random stream that re-randomizes on
-    # every iteration. No `batch` op here: tf.distribute rebatches the first one
-    # it finds, and the windows are batched by the gather, not by `batch`.
+    # every iteration. No `batch` op anywhere: tf.distribute rebatches the first
+    # one it finds, and the windows are batched by the gather, not by `batch`.
     seeds = (
         tf.data.Dataset.random(seed=base_seed, rerandomize_each_iteration=True)
         .take(1)
@@ -263,4 +357,3 @@ def _window_dataset(
     # flat_map hides the length; state it so Keras knows the steps per epoch.
     ds = seeds.flat_map(epoch).apply(tf.data.experimental.assert_cardinality(n_batches))
     return ds.prefetch(tf.data.AUTOTUNE).with_options(options)
-

@@ -132,3 +132,24 @@ def _one_csv(tmp_path: Path) -> Path:
     directory.mkdir(exist_ok=True)
     pd.DataFrame({"a": np.arange(20.0)}).to_csv(directory / "0.csv", index=False)
     return directory
+
+
+def test_shards_windows_per_epoch(tmp_path: Path) -> None:
+    series = _series()
+    directory = _write(tmp_path, series, "csv")
+    every = Counter(_windows(make_windows(series, W, H, batch_size=16)))
+    ds = make_windows_from_shards(
+        directory, W, H, batch_size=16, shuffle=True, seed=3, id_col="sid", windows_per_epoch=40
+    )
+    first, second = _windows(ds), _windows(ds)
+    for epoch in (first, second):
+        assert len(epoch) == 40 and len(set(epoch)) == 40  # without repeats
+        assert all(every[w] for w in epoch)  # real windows of the series
+    assert first != second  # another sample each epoch
+    assert [int(x.shape[0]) for x, _ in ds] == [16, 16, 8]
+    # make_windows forwards it to the shards
+    assert len(_windows(make_windows(_one_csv(tmp_path), W, H, shuffle=True, seed=1, windows_per_epoch=5))) == 5
+    with pytest.raises(ForecasterError, match="pass shuffle=True"):
+        make_windows_from_shards(directory, W, H, windows_per_epoch=10)
+    with pytest.raises(ForecasterError, match="`windows_per_epoch` must be an integer >= 1"):
+        make_windows_from_shards(directory, W, H, shuffle=True, windows_per_epoch=0)
