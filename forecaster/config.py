@@ -103,6 +103,7 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "seed": Rule(0, _int(0, allow_none=True), "an integer >= 0, or None"),
     "deterministic": Rule(False, lambda v: isinstance(v, bool), "True or False"),
     "strategy": Rule(None, _choice(STRATEGIES), "None, 'mirrored' or 'multiworker'"),
+    "jit_compile": Rule("auto", lambda v: v == "auto" or isinstance(v, bool), "'auto', True or False"),
     "verbose": Rule("auto", lambda v: v in ("auto", 0, 1, 2), "'auto', 0, 1 or 2"),
 }
 

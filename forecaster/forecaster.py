@@ -40,18 +40,22 @@ import pandas as pd
 from sklearn.base import clone
 
 from forecaster.config import validate_params
+from forecaster.data.calendar import CALENDAR_COLUMNS, future_dates, with_calendar
 from forecaster.data.io import SeriesData, load_series, require_length
 from forecaster.data.scaling import Scaler, fit_scaler
 from forecaster.data.split import Split, chronological_split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
+from forecaster.training.selection import (
+    MIN_VAL_WINDOWS,
+    ROLLING_FOLDS,
+    choose_skip,
+    rolling_origin_epochs,
+)
 
 logger = logging.getLogger(__name__)
 
-MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
-ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
-CALENDAR_COLUMNS = ("cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
 Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
 
 
@@ -92,6 +96,11 @@ class Forecaster(Estimator):
         seed: random seed (Python, NumPy, Keras); ``None`` for a fresh one.
         deterministic: TensorFlow op determinism (slower; same metrics on CPU).
         strategy: ``None``, ``"mirrored"`` or ``"multiworker"`` (tf.distribute).
+        jit_compile: XLA compilation of the train step and of the prediction
+            function: ``"auto"`` (on where it was measured to help, see
+            ``forecaster.training.resolve_jit_compile``), ``True`` or ``False``.
+            XLA costs seconds of compilation per model; ``False`` suits small
+            data and tests.
         verbose: Keras progress output: ``"auto"``, 0, 1 or 2.
 
     Example:
@@ -127,6 +136,7 @@ class Forecaster(Estimator):
         seed: int | None = 0,
         deterministic: bool = False,
         strategy: str | None = None,
+        jit_compile: bool | str = "auto",
         verbose: int | str = "auto",
     ) -> None:
         self.cell = cell
@@ -153,6 +163,7 @@ class Forecaster(Estimator):
         self.seed = seed
         self.deterministic = deterministic
         self.strategy = strategy
+        self.jit_compile = jit_compile
         self.verbose = verbose
 
     # ------------------------------------------------------------------ config
@@ -226,7 +237,7 @@ class Forecaster(Estimator):
 
         series = load_series(data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill)
         if self.calendar:
-            series = _with_calendar(series)
+            series = with_calendar(series)
         season = season_length(series.freq)
         segments = series.segments()
         lengths = [stop - start for _, start, stop in segments]
@@ -284,7 +295,11 @@ class Forecaster(Estimator):
         parts = _segment_arrays(series)
         self.series_ids_ = [sid for sid, _, _ in series.segments()]
         self.scalers_ = [fit_scaler(values[s.train[0] : s.train[1]], self.scaling) for values, s in zip(parts, splits, strict=True)]
-        self.skip_ = self._choose_skip(parts, splits)
+        if self.skip == "auto":
+            train_rows = [sc.transform(v[s.train[0] : s.train[1]]) for v, s, sc in zip(parts, splits, self.scalers_, strict=True)]
+            self.skip_ = choose_skip(train_rows, len(self.targets_), self.season_, self.input_width_, self.horizon)
+        else:
+            self.skip_ = self.skip
         self._train(parts, splits, use_val, folded)
         self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
         return self
@@ -296,31 +311,6 @@ class Forecaster(Estimator):
         # Keep at least ~half the series for windows of the training part.
         cap = max(self.horizon, int(longest * (1 - self.val - self.test)) // 2)
         return int(min(width, cap))
-
-    def _choose_skip(self, parts: list[np.ndarray], splits: list[Split]) -> str:
-        if self.skip != "auto":
-            return self.skip
-        from forecaster.evaluation.baselines import naive, seasonal_naive
-
-        m, width = self.season_, self.input_width_
-        # in order of preference on ties; seasonal naive only when a season fits in the window
-        candidates = ("last", "seasonal", "mean") if 1 < m <= width else ("last", "mean")
-        errors = dict.fromkeys(candidates, 0.0)
-        n_targets = len(self.targets_)
-        for values, split, scaler in zip(parts, splits, self.scalers_, strict=True):
-            train = scaler.transform(values[split.train[0] : split.train[1]])[:, :n_targets]
-            # the origins of the training windows, where every baseline sees a full window
-            origins = np.arange(width, len(train) - self.horizon + 1)
-            if origins.size == 0:
-                continue
-            actual = np.lib.stride_tricks.sliding_window_view(train, self.horizon, axis=0)[origins].transpose(0, 2, 1)
-            running = np.concatenate([np.zeros((1, n_targets)), np.cumsum(train, axis=0)])
-            window_mean = ((running[origins] - running[origins - width]) / width)[:, None, :]
-            errors["last"] += float(np.abs(naive(train, origins, self.horizon) - actual).mean())
-            errors["mean"] += float(np.abs(window_mean - actual).mean())
-            if "seasonal" in errors:
-                errors["seasonal"] += float(np.abs(seasonal_naive(train, origins, self.horizon, m) - actual).mean())
-        return min(candidates, key=errors.__getitem__)
 
     def _build_fn(self, n_features: int, n_targets: int, name: str | None = None):
         from forecaster.models.factory import build_model
@@ -348,6 +338,7 @@ class Forecaster(Estimator):
 
     def _train(self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool) -> None:
         from forecaster.data.windowing import make_windows
+        from forecaster.models.factory import average_models
         from forecaster.models.heads import loss_for
         from forecaster.training import resolve_seed, train
 
@@ -359,7 +350,22 @@ class Forecaster(Estimator):
         base_seed = resolve_seed(self.seed)
         targets = list(range(n_targets))
         loss = loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss)
-        epochs = self._rolling_origin_epochs(train_parts, loss, base_seed) if folded else self.epochs
+        epochs = self.epochs
+        if folded:
+            epochs = rolling_origin_epochs(
+                train_parts,
+                self._build_fn(len(self.columns_), n_targets),
+                input_width=self.input_width_,
+                horizon=self.horizon,
+                n_targets=n_targets,
+                epochs=self.epochs,
+                patience=self.patience,
+                batch_size=self.batch_size,
+                seed=base_seed,
+                loss=loss,
+                # The origins exist only for short series: XLA's compilation would cost more than it saves.
+                **{**self._fit_settings(), "jit_compile": False if self.jit_compile == "auto" else self.jit_compile},
+            )
         members, histories = [], []
         for member in range(self.ensemble):
             seed = base_seed + member
@@ -389,7 +395,7 @@ class Forecaster(Estimator):
             )
             members.append(history.model)
             histories.append(pd.DataFrame(history.history))
-        self.model_ = members[0] if len(members) == 1 else _average_models(members)
+        self.model_ = members[0] if len(members) == 1 else average_models(members)
         frame = sum(h.reindex(histories[0].index) for h in histories) / len(histories)
         frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
         self.history_ = frame.reset_index(drop=True)
@@ -404,77 +410,8 @@ class Forecaster(Estimator):
             "clipnorm": self.clipnorm,
             "deterministic": self.deterministic,
             "strategy": self.strategy,
+            "jit_compile": self.jit_compile,
         }
-
-    def _rolling_origin_epochs(self, train_parts: list[np.ndarray], loss: Any, seed: int) -> int:
-        """Epoch budget for data too short for early stopping (see ACCURACY.md).
-
-        Fits the model at ``ROLLING_FOLDS`` origins at the end of the training
-        rows, each validated on the next few windows and stopped after
-        ``2 * patience`` epochs without improvement, and returns the epoch whose
-        validation loss, averaged over the origins, is lowest: one short
-        validation tail would make that choice chance, a fixed budget overfits.
-        """
-        import keras
-
-        from forecaster.data.windowing import make_windows
-        from forecaster.training import train
-
-        class InitialWeights(keras.callbacks.Callback):
-            def on_train_begin(self, logs: Any = None) -> None:
-                self.weights = self.model.get_weights()
-
-        width, horizon, targets = self.input_width_, self.horizon, list(range(len(self.targets_)))
-        per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
-        initial, model, curves = InitialWeights(), None, []
-        for back in range(ROLLING_FOLDS - 1, -1, -1):
-            fold_train, fold_val = [], []
-            for part in train_parts:
-                end = len(part) - back * per_fold
-                cut = end - horizon - per_fold + 1  # first target row of the validation windows
-                if cut >= width and count_windows(cut, width, horizon):
-                    fold_train.append(part[:cut])
-                    fold_val.append(part[cut - width : end])
-            if not fold_train:
-                continue
-            train_ds = make_windows(fold_train, width, horizon, targets=targets, batch_size=self.batch_size, shuffle=True, seed=seed)
-            val_ds = make_windows(fold_val, width, horizon, targets=targets, batch_size=256)
-            if model is None or self.strategy == "multiworker":
-                history = train(
-                    self._build_fn(len(self.columns_), len(targets)),
-                    train_ds,
-                    val_ds,
-                    loss=loss,
-                    epochs=self.epochs,
-                    patience=2 * self.patience,
-                    seed=seed,
-                    verbose=0,
-                    **self._fit_settings(),
-                    reduce_lr=False,
-                    callbacks=[initial],
-                )
-                model = history.model
-            else:
-                # Restart the compiled model from its initial state: the traced train step is
-                # reused, so each further origin costs its epochs and no tracing.
-                model.set_weights(initial.weights)
-                for variable in model.optimizer.variables:
-                    if variable.name != "learning_rate":
-                        variable.assign(keras.ops.zeros_like(variable))
-                history = model.fit(
-                    train_ds,
-                    validation_data=val_ds,
-                    epochs=self.epochs,
-                    shuffle=False,  # make_windows shuffles
-                    verbose=0,
-                    callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=2 * self.patience)],
-                )
-            curves.append(history.history["val_loss"])
-        if not curves:
-            return int(self.epochs)
-        best = _best_epoch(curves, self.epochs)
-        logger.info("rolling-origin validation over %d origins chose %d epochs", len(curves), best)
-        return best
 
     # ---------------------------------------------------------------- inference
 
@@ -486,7 +423,7 @@ class Forecaster(Estimator):
             model = self.model_
             spec = tf.TensorSpec([None, self.input_width_, len(self.columns_)], tf.float32)
             # XLA makes one small forecast ~10x faster on CPU; on a GPU keep the cuDNN kernels.
-            jit = not tf.config.list_physical_devices("GPU")
+            jit = self.jit_compile if isinstance(self.jit_compile, bool) else not tf.config.list_physical_devices("GPU")
             return tf.function(lambda t: model(t, training=False), input_signature=[spec], jit_compile=jit)
 
         predict_fn = self._compiled_predict(make)
@@ -524,7 +461,7 @@ class Forecaster(Estimator):
             fill=self.fill,
         )
         if self.calendar:
-            series = _with_calendar(series)
+            series = with_calendar(series)
         if series.columns != self.columns_:
             raise ForecasterError(
                 f"the data's columns {list(series.columns)} differ from those seen at fit {list(self.columns_)}."
@@ -877,14 +814,6 @@ def load(path: str | os.PathLike) -> Forecaster:
 # ------------------------------------------------------------------ helpers
 
 
-def future_dates(dates: pd.DatetimeIndex, horizon: int, freq: str | None) -> pd.DatetimeIndex:
-    """The ``horizon`` timestamps after ``dates[-1]`` on the series' calendar."""
-    if freq is not None:
-        return pd.date_range(dates[-1], periods=horizon + 1, freq=freq)[1:]
-    step = pd.Timedelta(np.median(np.diff(dates.asi8))) if len(dates) > 1 else pd.Timedelta(days=1)
-    return pd.DatetimeIndex([dates[-1] + step * (i + 1) for i in range(horizon)])
-
-
 def _segment_arrays(series: SeriesData) -> list[np.ndarray]:
     return [series.values[start:stop] for _, start, stop in series.segments()]
 
@@ -903,50 +832,6 @@ def _keep_segments(series: SeriesData, kept: list[tuple[Any, int, int]]) -> Seri
         ids=None if series.ids is None else series.ids[rows],
         id_col=series.id_col,
     )
-
-
-def _with_calendar(series: SeriesData) -> SeriesData:
-    """Append the calendar of each row's *next* timestamp (a future-known covariate)."""
-    if series.dates is None:
-        raise ForecasterError("calendar features need a date column; pass --date-col or drop --calendar.")
-    columns = []
-    for _, start, stop in series.segments():
-        dates = series.dates[start:stop]
-        following = dates[1:].append(future_dates(dates, 1, series.freq))
-        dow = 2 * np.pi * following.dayofweek.to_numpy() / 7.0
-        doy = 2 * np.pi * (following.dayofyear.to_numpy() - 1) / 365.25
-        columns.append(np.stack([np.sin(dow), np.cos(dow), np.sin(doy), np.cos(doy)], axis=1))
-    extra = np.concatenate(columns).astype(np.float32)
-    return SeriesData(
-        values=np.concatenate([series.values, extra], axis=1),
-        columns=series.columns + CALENDAR_COLUMNS,
-        targets=series.targets,
-        dates=series.dates,
-        freq=series.freq,
-        date_col=series.date_col,
-        ids=series.ids,
-        id_col=series.id_col,
-    )
-
-
-def _best_epoch(curves: Sequence[Sequence[float]], epochs: int) -> int:
-    """1-based epoch of the lowest mean validation loss over origins.
-
-    An origin that stopped early has no loss for later epochs; those epochs
-    count as infinitely bad, so they are never chosen.
-    """
-    padded = np.full((len(curves), epochs), np.inf)
-    for row, curve in zip(padded, curves, strict=True):
-        row[: len(curve)] = curve
-    return int(np.argmin(padded.mean(axis=0))) + 1
-
-
-def _average_models(members: list) -> Any:
-    import keras
-
-    inputs = keras.Input(shape=tuple(members[0].inputs[0].shape[1:]))
-    outputs = keras.layers.Average(name="ensemble_mean")([m(inputs) for m in members])
-    return keras.Model(inputs, outputs, name="ensemble")
 
 
 def _median_quantile(q: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:

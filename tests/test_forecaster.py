@@ -12,7 +12,9 @@ from sklearn.base import clone
 
 from forecaster import Forecaster, ForecasterError, NotFittedError, load
 
-TINY = dict(cell="gru", units=(8,), input_width=14, horizon=4, epochs=3, batch_size=32, verbose=0, seed=1)
+# jit_compile=False: XLA compilation would cost more than these tiny fits.
+TINY = dict(cell="gru", units=(8,), input_width=14, horizon=4, epochs=3, batch_size=32, verbose=0, seed=1,
+            jit_compile=False)
 
 
 def seasonal_frame(n: int = 300, freq: str = "D", seed: int = 0) -> pd.DataFrame:
@@ -217,7 +219,7 @@ def test_auto_skip_picks_the_window_mean_for_a_noisy_level_and_the_last_value_fo
 
 
 def test_best_epoch_averages_origins_and_ignores_epochs_after_an_early_stop():
-    from forecaster.forecaster import _best_epoch
+    from forecaster.training.selection import best_epoch as _best_epoch
 
     curves = [[5.0, 3.0, 4.0, 6.0], [4.0, 2.0], [6.0, 4.0, 0.5, 7.0], [5.0, 3.0, 2.0, 1.0]]
     # means: epoch 1: 5, epoch 2: 3, epochs 3-4: inf (the second origin stopped after 2)
@@ -230,7 +232,7 @@ def test_short_series_choose_epochs_on_rolling_origins_deterministically(caplog)
     import logging
 
     frame = seasonal_frame(n=60)  # 9 validation rows at val=0.15: no validation window
-    with caplog.at_level(logging.INFO, logger="forecaster.forecaster"):
+    with caplog.at_level(logging.INFO, logger="forecaster"):
         first = Forecaster(**{**TINY, "epochs": 3}).fit(frame)
     assert "rolling-origin validation over 4 origins chose" in caplog.text
     assert f"chose {first.n_epochs_} epochs" in caplog.text

@@ -49,7 +49,15 @@ CELLS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.
 STRATEGIES = ("direct", "recursive")
 SKIPS = (None, "last", "seasonal", "mean")
 
-__all__ = ["CELLS", "FeedbackInput", "RelativeToLast", "SkipBaseline", "build_classifier", "build_model"]
+__all__ = [
+    "CELLS",
+    "FeedbackInput",
+    "RelativeToLast",
+    "SkipBaseline",
+    "average_models",
+    "build_classifier",
+    "build_model",
+]
 
 
 @keras.saving.register_keras_serializable(package="forecaster")
@@ -363,6 +371,21 @@ def build_classifier(
 
 
 # --- private builders (arguments already validated) ------------------------------------------
+
+
+def average_models(members: Sequence[keras.Model], name: str = "ensemble") -> keras.Model:
+    """One model whose output is the mean of ``members``' outputs (an ensemble of the same input shape).
+
+    Example:
+        >>> members = [build_model("gru", 4, 8, 1, 2, 1, name=f"member_{i}") for i in range(2)]
+        >>> average_models(members).output_shape
+        (None, 2, 1)
+    """
+    if len(members) < 2:
+        raise ForecasterError(f"an ensemble averages 2 or more models (received {len(members)}).")
+    inputs = keras.Input(shape=tuple(members[0].inputs[0].shape[1:]))
+    outputs = keras.layers.Average(name="ensemble_mean")([m(inputs) for m in members])
+    return keras.Model(inputs, outputs, name=name)
 
 
 def _recurrent_layer(

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from forecaster.data.windowing import make_windows
 from forecaster.errors import ForecasterError
-from forecaster.models.factory import build_classifier, build_model
+from forecaster.models.factory import average_models, build_classifier, build_model
 from forecaster.training import train
 
 W, F, H, T = 12, 3, 5, 2
@@ -235,3 +235,12 @@ def test_classifier_learns_two_separable_classes() -> None:
     train(model, train_ds, epochs=10, learning_rate=1e-2, seed=0, verbose=0, jit_compile=False)
     accuracy = float(np.mean(model.predict(x[300:], verbose=0).argmax(axis=1) == labels[300:]))
     assert accuracy >= 0.95
+
+
+def test_average_models_outputs_the_mean_of_its_members() -> None:
+    members = [build_model("gru", (4,), W, F, H, T, name=f"member_{i}") for i in range(3)]
+    ensemble = average_models(members)
+    expected = np.mean([m.predict(X, verbose=0) for m in members], axis=0)
+    np.testing.assert_allclose(ensemble.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ForecasterError, match="2 or more"):
+        average_models(members[:1])

@@ -1,0 +1,144 @@
+"""Choices made on the training part before the final fit: the skip baseline and the epoch budget.
+
+* :func:`choose_skip`: which baseline the network corrects when
+  ``skip="auto"``: the last value, the seasonal naive forecast or the mean of
+  the input window (the *window-mean skip*; not to be confused with the
+  history-mean baseline of :mod:`forecaster.evaluation.baselines`), whichever
+  has the lowest MAE over the training windows.
+* :func:`rolling_origin_epochs`: the epoch budget of a series too short for
+  early stopping (ACCURACY.md): the model is fit at ``ROLLING_FOLDS`` origins
+  at the end of the training rows, each validated on the next few windows,
+  and the epoch with the lowest mean validation loss is returned. Every origin
+  goes through :func:`forecaster.training.train` from the same seed, so each
+  starts from the same initial weights and a fresh optimizer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from forecaster.data.windowing import count_windows
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["MIN_VAL_WINDOWS", "ROLLING_FOLDS", "best_epoch", "choose_skip", "rolling_origin_epochs"]
+
+MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
+ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
+
+
+def choose_skip(train_parts: Sequence[np.ndarray], n_targets: int, season: int, input_width: int, horizon: int) -> str:
+    """The skip baseline (``"last"``, ``"seasonal"`` or ``"mean"``) with the lowest training MAE.
+
+    Args:
+        train_parts: the scaled training rows of each series ``[rows, n_features]``
+            (targets first).
+        n_targets: number of target columns.
+        season: season length; the seasonal candidate needs ``1 < season <= input_width``.
+        input_width, horizon: window sizes.
+
+    Ties go to the earlier of last, seasonal, mean.
+    """
+    from forecaster.evaluation.baselines import naive, seasonal_naive
+
+    m, width = season, input_width
+    candidates = ("last", "seasonal", "mean") if 1 < m <= width else ("last", "mean")
+    errors = dict.fromkeys(candidates, 0.0)
+    for part in train_parts:
+        train = np.asarray(part)[:, :n_targets]
+        # the origins of the training windows, where every baseline sees a full window
+        origins = np.arange(width, len(train) - horizon + 1)
+        if origins.size == 0:
+            continue
+        actual = np.lib.stride_tricks.sliding_window_view(train, horizon, axis=0)[origins].transpose(0, 2, 1)
+        running = np.concatenate([np.zeros((1, n_targets)), np.cumsum(train, axis=0)])
+        window_mean = ((running[origins] - running[origins - width]) / width)[:, None, :]
+        errors["last"] += float(np.abs(naive(train, origins, horizon) - actual).mean())
+        errors["mean"] += float(np.abs(window_mean - actual).mean())
+        if "seasonal" in errors:
+            errors["seasonal"] += float(np.abs(seasonal_naive(train, origins, horizon, m) - actual).mean())
+    return min(candidates, key=errors.__getitem__)
+
+
+def best_epoch(curves: Sequence[Sequence[float]], epochs: int) -> int:
+    """1-based epoch of the lowest mean validation loss over origins.
+
+    An origin that stopped early has no loss for later epochs; those epochs
+    count as infinitely bad, so they are never chosen.
+
+    Example:
+        >>> best_epoch([[3.0, 1.0, 2.0], [2.0, 1.5]], 3)
+        2
+    """
+    padded = np.full((len(curves), epochs), np.inf)
+    for row, curve in zip(padded, curves, strict=True):
+        row[: len(curve)] = curve
+    return int(np.argmin(padded.mean(axis=0))) + 1
+
+
+def rolling_origin_epochs(
+    train_parts: Sequence[np.ndarray],
+    build_fn: Callable[[], Any],
+    *,
+    input_width: int,
+    horizon: int,
+    n_targets: int,
+    epochs: int,
+    patience: int,
+    batch_size: int,
+    seed: int,
+    loss: Any,
+    **train_args: Any,
+) -> int:
+    """Epoch budget (at most ``epochs``) chosen on ``ROLLING_FOLDS`` origins at the end of the training rows.
+
+    Each origin is trained by :func:`forecaster.training.train` on the rows
+    before it, validated on the next ``ceil(MIN_VAL_WINDOWS / ROLLING_FOLDS)``
+    windows and stopped after ``2 * patience`` epochs without improvement,
+    without a learning-rate schedule (as the final fit then runs). One short
+    validation tail would make the choice chance; a fixed budget overfits.
+    ``train_args`` go to ``train`` unchanged (optimizer, learning rate,
+    clipping, determinism, strategy, XLA).
+    """
+    from forecaster.data.windowing import make_windows
+    from forecaster.training import train
+
+    targets = list(range(n_targets))
+    per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
+    curves = []
+    for back in range(ROLLING_FOLDS - 1, -1, -1):
+        fold_train, fold_val = [], []
+        for part in train_parts:
+            end = len(part) - back * per_fold
+            cut = end - horizon - per_fold + 1  # first target row of the validation windows
+            if cut >= input_width and count_windows(cut, input_width, horizon):
+                fold_train.append(part[:cut])
+                fold_val.append(part[cut - input_width : end])
+        if not fold_train:
+            continue
+        train_ds = make_windows(
+            fold_train, input_width, horizon, targets=targets, batch_size=batch_size, shuffle=True, seed=seed
+        )
+        val_ds = make_windows(fold_val, input_width, horizon, targets=targets, batch_size=256)
+        history = train(
+            build_fn,
+            train_ds,
+            val_ds,
+            loss=loss,
+            epochs=epochs,
+            patience=2 * patience,
+            seed=seed,
+            verbose=0,
+            reduce_lr=False,
+            **train_args,
+        )
+        curves.append(history.history["val_loss"])
+    if not curves:
+        return int(epochs)
+    best = best_epoch(curves, epochs)
+    logger.info("rolling-origin validation over %d origins chose %d epochs", len(curves), best)
+    return best
