@@ -119,14 +119,16 @@ def _filtered_native_stderr() -> Iterator[None]:
 def _apply_python_levels() -> None:
     """Set the TensorFlow and absl Python loggers to the chosen level (imports neither)."""
     level = _state["level"]
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        with contextlib.suppress(Exception):
+            tf.get_logger()  # its first call sets INFO in interactive sessions; set ours after it
     logging.getLogger("tensorflow").setLevel(level)
     logging.getLogger("absl").setLevel(level)  # what absl.logging.set_verbosity sets
 
 
 def _after_tensorflow_import(tf: Any) -> None:
     """Settle TensorFlow's Python logger and trigger its GPU probe while stderr is filtered."""
-    with contextlib.suppress(Exception):
-        tf.get_logger()  # its first call sets INFO in interactive sessions; override after it
     _apply_python_levels()
     # Looking for GPUs prints "failed call to cuInit" on machines without one; doing it
     # now keeps that line inside the filter. It does not initialize the runtime, so
