@@ -183,6 +183,12 @@ class HolidayCalendar:
             out["extra_dates"] = list(self.extra_dates)
         return out
 
+    def __reduce__(self) -> tuple:
+        # a named calendar pickles by name (its lookup function is a closure)
+        if self.source in ("inferred", "dates"):
+            return (HolidayCalendar, (self.name, self.rules, self.source, self.extra_dates))
+        return (holiday_calendar, (self.name,))
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HolidayCalendar:
         """The calendar :meth:`to_dict` described (a named one is looked up again)."""

@@ -1,6 +1,7 @@
 """Holiday-aware business days: inferred from the history, named calendars, future dates."""
 
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +125,12 @@ def test_calendar_round_trips_through_json(inferred):
     )
     assert named.name == "USFederalHolidayCalendar" and named.source == "pandas"
     assert pd.Timestamp("2025-11-27") in named.dates("2025-11-01", "2025-11-30")
+
+
+def test_calendars_pickle(inferred):
+    assert pickle.loads(pickle.dumps(inferred)) == inferred
+    named = pickle.loads(pickle.dumps(holiday_calendar("USFederalHolidayCalendar")))
+    assert pd.Timestamp("2025-07-04") in named.dates("2025-07-01", "2025-07-31")
 
 
 def test_pandas_calendar_by_name():
