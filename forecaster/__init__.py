@@ -44,9 +44,9 @@ _LAZY = {
     "build_classifier": "forecaster.models.factory",
     "train": "forecaster.training",
     "SequenceClassifier": "forecaster.tasks.classification",
-    "TokenGenerator": "forecaster.tasks.generation",
+    "TokenGenerator": "forecaster.tasks.text",
     "load_classifier": "forecaster.tasks.classification",
-    "load_generator": "forecaster.tasks.generation",
+    "load_generator": "forecaster.tasks.text",
 }
 
 

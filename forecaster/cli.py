@@ -837,7 +837,7 @@ def _run_generate(args: argparse.Namespace) -> int:
         if args.prompt is None:
             raise UsageError("a token generator run needs --prompt TEXT (see 'forecaster generate --help').")
         import_tensorflow_quietly()
-        from forecaster.tasks.generation import load_generator
+        from forecaster.tasks.text import load_generator
 
         text = load_generator(args.model).generate(args.prompt, args.steps, args.temperature, seed=args.seed)
         if args.out is None:
@@ -857,7 +857,7 @@ def _run_generate(args: argparse.Namespace) -> int:
     paths, frame = fc.sample(args.paths, args.steps, context=args.csv, seed=args.seed)
     _write_csv_atomic(frame, args.out)
     if args.plot is not None:
-        from forecaster.tasks.generation import plot_paths
+        from forecaster.tasks.sampling import plot_paths
 
         plot_paths(fc, paths, context=args.csv).savefig(args.plot, dpi=110, bbox_inches="tight")
         print(f"wrote the fan chart to {args.plot}", file=sys.stderr)

@@ -797,9 +797,9 @@ class Forecaster(Estimator):
         save_forecaster(self, path, overwrite=overwrite, plots=plots)
 
     def sample(self, n_paths: int, steps: int, *, context: Any = None, seed: int | None = None):
-        """Sample future paths autoregressively from a probabilistic head (see ``tasks.generation``)."""
+        """Sample future paths autoregressively from a probabilistic head (see ``tasks.sampling``)."""
         self._check_fitted("sample")
-        from forecaster.tasks.generation import sample_paths
+        from forecaster.tasks.sampling import sample_paths
 
         return sample_paths(self, n_paths, steps, context=context, seed=seed)
 

@@ -6,9 +6,12 @@ Modules:
   lists of arrays, wide UCR-style CSV / DataFrame, long CSV with an id column).
 * :mod:`forecaster.tasks.classification`: :class:`SequenceClassifier`, an
   sklearn-like classifier over recurrent layers, and ``load_classifier``.
-* :mod:`forecaster.tasks.generation`: ``sample_paths`` (free-running
+* :mod:`forecaster.tasks.sampling`: ``sample_paths`` (free-running
   probabilistic paths from a fitted gaussian / quantile ``Forecaster``) and
-  :class:`TokenGenerator` (character-level next-token model), ``load_generator``.
+  ``plot_paths``.
+* :mod:`forecaster.tasks.text`: :class:`TokenGenerator` (character-level
+  next-token model) and ``load_generator``.
+* :mod:`forecaster.tasks.generation`: the two above under their old module name.
 
 This package module itself holds only small shared helpers (parameter
 handling; the run-directory helpers of :mod:`forecaster.runs` are re-exported

@@ -12,13 +12,8 @@ import pytest
 from forecaster.data.io import load_series
 from forecaster.data.scaling import fit_scaler
 from forecaster.errors import ForecasterError
-from forecaster.tasks.generation import (
-    TokenGenerator,
-    _inverse_cdf,
-    load_generator,
-    plot_paths,
-    sample_paths,
-)
+from forecaster.tasks.sampling import _inverse_cdf, plot_paths, sample_paths
+from forecaster.tasks.text import TokenGenerator, load_generator
 
 PHI, SIGMA, WIDTH = 0.8, 1.0, 8
 
@@ -220,3 +215,11 @@ def test_token_generator_errors(tmp_path) -> None:
         gen.save(tmp_path / "g")
     with pytest.raises(ForecasterError, match="not a saved token generator"):
         load_generator(tmp_path)
+
+
+def test_old_module_name_still_exports_the_public_names() -> None:
+    import forecaster
+    from forecaster.tasks import generation
+
+    assert generation.sample_paths is sample_paths and generation.TokenGenerator is TokenGenerator
+    assert forecaster.TokenGenerator is TokenGenerator and forecaster.load_generator is load_generator
