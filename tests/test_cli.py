@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 from forecaster import __version__, cli
-from forecaster.cli import build_parser, fit_settings, main
+from forecaster.cli import build_parser, fit_settings, main, run_commands
 from forecaster.data.split import chronological_split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
 
-TINY = ["--cell", "gru", "--units", "8", "--input-width", "14", "--horizon", "4", "--epochs", "2",
+TINY = ["--cell", "lstm", "--units", "8", "--input-width", "14", "--horizon", "4", "--epochs", "2",
         "--batch-size", "32", "--seed", "1", "--quiet"]
 
 
@@ -108,7 +108,7 @@ def test_keyboard_interrupt_exits_130(monkeypatch, tmp_path, capsys):
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_run_windows", interrupted)
+    monkeypatch.setattr(run_commands, "_run_windows", interrupted)
     csv = write_csv(tmp_path / "s.csv")
     assert main(["windows", "--csv", str(csv), "--input-width", "3", "--horizon", "2"]) == 130
     assert "interrupted" in capsys.readouterr().err
@@ -118,7 +118,7 @@ def test_bugs_are_not_swallowed(monkeypatch, tmp_path):
     def broken(args):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(cli, "_run_windows", broken)
+    monkeypatch.setattr(run_commands, "_run_windows", broken)
     with pytest.raises(ZeroDivisionError):
         main(["windows", "--csv", "x.csv", "--input-width", "3", "--horizon", "2"])
 
@@ -247,7 +247,7 @@ def test_fit_writes_a_run_directory_and_prints_a_summary(fitted_run):
     lines = out.splitlines()
     assert lines[0].startswith("data      series.csv: 160 rows; columns value (target) + temp; frequency D")
     assert lines[1].startswith("split     target rows train")
-    assert re.match(r"model     GRU units 8, input_width 14, horizon 4, head point, skip \w+, [\d,]+ parameters", lines[2])
+    assert re.match(r"model     LSTM units 8, input_width 14, horizon 4, head point, skip \w+, [\d,]+ parameters", lines[2])
     assert re.match(r"training  [12] epochs? run, best val_loss \d", lines[3])
     metrics = json.loads((run / "metrics.json").read_text())
     table = "\n".join(lines[4:])

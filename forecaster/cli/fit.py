@@ -1,0 +1,254 @@
+"""``forecaster fit``: its flags (one table, defaults from ``forecaster.config``), ``--config`` files, the run."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from forecaster.cli.common import (
+    UsageError,
+    _check_run_out,
+    _columns,
+    _default_run_dir,
+    _float,
+    _float_list,
+    _int,
+    _int_list,
+    _metrics_table,
+    _note,
+    _optional_float,
+    _optional_int,
+    _say,
+    import_tensorflow_quietly,
+    verbosity,
+)
+from forecaster.errors import ForecasterError
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``fit`` flag; ``dest`` is also its key in a ``--config`` TOML file.
+
+    ``param`` names the ``Forecaster`` argument it sets (``None``: a data or
+    run setting); ``convert`` parses the flag's text (``None``: an on/off flag).
+    """
+
+    flags: tuple[str, ...]
+    dest: str
+    help: str
+    convert: Callable[[str], Any] | None = str
+    param: str | None = None
+    default: Any = None
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+
+
+def _forecaster_default(name: str) -> Any:
+    from forecaster.config import FORECASTER_PARAMS
+
+    return FORECASTER_PARAMS[name].default
+
+
+# The flags of `fit`, in --help order. Forecaster defaults come from forecaster.config.
+FIT_OPTIONS: tuple[Option, ...] = (
+    Option(("--csv",), "csv", "CSV file with a date column and numeric columns (required)", metavar="FILE"),
+    Option(("--target",), "target", "column(s) to forecast, comma-separated (default: the only numeric "
+           "column, or one named close/price/value/y/target)", _columns, metavar="COL"),
+    Option(("--date-col",), "date_col", "date column (default: detected)", metavar="COL"),
+    Option(("--features",), "features", "extra input columns: a,b or 'all' (default: the targets only)",
+           metavar="a,b|all"),
+    Option(("--id-col",), "id_col", "series id column of long-format data (one global model)", metavar="COL"),
+    Option(("--calendar",), "calendar", "add day-of-week / day-of-year inputs", None, "calendar"),
+    Option(("--fill",), "fill", "NaN handling: none (error), ffill or interpolate", param="fill",
+           choices=("none", "ffill", "interpolate")),
+    Option(("--cell",), "cell", "recurrent cell", param="cell", choices=("lstm", "gru", "rnn")),
+    Option(("--units",), "units", "units per recurrent layer, e.g. 64,64", _int_list, "units", metavar="N,N"),
+    Option(("--input-width",), "input_width", "rows of history per forecast (default: two seasons)",
+           _optional_int, "input_width", metavar="W"),
+    Option(("--horizon",), "horizon", "rows to forecast", _int, "horizon", metavar="H"),
+    Option(("--head",), "head", "point forecast, quantiles or gaussian mean/std", param="head",
+           choices=("point", "quantile", "gaussian")),
+    Option(("--quantiles",), "quantiles", "quantile levels of --head quantile, e.g. 0.1,0.5,0.9",
+           _float_list, "quantiles", metavar="Q,Q"),
+    Option(("--skip",), "skip", "baseline the network corrects", param="skip",
+           choices=("auto", "none", "last", "seasonal", "mean")),
+    Option(("--scaling",), "scaling", "per-column scaling fit on the training part", param="scaling",
+           choices=("standard", "minmax", "none")),
+    Option(("--loss",), "loss", "loss of the point head", param="loss", choices=("mae", "mse", "huber")),
+    Option(("--dropout",), "dropout", "dropout between recurrent layers", _float, "dropout", metavar="X"),
+    Option(("--epochs",), "epochs", "maximum epochs (early stopping on val_loss)", _int, "epochs", metavar="N"),
+    Option(("--patience",), "patience", "epochs without improvement before stopping", _int, "patience",
+           metavar="N"),
+    Option(("--batch-size",), "batch_size", "windows per batch", _int, "batch_size", metavar="B"),
+    Option(("--optimizer",), "optimizer", "optimizer", param="optimizer", choices=("adam", "rmsprop", "sgd")),
+    Option(("--lr", "--learning-rate"), "lr", "learning rate", _float, "learning_rate", metavar="X"),
+    Option(("--clipnorm",), "clipnorm", "gradient clipping by global norm ('none' to disable)",
+           _optional_float, "clipnorm", metavar="X"),
+    Option(("--val",), "val", "fraction of rows for validation", _float, "val", metavar="FRAC"),
+    Option(("--test",), "test", "fraction of rows for the test metrics", _float, "test", metavar="FRAC"),
+    Option(("--ensemble",), "ensemble", "models (different seeds) averaged", _int, "ensemble", metavar="N"),
+    Option(("--seed",), "seed", "random seed ('none' for a fresh one)", _optional_int, "seed", metavar="S"),
+    Option(("--deterministic",), "deterministic", "TensorFlow op determinism: same seed and data give the "
+           "same metrics on CPU (slower)", None, "deterministic"),
+    Option(("--out",), "out", "run directory (default: runs/<target>-<YYYYmmdd-HHMMSS>)", metavar="RUN_DIR"),
+    Option(("--force",), "force", "replace an existing run directory", None, default=False),
+    Option(("--quiet",), "quiet", "no progress bar or notes", None, default=False),
+)
+
+CONFIG_ALIASES = {"learning_rate": "lr"}
+
+
+def _add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
+    for opt in options:
+        kwargs: dict[str, Any] = {"dest": opt.dest, "help": opt.help}
+        if opt.convert is None:
+            kwargs["action"] = "store_true"
+        else:
+            kwargs.update(type=opt.convert, metavar=opt.metavar, choices=opt.choices)
+            if opt.choices:
+                kwargs.pop("metavar")
+        parser.add_argument(*opt.flags, **kwargs)
+
+
+def _add_fit(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "fit",
+        help="train a model on a CSV and write a run directory",
+        description="Train a recurrent forecaster on FILE, print a summary and write an atomic run "
+        "directory (model.keras, export/, forecaster.json, metrics.json, history.csv, forecast.csv, plots/).",
+        argument_default=argparse.SUPPRESS,
+        epilog="Any flag can also be set in --config run.toml, keyed by its long name "
+        "(dashes or underscores, e.g. input-width = 48); flags given on the command line win.",
+    )
+    _add_options(parser, FIT_OPTIONS)
+    parser.add_argument("--config", dest="config", metavar="run.toml", help="TOML file of settings (see below)")
+    parser.set_defaults(handler=_run_fit)
+
+
+def fit_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Merge defaults < ``--config`` file < flags into one ``{dest: value}`` dict.
+
+    Raises:
+        ForecasterError: for an unreadable config file, an unknown key or a
+            value of the wrong type.
+    """
+    given = {k: v for k, v in vars(args).items() if k not in ("handler", "config", "command")}
+    from_file: dict[str, Any] = {}
+    config_path = getattr(args, "config", None)
+    if config_path is not None:
+        from forecaster.config import load_toml
+
+        from_file = _config_values(load_toml(config_path), config_path)
+    settings: dict[str, Any] = {}
+    for opt in FIT_OPTIONS:
+        settings[opt.dest] = _forecaster_default(opt.param) if opt.param else opt.default
+    settings.update(from_file)
+    settings.update(given)
+    return settings
+
+
+def _config_values(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    by_dest = {opt.dest: opt for opt in FIT_OPTIONS}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        dest = CONFIG_ALIASES.get(key, key)
+        opt = by_dest.get(dest)
+        if opt is None:
+            known = ", ".join(sorted(by_dest))
+            raise ForecasterError(f"config file '{path}' has an unknown key `{key}`; known keys are: {known}.")
+        values[dest] = _config_value(opt, key, value, path)
+    return values
+
+
+def _config_value(opt: Option, key: str, value: Any, path: str) -> Any:
+    """A TOML value, converted like the flag's text (lists and numbers allowed)."""
+    if opt.convert is None:
+        if not isinstance(value, bool):
+            raise ForecasterError(f"config key `{key}` in '{path}' must be true or false (received {value!r}).")
+        return value
+    if isinstance(value, list):
+        text = ",".join(str(v) for v in value)
+    elif isinstance(value, bool | dict):
+        raise ForecasterError(f"config key `{key}` in '{path}' has a value of the wrong type ({value!r}).")
+    else:
+        text = str(value)
+    try:
+        converted = opt.convert(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ForecasterError(f"config key `{key}` in '{path}': {exc}.") from None
+    if opt.choices and converted not in opt.choices:
+        raise ForecasterError(
+            f"config key `{key}` in '{path}' must be one of {', '.join(opt.choices)} (received {value!r})."
+        )
+    return converted
+
+
+def _run_fit(args: argparse.Namespace) -> int:
+    settings = fit_settings(args)
+    if settings["csv"] is None:
+        raise UsageError("the following argument is required: --csv (or set csv in --config) (see 'forecaster fit --help').")
+    from forecaster.config import validate_params
+
+    params = {opt.param: settings[opt.dest] for opt in FIT_OPTIONS if opt.param}
+    params["verbose"] = verbosity(settings["quiet"])
+    validate_params(params)
+    out = settings["out"]
+    if out is not None:
+        _check_run_out(out, settings["force"])
+
+    # Validate the data before the (slow) TensorFlow import: most mistakes surface here.
+    from forecaster.data.io import load_series
+
+    data_args = dict(
+        target=settings["target"], date_col=settings["date_col"], features=settings["features"], id_col=settings["id_col"]
+    )
+    series = load_series(settings["csv"], fill=settings["fill"], **data_args)
+    if out is None:
+        out = _default_run_dir(series.targets)
+        _check_run_out(out, settings["force"])
+    if settings["deterministic"] and not settings["quiet"]:
+        _note("--deterministic turns on TensorFlow op determinism; training is slower.")
+
+    import_tensorflow_quietly()
+    from forecaster.forecaster import Forecaster
+
+    fc = Forecaster(**params).fit(settings["csv"], **data_args)
+    fc.save(out, overwrite=settings["force"])
+    _print_fit_summary(fc, settings["csv"], out)
+    return 0
+
+
+def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
+    series = fc.data_
+    n_targets = len(fc.targets_)
+    features = list(fc.columns_[n_targets:])
+    columns = ", ".join(fc.targets_) + " (target)" + (f" + {', '.join(features)}" if features else "")
+    n_series = len(series.segments())
+    width = fc.input_width_
+    rows = {"train": 0, "val": 0, "test": 0}
+    for split in fc.split_:
+        rows["train"] += split.train[1] - split.train[0]
+        rows["val"] += max(0, split.val[1] - split.val[0] - width)
+        rows["test"] += max(0, split.test[1] - split.test[0] - width)
+    units = fc.units if isinstance(fc.units, int) else ",".join(str(u) for u in fc.units)
+    best = fc.best_val_loss_
+    training = f"{fc.n_epochs_} epoch{'s' if fc.n_epochs_ != 1 else ''} run"
+    if best is not None:
+        training += f", best val_loss {best:.4g}"
+    elif fc.val > 0:
+        training += ", validation part too small (epochs chosen on rolling origins)"
+    else:
+        training += ", no validation part (fixed epochs)"
+    metrics = fc.metrics_
+    _say(f"data      {csv}: {len(series.values)} rows" + (f" in {n_series} series" if n_series > 1 else "")
+         + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")
+    _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
+    _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
+         f"head {fc.head}, skip {fc.skip_}, {fc.model_.count_params():,} parameters")
+    _say(f"training  {training}")
+    _say(f"test metrics ({metrics['n_windows']} windows, raw units):")
+    for line in _metrics_table(metrics):
+        _say("  " + line)
+    _say(f"run directory: {out}")

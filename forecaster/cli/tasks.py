@@ -1,0 +1,183 @@
+"""``forecaster classify fit|predict`` and ``forecaster generate``: the sequence tasks."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import sys
+from typing import Any
+
+from forecaster.cli.common import (
+    UsageError,
+    _check_csv_out,
+    _check_run_out,
+    _check_writable_parent,
+    _float,
+    _int,
+    _int_list,
+    _load_run,
+    _Parser,
+    _require_file,
+    _require_run_dir,
+    _require_task_dir,
+    _say,
+    _write_csv_atomic,
+    import_tensorflow_quietly,
+    verbosity,
+)
+
+
+def _add_classify(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "classify",
+        help="sequence classification: fit / predict",
+        description="Classify whole sequences (wide UCR-style CSV: a label column and one column per "
+        "time step; or long CSV with --id-col) with recurrent layers.",
+    )
+    commands = parser.add_subparsers(dest="classify_command", metavar="COMMAND", parser_class=_Parser)
+
+    fit = commands.add_parser(
+        "fit",
+        help="train a sequence classifier and write a run directory",
+        description="Train on --train, report validation (and --test) accuracy, and write an atomic run "
+        "directory (model.keras, export/, classifier.json, metrics.json, history.csv, plots/).",
+    )
+    fit.add_argument("--train", required=True, metavar="FILE", help="CSV of labelled training sequences")
+    fit.add_argument("--test", metavar="FILE", help="CSV of labelled sequences to score after training")
+    fit.add_argument("--label-col", default="label", metavar="COL", help="label column (default: label)")
+    fit.add_argument("--id-col", metavar="COL", help="series id column: read the CSV in the long layout")
+    fit.add_argument("--time-col", metavar="COL", help="time column of a long CSV (sorts the steps)")
+    fit.add_argument("--cell", default="lstm", choices=("rnn", "lstm", "gru"), help="recurrent cell (default: lstm)")
+    fit.add_argument("--units", default=(32,), type=_int_list, metavar="32", help="units per layer (default: 32)")
+    fit.add_argument("--bidirectional", action="store_true", help="read sequences both ways")
+    fit.add_argument("--epochs", default=50, type=_int, metavar="N", help="most epochs (default: 50)")
+    fit.add_argument("--batch-size", default=32, type=_int, metavar="B", help="sequences per batch (default: 32)")
+    fit.add_argument("--lr", default=1e-2, type=_float, metavar="X", help="learning rate (default: 0.01)")
+    fit.add_argument("--seed", default=0, type=_int, metavar="S", help="random seed (default: 0)")
+    fit.add_argument("--out", metavar="RUN_DIR", help="run directory (default: runs/classifier-<time>)")
+    fit.add_argument("--force", action="store_true", help="replace an existing RUN_DIR written by this tool")
+    fit.add_argument("--quiet", action="store_true", help="no progress output")
+    fit.set_defaults(handler=_run_classify_fit)
+
+    predict = commands.add_parser(
+        "predict",
+        help="label the sequences of a CSV with a trained classifier",
+        description="Write one row per sequence: its id, the predicted label and one probability column "
+        "per class (p_<class>).",
+    )
+    predict.add_argument("--model", required=True, metavar="RUN_DIR", help="run directory of `classify fit`")
+    predict.add_argument("--csv", required=True, metavar="FILE", help="CSV of sequences (same layout as at fit)")
+    predict.add_argument("--out", metavar="OUT.csv", help="output CSV (default: stdout)")
+    predict.set_defaults(handler=_run_classify_predict)
+    parser.set_defaults(handler=_run_classify_missing)
+
+
+def _run_classify_missing(args: argparse.Namespace) -> int:
+    raise UsageError("choose a classify command: fit or predict (see 'forecaster classify --help').")
+
+
+def _run_classify_fit(args: argparse.Namespace) -> int:
+    _require_file(args.train, "--train")
+    if args.test is not None:
+        _require_file(args.test, "--test")
+    if (args.time_col is not None) and args.id_col is None:
+        raise UsageError("--time-col needs --id-col (the long layout) (see 'forecaster classify fit --help').")
+    out = args.out or os.path.join("runs", f"classifier-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    _check_run_out(out, args.force, marker="classifier.json")
+    from forecaster.tasks.sequences import load_sequences
+
+    roles = dict(label_col=args.label_col, id_col=args.id_col, time_col=args.time_col)
+    train = load_sequences(args.train, **roles)  # validate the data before importing TensorFlow
+    import_tensorflow_quietly()
+    from forecaster.tasks.classification import SequenceClassifier
+
+    clf = SequenceClassifier(
+        args.cell,
+        tuple(args.units),
+        bidirectional=args.bidirectional,
+        learning_rate=args.lr,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        verbose=verbosity(args.quiet),
+    )
+    clf.fit(args.train, **roles)
+    test = clf.evaluate(args.test) if args.test is not None else None
+    clf.save(out, overwrite=args.force, metrics=test)
+    _say(f"classifier: {args.cell} {','.join(map(str, args.units))} on {len(train)} sequences "
+         f"x {clf.max_length_} steps x {clf.n_features_} feature(s); {len(clf.history_)} epochs")
+    _say(f"classes: {', '.join(map(str, clf.classes_))}")
+    if clf.val_metrics_ is not None:
+        _say(f"validation accuracy: {clf.val_metrics_['accuracy']:.3f} ({clf.val_metrics_['n_sequences']} sequences)")
+    if test is not None:
+        _say(f"test accuracy: {test['accuracy']:.3f} ({test['n_sequences']} sequences)")
+        for name, row in test["per_class"].items():
+            _say(f"  {name}: precision {row['precision']:.3f}  recall {row['recall']:.3f}  f1 {row['f1-score']:.3f}")
+    _say(f"run directory: {out}")
+    return 0
+
+
+def _run_classify_predict(args: argparse.Namespace) -> int:
+    _require_task_dir(args.model, "classifier.json", "forecaster classify fit")
+    _require_file(args.csv, "--csv")
+    _check_csv_out(args.out)
+    import_tensorflow_quietly()
+    from forecaster.tasks.classification import load_classifier
+
+    frame = load_classifier(args.model).predict_frame(args.csv)
+    _write_csv_atomic(frame, args.out)
+    return 0
+
+
+def _add_generate(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="sample future paths from a probabilistic run (or text from a token generator)",
+        description="Sample --paths futures of --steps rows from a run fitted with --head gaussian or "
+        "quantile, feeding each draw back as input; writes path, date (or step) and target columns. "
+        "A TokenGenerator run directory (generator.json) generates --steps characters after --prompt.",
+    )
+    parser.add_argument("--model", required=True, metavar="RUN_DIR", help="run directory")
+    parser.add_argument("--paths", default=100, type=_int, metavar="N", help="number of paths (default: 100)")
+    parser.add_argument("--steps", required=True, type=_int, metavar="S", help="rows (or characters) to generate")
+    parser.add_argument("--csv", metavar="FILE", help="history to continue (default: the end of the fit data)")
+    parser.add_argument("--seed", type=_int, metavar="S", help="seed of the draws (default: random)")
+    parser.add_argument("--plot", metavar="FAN.png", help="also save a fan chart of the paths")
+    parser.add_argument("--prompt", metavar="TEXT", help="start of the text (token generator runs)")
+    parser.add_argument("--temperature", default=1.0, type=_float, metavar="T",
+                        help="token sampling temperature, 0 = greedy (default: 1.0)")
+    parser.add_argument("--out", metavar="OUT", help="output CSV / text file (default: stdout)")
+    parser.set_defaults(handler=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    if os.path.isfile(os.path.join(args.model, "generator.json")):
+        if args.prompt is None:
+            raise UsageError("a token generator run needs --prompt TEXT (see 'forecaster generate --help').")
+        import_tensorflow_quietly()
+        from forecaster.tasks.text import load_generator
+
+        text = load_generator(args.model).generate(args.prompt, args.steps, args.temperature, seed=args.seed)
+        if args.out is None:
+            _say(args.prompt + text)
+        else:
+            _check_writable_parent(args.out)
+            with open(args.out, "w", encoding="utf-8") as handle:
+                handle.write(args.prompt + text)
+        return 0
+    _require_run_dir(args.model)
+    if args.csv is not None:
+        _require_file(args.csv, "--csv")
+    _check_csv_out(args.out)
+    if args.plot is not None:
+        _check_writable_parent(args.plot)
+    fc = _load_run(args.model)
+    paths, frame = fc.sample(args.paths, args.steps, context=args.csv, seed=args.seed)
+    _write_csv_atomic(frame, args.out)
+    if args.plot is not None:
+        from forecaster.tasks.sampling import plot_paths
+
+        plot_paths(fc, paths, context=args.csv).savefig(args.plot, dpi=110, bbox_inches="tight")
+        print(f"wrote the fan chart to {args.plot}", file=sys.stderr)
+    return 0
