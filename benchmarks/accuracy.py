@@ -147,8 +147,9 @@ def run_series(name: str, spec: dict, params: dict, peers: bool) -> dict:
         "scores": {label: _scores(test, pred, train, m) for label, pred in preds.items()},
     }
     history = getattr(fc, "history_", None)
-    if isinstance(history, dict) and history.get("val_loss"):
-        row["fitted"]["best_epoch"] = int(np.argmin(history["val_loss"])) + 1
+    if history is not None and "val_loss" in history:
+        # early stopping ran on a validation part: the epoch whose weights were kept
+        row["fitted"]["best_epoch"] = int(np.argmin(np.asarray(history["val_loss"]))) + 1
     snaive = [k for k in row["scores"] if k.startswith("seasonal_naive_")] or ["naive"]
     best_snaive = min(row["scores"][k]["mse"] for k in snaive)
     row["beats_seasonal_naive"] = row["scores"]["model"]["mse"] < row["scores"][snaive[0]]["mse"]
@@ -277,6 +278,27 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _result(forecaster, params: dict, load_start: list[float], rows: dict) -> dict:
+    return {
+        "forecaster": {
+            "version": getattr(forecaster, "__version__", None),
+            "path": os.path.dirname(forecaster.__file__),
+        },
+        "params": params,
+        "arima_tail": ARIMA_TAIL,
+        "loadavg_start": load_start,
+        "loadavg_end": _loadavg(),
+        "series": rows,
+        "summary": summarize(rows),
+    }
+
+
+def _write(path: str, result: dict) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write(json.dumps(result, indent=2) + "\n")
+
+
 def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -319,9 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.epochs:
         params["epochs"] = args.epochs
     load_start = _loadavg()
+    import forecaster
+
     rows = {}
     for name in args.series:
         rows[name] = run_series(name, SERIES[name], params, peers)
+        if args.out:  # after every series, so an interrupted run keeps what it scored
+            _write(args.out, _result(forecaster, params, load_start, rows))
         brief = {k: v["mse"] for k, v in rows[name]["scores"].items()}
         print(
             json.dumps(
@@ -330,31 +356,16 @@ def main(argv: list[str] | None = None) -> int:
                         "seconds": rows[name]["seconds"],
                         "fitted": rows[name]["fitted"],
                         "mse": brief,
+                        "mase": {k: v["mase"] for k, v in rows[name]["scores"].items()},
                     }
                 }
             ),
             file=sys.stderr,
         )
-    import forecaster
-
-    result = {
-        "forecaster": {
-            "version": getattr(forecaster, "__version__", None),
-            "path": os.path.dirname(forecaster.__file__),
-        },
-        "params": params,
-        "arima_tail": ARIMA_TAIL,
-        "loadavg_start": load_start,
-        "loadavg_end": _loadavg(),
-        "series": rows,
-        "summary": summarize(rows),
-    }
-    text = json.dumps(result, indent=2)
+    text = json.dumps(_result(forecaster, params, load_start, rows), indent=2)
     print(text)
     if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as handle:
-            handle.write(text + "\n")
+        _write(args.out, json.loads(text))
     return 0
 
 
