@@ -172,7 +172,11 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
         raise _write_error(shown, reason, existed=os.path.lexists(target)) from exc
     _release(keep)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            shutil.rmtree(old, ignore_errors=True)
+        finally:  # an interrupt in the middle must not leave half of the old run behind
+            if os.path.lexists(old):
+                shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -326,15 +330,30 @@ def _parent_lock(parent: str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _signals_blocked() -> Iterator[None]:
-    """Defer SIGINT / SIGTERM / SIGHUP across the final renames (they are delivered just after)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
+    """Defer SIGINT / SIGTERM / SIGHUP across the final renames; they take effect just after.
+
+    A signal mask would not do: TensorFlow's threads leave these signals
+    unblocked, so the kernel hands them to one of those and Python still
+    raises in the main thread. Instead the Python-level handlers only record
+    the signal until the renames are done, then the original handlers run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python runs signal handlers in the main thread only: nothing interrupts this one
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
+    pending: list[int] = []
+    previous = {}
+    for number in _BLOCKED:
+        try:
+            previous[number] = signal.signal(number, lambda signum, frame: pending.append(signum))
+        except (OSError, ValueError, TypeError):  # not installable here
+            continue
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        for number in dict.fromkeys(pending):
+            signal.raise_signal(number)
 
 
 @contextlib.contextmanager
