@@ -118,7 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted; nothing was written.", file=sys.stderr)
+        from forecaster.runs import committed
+
+        written = committed()  # an interrupt can land after an atomic write completed
+        if written:
+            print(f"interrupted after {', '.join(written)} was completely written.", file=sys.stderr)
+        else:
+            print("interrupted; nothing was written.", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         package_logger.removeHandler(log_handler)

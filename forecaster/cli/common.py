@@ -165,7 +165,9 @@ def _require_file(path: str, flag: str) -> None:
 def _require_run_dir(path: str) -> None:
     """Cheap check (no TensorFlow) that ``path`` looks like a run directory."""
     if not os.path.isdir(path):
-        raise ForecasterError(f"run directory '{path}' does not exist; pass the RUN_DIR that `forecaster fit` wrote.")
+        from forecaster.runs import run_directory
+
+        run_directory(path)  # raises a true sentence: a file, a missing path, or a run left aside
     if not os.path.isfile(os.path.join(path, "forecaster.json")):
         raise ForecasterError(
             f"'{path}' is not a forecaster run directory (no forecaster.json); "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from forecaster.cli.common import (
@@ -64,7 +63,9 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     fc = _load_run(args.model)
     metrics = fc.evaluate(args.csv)
     if args.json:
-        _say(json.dumps(metrics, indent=2, default=float))
+        from forecaster.runs import dumps_json
+
+        _say(dumps_json(metrics))  # strict JSON: an undefined metric is null, never NaN
         return 0
     _say(f"{args.csv}: {metrics['n_windows']} windows, horizon {fc.horizon}, season {metrics.get('season')} (raw units)")
     for line in _metrics_table(metrics, ("mse", "rmse", "mae", "mase")):
