@@ -1,15 +1,24 @@
-"""Settings of a forecaster: one table of parameter rules, checked once at ``fit``.
+"""The one vocabulary of options and parameter rules, and the table of ``Forecaster`` settings.
 
-``FORECASTER_PARAMS`` lists every constructor argument of
-:class:`forecaster.Forecaster` with its default and its rule. The estimator
-validates against it at the top of ``fit`` (never in ``__init__``, so
-``get_params`` / ``set_params`` / ``clone`` stay plain), and the CLI reads the
-same table to merge a ``--config run.toml`` file with its flags.
+* Option lists (``CELLS``, ``HEADS``, ``SKIPS``, ``LOSSES``, ``OPTIMIZERS``,
+  ``SCALINGS``, ``FILLS``, ``STRATEGIES``, ``DECODERS``, ``VERBOSITY``,
+  ``JIT_CHOICES``) are defined here only; the estimators, ``build_model``,
+  ``train``, the tasks and the CLI's choices import them.
+* Rules shared by every entry point: :func:`is_int`, :func:`check_number`,
+  :func:`check_choice` and the seed rule (:func:`check_seed`), each with the
+  message it raises.
+* ``FORECASTER_PARAMS`` lists every constructor argument of
+  :class:`forecaster.Forecaster` with its default and its rule. The estimator
+  validates against it at the top of ``fit`` (never in ``__init__``, so
+  ``get_params`` / ``set_params`` / ``clone`` stay plain), and the CLI reads
+  the same table for its defaults and to merge a ``--config run.toml`` file
+  with its flags.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import tomllib
 from collections.abc import Callable
@@ -25,7 +34,64 @@ LOSSES = ("mse", "mae", "huber")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCALINGS = ("standard", "minmax", "none")
 FILLS = ("none", "ffill", "interpolate")
-STRATEGIES = (None, "mirrored", "multiworker")
+STRATEGIES = (None, "mirrored", "multiworker")  # tf.distribute strategies of `train`
+DECODERS = ("direct", "recursive")  # how build_model produces the horizon
+VERBOSITY = ("auto", 0, 1, 2)
+JIT_CHOICES = ("auto", True, False)
+SEED_LIMIT = 2**32  # seeds are in [0, 2**32): what NumPy and Keras accept
+SEED_EXPECT = "an integer in [0, 2**32), or None"
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer (Python or NumPy), booleans excluded."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def seed_ok(value: Any) -> bool:
+    """The seed rule: ``None`` (a fresh seed) or an integer in ``[0, 2**32)``."""
+    return value is None or (is_int(value) and 0 <= value < SEED_LIMIT)
+
+
+def check_seed(value: Any, name: str = "seed") -> None:
+    """Raise ForecasterError unless ``value`` follows the seed rule."""
+    if not seed_ok(value):
+        raise ForecasterError(f"`{name}` must be {SEED_EXPECT} (received {name}={value!r}).")
+
+
+def check_choice(name: str, value: Any, options: tuple) -> None:
+    """Raise ForecasterError unless ``value`` is one of ``options``."""
+    if isinstance(value, bool) and not any(isinstance(o, bool) for o in options) or value not in options:
+        shown = ", ".join(repr(o) if not isinstance(o, str) else o for o in options)
+        raise ForecasterError(f"`{name}` must be one of {shown} (received {name}={value!r}).")
+
+
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    integer: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    """Raise :class:`ForecasterError` unless ``value`` is a (finite) number in the given range."""
+    ok = is_int(value) if integer else (
+        isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    )
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        parts = []
+        if low is not None:
+            parts.append(f"{'>' if low_open else '>='} {low}")
+        if high is not None:
+            parts.append(f"{'<' if high_open else '<='} {high}")
+        rule = " and ".join(parts)
+        what = "an integer" if integer else "a number"
+        raise ForecasterError(f"`{name}` must be {what}{' ' + rule if rule else ''} (received {name}={value!r}).")
 
 
 @dataclass(frozen=True)
@@ -41,7 +107,7 @@ def _int(low: int, allow_none: bool = False) -> Callable[[Any], bool]:
     def check(v: Any) -> bool:
         if v is None:
             return allow_none
-        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+        return is_int(v) and v >= low
 
     return check
 
@@ -59,14 +125,16 @@ def _choice(options: tuple) -> Callable[[Any], bool]:
     return lambda v: v in options
 
 
-def _units(v: Any) -> bool:
-    if isinstance(v, int) and not isinstance(v, bool):
+def units_ok(v: Any) -> bool:
+    """The units rule: a positive integer or a non-empty list of them, one per layer."""
+    if is_int(v):
         return v >= 1
-    return (
-        isinstance(v, list | tuple)
-        and len(v) >= 1
-        and all(isinstance(u, int) and not isinstance(u, bool) and u >= 1 for u in v)
-    )
+    return isinstance(v, list | tuple) and len(v) >= 1 and all(is_int(u) and u >= 1 for u in v)
+
+
+def cell_ok(v: Any) -> bool:
+    """The cell rule: one of ``CELLS``, any case."""
+    return isinstance(v, str) and v.lower() in CELLS
 
 
 def _quantiles(v: Any) -> bool:
@@ -79,8 +147,8 @@ def _quantiles(v: Any) -> bool:
 
 
 FORECASTER_PARAMS: dict[str, Rule] = {
-    "cell": Rule("lstm", lambda v: isinstance(v, str) and v.lower() in CELLS, "one of rnn, lstm, gru"),
-    "units": Rule((64, 64), _units, "a positive integer or a list of them, one per layer"),
+    "cell": Rule("lstm", cell_ok, "one of " + ", ".join(CELLS)),
+    "units": Rule((64, 64), units_ok, "a positive integer or a list of them, one per layer"),
     "input_width": Rule(None, _int(1, allow_none=True), "an integer >= 1, or None to choose from the season"),
     "horizon": Rule(12, _int(1), "an integer >= 1"),
     "head": Rule("point", _choice(HEADS), "one of " + ", ".join(HEADS)),
@@ -98,13 +166,17 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "val": Rule(0.15, _float(0.0, 0.9), "a fraction in [0, 0.9)"),
     "test": Rule(0.15, _float(0.0, 0.9, low_open=True), "a fraction in (0, 0.9)"),
     "fill": Rule("none", _choice(FILLS), "one of " + ", ".join(FILLS)),
+    "sep": Rule(None, lambda v: v is None or (isinstance(v, str) and 1 <= len(v) <= 3),
+                "None (detect) or a separator such as ',', ';', '\\t' or '|'"),
+    "decimal": Rule(None, lambda v: v is None or v in (".", ","), "None (detect), '.' or ','"),
+    "dayfirst": Rule(None, lambda v: v is None or isinstance(v, bool), "None (detect), True or False"),
     "calendar": Rule(False, lambda v: isinstance(v, bool), "True or False"),
     "ensemble": Rule(1, _int(1), "an integer >= 1 (models averaged, each with its own seed)"),
-    "seed": Rule(0, _int(0, allow_none=True), "an integer >= 0, or None"),
+    "seed": Rule(0, seed_ok, SEED_EXPECT),
     "deterministic": Rule(False, lambda v: isinstance(v, bool), "True or False"),
     "strategy": Rule(None, _choice(STRATEGIES), "None, 'mirrored' or 'multiworker'"),
     "jit_compile": Rule("auto", lambda v: v == "auto" or isinstance(v, bool), "'auto', True or False"),
-    "verbose": Rule("auto", lambda v: v in ("auto", 0, 1, 2), "'auto', 0, 1 or 2"),
+    "verbose": Rule("auto", lambda v: v == "auto" or (is_int(v) and v in VERBOSITY), "'auto', 0, 1 or 2"),
 }
 
 

@@ -88,7 +88,10 @@ class Forecaster(Estimator):
             is folded into training, and the number of epochs (at most
             ``epochs``) is chosen by validating at 4 rolling origins at the
             end of the training rows.
-        fill: NaN handling of the loader: ``"none"``, ``"ffill"``, ``"interpolate"``.
+        fill: NaN and missing-timestamp handling of the loader: ``"none"``
+            (error), ``"ffill"``, ``"interpolate"`` (see ``forecaster.data.io``).
+        sep, decimal, dayfirst: how CSV files are read (``None``: detected,
+            with an error when the file leaves it ambiguous); see ``load_series``.
         calendar: add future-known calendar covariates (day of week, day of
             year) of the *next* row to every row, so the window's last row
             carries the calendar of the first forecast step.
@@ -131,6 +134,9 @@ class Forecaster(Estimator):
         val: float = 0.15,
         test: float = 0.15,
         fill: str = "none",
+        sep: str | None = None,
+        decimal: str | None = None,
+        dayfirst: bool | None = None,
         calendar: bool = False,
         ensemble: int = 1,
         seed: int | None = 0,
@@ -158,6 +164,9 @@ class Forecaster(Estimator):
         self.val = val
         self.test = test
         self.fill = fill
+        self.sep = sep
+        self.decimal = decimal
+        self.dayfirst = dayfirst
         self.calendar = calendar
         self.ensemble = ensemble
         self.seed = seed
@@ -235,7 +244,10 @@ class Forecaster(Estimator):
     ) -> Forecaster:
         from forecaster.evaluation.baselines import season_length
 
-        series = load_series(data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill)
+        series = load_series(
+            data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill,
+            sep=self.sep, decimal=self.decimal, dayfirst=self.dayfirst,
+        )
         if self.calendar:
             series = with_calendar(series)
         season = season_length(series.freq)
@@ -248,7 +260,7 @@ class Forecaster(Estimator):
             raise ForecasterError(
                 f"series has {max(lengths)} rows; input_width + 3 * horizon = {min_rows} are needed "
                 "for training, validation and test windows (use a longer series or a smaller "
-                "--input-width/--horizon)."
+                "input_width / horizon [CLI: --input-width / --horizon])."
             )
         if len(kept) < len(segments):
             warnings.warn(
@@ -459,6 +471,9 @@ class Forecaster(Estimator):
             features=features or None,
             id_col=self.id_col_,
             fill=self.fill,
+            sep=self.sep,
+            decimal=self.decimal,
+            dayfirst=self.dayfirst,
         )
         if self.calendar:
             series = with_calendar(series)

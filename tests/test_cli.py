@@ -165,7 +165,7 @@ def test_config_file_fills_in_and_flags_win(tmp_path):
         ("epoch = 3", "unknown key `epoch`"),
         ("epochs = 'three'", "config key `epochs`"),
         ("force = 'yes'", "must be true or false"),
-        ("cell = 'transformer'", "must be one of lstm, gru, rnn"),
+        ("cell = 'transformer'", "must be one of rnn, lstm, gru"),
         ("units = [", "is not valid TOML"),
     ],
 )

@@ -248,3 +248,15 @@ def test_multiworker_dispatches_to_the_custom_loop(monkeypatch: pytest.MonkeyPat
     assert isinstance(optimizer, keras.optimizers.RMSprop) and optimizer.global_clipnorm == 1.0
     # reduce_lr is honoured by the custom loop as a callback (it does its own early stopping)
     assert [type(c).__name__ for c in calls["callbacks"]] == ["ReduceLROnPlateau"]
+
+
+def test_one_seed_rule_for_train_forecaster_and_config() -> None:
+    from forecaster.config import FORECASTER_PARAMS, validate_params
+
+    for bad in (2**32, -1, True):
+        with pytest.raises(ForecasterError) as from_train:
+            resolve_seed(bad)
+        with pytest.raises(ForecasterError) as from_config:
+            validate_params({"seed": bad})
+        assert str(from_train.value) == str(from_config.value)
+    assert FORECASTER_PARAMS["seed"].check(2**32 - 1) and FORECASTER_PARAMS["seed"].check(None)

@@ -24,6 +24,7 @@ from forecaster.cli.common import (
     import_tensorflow_quietly,
     verbosity,
 )
+from forecaster.config import CELLS, FILLS, HEADS, LOSSES, OPTIMIZERS, SCALINGS, SKIPS
 from forecaster.errors import ForecasterError
 
 
@@ -45,6 +46,14 @@ class Option:
     choices: tuple[str, ...] | None = None
 
 
+def _yes_no(text: str) -> bool:
+    """``--dayfirst yes|no`` (also true/false) as a bool."""
+    answer = {"yes": True, "true": True, "y": True, "no": False, "false": False, "n": False}.get(text.strip().lower())
+    if answer is None:
+        raise argparse.ArgumentTypeError(f"expected yes or no, received {text!r}")
+    return answer
+
+
 def _forecaster_default(name: str) -> Any:
     from forecaster.config import FORECASTER_PARAMS
 
@@ -61,28 +70,32 @@ FIT_OPTIONS: tuple[Option, ...] = (
            metavar="a,b|all"),
     Option(("--id-col",), "id_col", "series id column of long-format data (one global model)", metavar="COL"),
     Option(("--calendar",), "calendar", "add day-of-week / day-of-year inputs", None, "calendar"),
-    Option(("--fill",), "fill", "NaN handling: none (error), ffill or interpolate", param="fill",
-           choices=("none", "ffill", "interpolate")),
-    Option(("--cell",), "cell", "recurrent cell", param="cell", choices=("lstm", "gru", "rnn")),
+    Option(("--fill",), "fill", "NaN and missing-timestamp handling: none (error), ffill or interpolate",
+           param="fill", choices=FILLS),
+    Option(("--sep",), "sep", "CSV column separator, e.g. ';' or '\\t' (default: detected)", param="sep",
+           metavar="CHAR"),
+    Option(("--decimal",), "decimal", "CSV decimal mark (default: detected)", param="decimal", choices=(".", ",")),
+    Option(("--dayfirst",), "dayfirst", "01/02/2024-style dates are day-first (yes) or month-first (no) "
+           "(default: detected)", _yes_no, "dayfirst", metavar="yes|no"),
+    Option(("--cell",), "cell", "recurrent cell", param="cell", choices=CELLS),
     Option(("--units",), "units", "units per recurrent layer, e.g. 64,64", _int_list, "units", metavar="N,N"),
     Option(("--input-width",), "input_width", "rows of history per forecast (default: two seasons)",
            _optional_int, "input_width", metavar="W"),
     Option(("--horizon",), "horizon", "rows to forecast", _int, "horizon", metavar="H"),
-    Option(("--head",), "head", "point forecast, quantiles or gaussian mean/std", param="head",
-           choices=("point", "quantile", "gaussian")),
+    Option(("--head",), "head", "point forecast, quantiles or gaussian mean/std", param="head", choices=HEADS),
     Option(("--quantiles",), "quantiles", "quantile levels of --head quantile, e.g. 0.1,0.5,0.9",
            _float_list, "quantiles", metavar="Q,Q"),
-    Option(("--skip",), "skip", "baseline the network corrects", param="skip",
-           choices=("auto", "none", "last", "seasonal", "mean")),
+    Option(("--skip",), "skip", "baseline the network corrects (mean: the input window's mean)", param="skip",
+           choices=SKIPS),
     Option(("--scaling",), "scaling", "per-column scaling fit on the training part", param="scaling",
-           choices=("standard", "minmax", "none")),
-    Option(("--loss",), "loss", "loss of the point head", param="loss", choices=("mae", "mse", "huber")),
+           choices=SCALINGS),
+    Option(("--loss",), "loss", "loss of the point head", param="loss", choices=LOSSES),
     Option(("--dropout",), "dropout", "dropout between recurrent layers", _float, "dropout", metavar="X"),
     Option(("--epochs",), "epochs", "maximum epochs (early stopping on val_loss)", _int, "epochs", metavar="N"),
     Option(("--patience",), "patience", "epochs without improvement before stopping", _int, "patience",
            metavar="N"),
     Option(("--batch-size",), "batch_size", "windows per batch", _int, "batch_size", metavar="B"),
-    Option(("--optimizer",), "optimizer", "optimizer", param="optimizer", choices=("adam", "rmsprop", "sgd")),
+    Option(("--optimizer",), "optimizer", "optimizer", param="optimizer", choices=OPTIMIZERS),
     Option(("--lr", "--learning-rate"), "lr", "learning rate", _float, "learning_rate", metavar="X"),
     Option(("--clipnorm",), "clipnorm", "gradient clipping by global norm ('none' to disable)",
            _optional_float, "clipnorm", metavar="X"),
@@ -100,9 +113,21 @@ FIT_OPTIONS: tuple[Option, ...] = (
 CONFIG_ALIASES = {"learning_rate": "lr"}
 
 
+def _default_text(opt: Option) -> str:
+    """`` (default: X)`` for a Forecaster setting, from forecaster.config."""
+    if opt.param is None or opt.convert is None:
+        return ""
+    value = _forecaster_default(opt.param)
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        value = ",".join(str(v) for v in value)
+    return f" (default: {value})"
+
+
 def _add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
     for opt in options:
-        kwargs: dict[str, Any] = {"dest": opt.dest, "help": opt.help}
+        kwargs: dict[str, Any] = {"dest": opt.dest, "help": opt.help + _default_text(opt)}
         if opt.convert is None:
             kwargs["action"] = "store_true"
         else:
@@ -204,7 +229,8 @@ def _run_fit(args: argparse.Namespace) -> int:
     data_args = dict(
         target=settings["target"], date_col=settings["date_col"], features=settings["features"], id_col=settings["id_col"]
     )
-    series = load_series(settings["csv"], fill=settings["fill"], **data_args)
+    read_args = {name: settings[name] for name in ("fill", "sep", "decimal", "dayfirst")}
+    series = load_series(settings["csv"], **read_args, **data_args)
     if out is None:
         out = _default_run_dir(series.targets)
         _check_run_out(out, settings["force"])

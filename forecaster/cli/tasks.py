@@ -26,6 +26,7 @@ from forecaster.cli.common import (
     import_tensorflow_quietly,
     verbosity,
 )
+from forecaster.config import CELLS
 
 
 def _add_classify(subparsers: Any) -> None:
@@ -48,7 +49,7 @@ def _add_classify(subparsers: Any) -> None:
     fit.add_argument("--label-col", default="label", metavar="COL", help="label column (default: label)")
     fit.add_argument("--id-col", metavar="COL", help="series id column: read the CSV in the long layout")
     fit.add_argument("--time-col", metavar="COL", help="time column of a long CSV (sorts the steps)")
-    fit.add_argument("--cell", default="lstm", choices=("rnn", "lstm", "gru"), help="recurrent cell (default: lstm)")
+    fit.add_argument("--cell", default="lstm", choices=CELLS, help="recurrent cell (default: lstm)")
     fit.add_argument("--units", default=(32,), type=_int_list, metavar="32", help="units per layer (default: 32)")
     fit.add_argument("--bidirectional", action="store_true", help="read sequences both ways")
     fit.add_argument("--epochs", default=50, type=_int, metavar="N", help="most epochs (default: 50)")

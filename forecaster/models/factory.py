@@ -46,7 +46,8 @@ from forecaster.models.heads import (
 )
 
 CELLS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-STRATEGIES = ("direct", "recursive")
+DECODERS = ("direct", "recursive")  # how the horizon is produced (not a tf.distribute strategy)
+STRATEGIES = DECODERS  # the old name of DECODERS, kept for imports
 SKIPS = (None, "last", "seasonal", "mean")
 
 __all__ = [
@@ -199,11 +200,12 @@ def build_model(
     head: str = "point",
     quantiles: Sequence[float] = DEFAULT_QUANTILES,
     bidirectional: bool = False,
-    strategy: str = "direct",
+    decoder: str = "direct",
     skip: str | None = None,
     target_indices: Sequence[int] | None = None,
     season: int | None = None,
     name: str | None = None,
+    strategy: str | None = None,
 ) -> keras.Model:
     """Build a stacked recurrent forecaster ``[B, input_width, n_features] -> [B, horizon, n_targets]``.
 
@@ -224,14 +226,16 @@ def build_model(
         dropout: rate of the ``Dropout`` after each recurrent layer, in [0, 1).
         head: ``"point"``, ``"quantile"`` or ``"gaussian"`` (see :mod:`~forecaster.models.heads`).
         quantiles: quantile levels of the quantile head.
-        bidirectional: wrap each recurrent layer in ``Bidirectional`` (direct strategy only).
-        strategy: ``"direct"`` (all steps at once) or ``"recursive"`` (one step fed back).
+        bidirectional: wrap each recurrent layer in ``Bidirectional`` (direct decoder only).
+        decoder: ``"direct"`` (all steps at once) or ``"recursive"`` (one step fed back).
         skip: ``None``, ``"last"``, ``"seasonal"`` or ``"mean"``: add the last
             observed target value, the seasonal naive forecast, or the mean of
             the window to the network's output.
         target_indices: input columns that hold the targets; default ``range(n_targets)``.
         season: season length for ``skip="seasonal"``, in [1, input_width].
         name: model name.
+        strategy: the old name of ``decoder`` (still accepted; not to be confused
+            with the ``tf.distribute`` strategy of ``train``).
 
     Returns:
         An uncompiled ``keras.Model``. Output: point ``float32[B, horizon, n_targets]``;
@@ -262,10 +266,15 @@ def build_model(
     if head not in HEADS:
         raise ForecasterError(f"`head` must be one of {HEADS} (received head={head!r}).")
     quantiles = validate_quantiles(quantiles)
-    if strategy not in STRATEGIES:
-        raise ForecasterError(
-            f"`strategy` must be one of {STRATEGIES} (received strategy={strategy!r})."
-        )
+    if strategy is not None:
+        if decoder != "direct" and decoder != strategy:
+            raise ForecasterError(
+                f"`strategy` is the old name of `decoder`; pass one of them (received decoder={decoder!r}, "
+                f"strategy={strategy!r})."
+            )
+        decoder = strategy
+    if decoder not in DECODERS:
+        raise ForecasterError(f"`decoder` must be one of {DECODERS} (received decoder={decoder!r}).")
     if skip not in SKIPS:
         raise ForecasterError(f"`skip` must be one of {SKIPS} (received skip={skip!r}).")
     if skip == "seasonal" and (not _is_int(season) or not 1 <= season <= input_width):
@@ -273,13 +282,13 @@ def build_model(
             f"`season` must be an integer in [1, input_width={input_width}] with skip='seasonal' "
             f"(received season={season!r}); use a longer input_width or a shorter season."
         )
-    if bidirectional and strategy == "recursive":
+    if bidirectional and decoder == "recursive":
         raise ForecasterError(
             "`bidirectional=True` cannot feed predictions back step by step; "
-            "use strategy='direct' with a bidirectional encoder."
+            "use decoder='direct' with a bidirectional encoder."
         )
     targets = _check_target_indices(
-        target_indices, n_targets, n_features, needed=skip is not None or strategy == "recursive"
+        target_indices, n_targets, n_features, needed=skip is not None or decoder == "recursive"
     )
     settings = dict(
         cell=cell_key,
@@ -295,11 +304,11 @@ def build_model(
         season=season,
     )
     inputs = keras.Input((input_width, n_features), name="window")
-    if strategy == "direct":
+    if decoder == "direct":
         outputs = _direct_forecast(inputs, bidirectional=bool(bidirectional), **settings)
     else:
         outputs = _recursive_forecast(inputs, **settings)
-    return keras.Model(inputs, outputs, name=name or f"{cell_key}_{strategy}_{head}")
+    return keras.Model(inputs, outputs, name=name or f"{cell_key}_{decoder}_{head}")
 
 
 def build_classifier(
@@ -581,7 +590,7 @@ def _check_target_indices(
         if needed and n_targets > n_features:
             raise ForecasterError(
                 f"`n_targets`={n_targets} exceeds `n_features`={n_features}; the skip connection and "
-                "the recursive strategy read the targets from the input, so pass `target_indices`."
+                "the recursive decoder reads the targets from the input, so pass `target_indices`."
             )
         return list(range(n_targets))
     indices = list(target_indices) if isinstance(target_indices, Sequence | np.ndarray) else None

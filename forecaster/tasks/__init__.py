@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from forecaster.config import CELLS
+# The one numeric check lives in forecaster.config; check_number stays importable from here.
+from forecaster.config import CELLS, cell_ok, check_number, units_ok
 from forecaster.errors import ForecasterError
 
 # The estimator base lives in forecaster.estimator; ParamsMixin stays importable from here.
@@ -54,45 +55,9 @@ __all__ = [
 
 def check_cell_and_units(cell: Any, units: Any, example: str) -> None:
     """Raise ForecasterError unless ``cell`` names a recurrent cell and ``units`` lists layer sizes."""
-    if not isinstance(cell, str) or cell.lower() not in CELLS:
-        raise ForecasterError(f"`cell` must be one of {CELLS} (received cell={cell!r}).")
-    sizes = (units,) if isinstance(units, int) else units
-    if (
-        isinstance(sizes, str)
-        or not isinstance(sizes, tuple | list)
-        or not sizes
-        or not all(isinstance(u, int) and not isinstance(u, bool) and u >= 1 for u in sizes)
-    ):
+    if not cell_ok(cell):
+        raise ForecasterError(f"`cell` must be one of {', '.join(CELLS)} (received cell={cell!r}).")
+    if isinstance(units, str) or not units_ok(units):
         raise ForecasterError(
             f"`units` must be a non-empty tuple of integers >= 1, e.g. {example} (received units={units!r})."
         )
-
-
-def check_number(
-    name: str,
-    value: Any,
-    *,
-    integer: bool = False,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> None:
-    """Raise :class:`ForecasterError` unless ``value`` is a number in the given range."""
-    import numbers
-
-    kind = numbers.Integral if integer else numbers.Real
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if not ok:
-        parts = []
-        if low is not None:
-            parts.append(f"{'>' if low_open else '>='} {low}")
-        if high is not None:
-            parts.append(f"{'<' if high_open else '<='} {high}")
-        rule = " and ".join(parts)
-        what = "an integer" if integer else "a number"
-        raise ForecasterError(f"`{name}` must be {what}{' ' + rule if rule else ''} (received {name}={value!r}).")

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecaster.config import check_seed
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
 from forecaster.runs import atomic_directory, read_run, versions, write_json
@@ -90,8 +91,7 @@ class TokenGenerator(Estimator):
         check_number("learning_rate", self.learning_rate, low=0.0, low_open=True)
         check_number("epochs", self.epochs, integer=True, low=1)
         check_number("batch_size", self.batch_size, integer=True, low=1)
-        if self.seed is not None:
-            check_number("seed", self.seed, integer=True, low=0)
+        check_seed(self.seed)
 
     def fit(self, text: str) -> TokenGenerator:
         """Learn the vocabulary and train next-character prediction on ``text``.
@@ -255,8 +255,7 @@ class TokenGenerator(Estimator):
             raise ForecasterError(f"`prompt` must be a string (received {type(prompt).__name__}).")
         check_number("length", length, integer=True, low=1)
         check_number("temperature", temperature, low=0.0)
-        if seed is not None:
-            check_number("seed", seed, integer=True, low=0)
+        check_seed(seed)
         tokens = list(self.encode(prompt))
         if not tokens:
             raise ForecasterError("`prompt` is empty; pass at least one character.")

@@ -29,12 +29,12 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from forecaster.config import JIT_CHOICES, STRATEGIES, VERBOSITY, check_choice, check_number
 from forecaster.errors import ForecasterError
 from forecaster.training.distributed import multiworker_strategy
 from forecaster.training.setup import (
     OPTIMIZERS,
     _check_optimizer_args,
-    _is_int,
     enable_determinism,
     make_optimizer,
     resolve_jit_compile,
@@ -48,9 +48,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STRATEGIES = (None, "mirrored", "multiworker")
-VERBOSITY = ("auto", 0, 1, 2)
-JIT_CHOICES = ("auto", True, False)
 REDUCE_LR_FACTOR = 0.5
 MIN_LEARNING_RATE = 1e-6
 
@@ -273,23 +270,13 @@ def _check_train_args(
     import keras
 
     for arg, value in (("epochs", epochs), ("patience", patience)):
-        if not _is_int(value) or value < 1:
-            raise ForecasterError(f"`{arg}` must be an integer >= 1 (received {arg}={value!r}).")
+        check_number(arg, value, integer=True, low=1)
     for arg, value in (("deterministic", deterministic), ("reduce_lr", reduce_lr)):
         if not isinstance(value, bool):
             raise ForecasterError(f"`{arg}` must be True or False (received {arg}={value!r}).")
-    if not (verbose == "auto" or (_is_int(verbose) and verbose in (0, 1, 2))):
-        raise ForecasterError(
-            f"`verbose` must be one of {VERBOSITY} (received verbose={verbose!r})."
-        )
-    if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
-        raise ForecasterError(
-            f"`jit_compile` must be one of {JIT_CHOICES} (received jit_compile={jit_compile!r})."
-        )
-    if strategy not in STRATEGIES:
-        raise ForecasterError(
-            f"`strategy` must be one of {STRATEGIES} (received strategy={strategy!r})."
-        )
+    check_choice("verbose", verbose, VERBOSITY)
+    check_choice("jit_compile", jit_compile, JIT_CHOICES)
+    check_choice("strategy", strategy, STRATEGIES)
     if not isinstance(model, keras.Model) and not callable(model):
         raise ForecasterError(
             f"`model` must be a keras.Model or a zero-argument callable that builds one "

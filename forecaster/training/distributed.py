@@ -129,9 +129,10 @@ def fit_custom_loop(
         >>> len(history.history["loss"])
         2
     """
+    from forecaster.config import check_number
+
     for name, value in (("epochs", epochs), ("patience", patience)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ForecasterError(f"`{name}` must be an integer >= 1 (received {name}={value!r}).")
+        check_number(name, value, integer=True, low=1)
     import keras
     import tensorflow as tf
 

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from forecaster.config import OPTIMIZERS, check_choice, check_number, check_seed
 from forecaster.errors import ForecasterError
 
 if TYPE_CHECKING:
     import keras
-
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
 
 __all__ = [
     "enable_determinism",
@@ -78,12 +77,9 @@ def resolve_seed(seed: int | None) -> int:
     Raises:
         ForecasterError: if ``seed`` is not a non-negative integer or None.
     """
+    check_seed(seed)
     if seed is None:
         seed = secrets.randbelow(2**31 - 1)
-    elif isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
-        raise ForecasterError(
-            f"`seed` must be an integer in [0, 2**32) or None (received seed={seed!r})."
-        )
     import keras
 
     seed = int(seed)
@@ -165,10 +161,6 @@ def resolve_jit_compile(jit_compile: bool | str, model: keras.Model, *, distribu
     return bool(recurrent) and all(isinstance(layer, keras.layers.GRU) for layer in recurrent)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
 def _is_positive_number(value: Any) -> bool:
     return (
         isinstance(value, int | float | np.integer | np.floating)
@@ -179,14 +171,8 @@ def _is_positive_number(value: Any) -> bool:
 
 
 def _check_optimizer_args(name: Any, learning_rate: Any, clipnorm: Any) -> None:
-    if name not in OPTIMIZERS:
-        raise ForecasterError(
-            f"`optimizer` must be one of {OPTIMIZERS} (received optimizer={name!r})."
-        )
-    if not _is_positive_number(learning_rate):
-        raise ForecasterError(
-            f"`learning_rate` must be a number > 0 (received learning_rate={learning_rate!r})."
-        )
+    check_choice("optimizer", name, OPTIMIZERS)
+    check_number("learning_rate", learning_rate, low=0, low_open=True)
     if clipnorm is not None and not _is_positive_number(clipnorm):
         raise ForecasterError(
             f"`clipnorm` must be a number > 0, or None to disable clipping (received clipnorm={clipnorm!r})."

@@ -26,9 +26,9 @@ def zero_head(model: keras.Model) -> keras.Model:
 
 
 @pytest.mark.parametrize("cell", ["rnn", "LSTM", "Gru"])
-@pytest.mark.parametrize("strategy", ["direct", "recursive"])
-def test_point_output_shape_and_cudnn_arguments(cell: str, strategy: str) -> None:
-    model = build_model(cell, (6, 4), W, F, H, T, dropout=0.1, strategy=strategy)
+@pytest.mark.parametrize("decoder", ["direct", "recursive"])
+def test_point_output_shape_and_cudnn_arguments(cell: str, decoder: str) -> None:
+    model = build_model(cell, (6, 4), W, F, H, T, dropout=0.1, decoder=decoder)
     assert np.asarray(model(X)).shape == (4, H, T)
     recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
     assert len(recurrent) == 2
@@ -63,13 +63,14 @@ def test_head_shapes_and_bidirectional(head: str, shape: tuple[int, ...]) -> Non
         ({"dropout": 1.0}, "dropout=1.0"),
         ({"head": "median"}, "head='median'"),
         ({"quantiles": (0.9, 0.1)}, "quantiles"),
-        ({"strategy": "seq2seq"}, "strategy='seq2seq'"),
+        ({"decoder": "seq2seq"}, "decoder='seq2seq'"),
+        ({"decoder": "recursive", "strategy": "direct"}, "old name of `decoder`"),
         ({"skip": "median"}, "skip='median'"),
         ({"skip": "seasonal"}, "season=None"),
         ({"skip": "seasonal", "season": W + 1}, "season=13"),
         ({"target_indices": (0, 0)}, "target_indices"),
         ({"target_indices": (0, F)}, "target_indices"),
-        ({"bidirectional": True, "strategy": "recursive"}, "bidirectional"),
+        ({"bidirectional": True, "decoder": "recursive"}, "bidirectional"),
         ({"n_targets": F + 1, "skip": "last"}, "target_indices"),
     ],
 )
@@ -87,12 +88,12 @@ def test_build_model_rejects_bad_arguments(kwargs: dict, message: str) -> None:
         build_model(**args)
 
 
-@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+@pytest.mark.parametrize("decoder", ["direct", "recursive"])
 @pytest.mark.parametrize("head", ["point", "quantile", "gaussian"])
-def test_skip_connections_add_the_baseline(strategy: str, head: str) -> None:
+def test_skip_connections_add_the_baseline(decoder: str, head: str) -> None:
     targets = [2, 0]
     last = build_model(
-        "gru", (4,), W, F, H, T, skip="last", target_indices=targets, head=head, strategy=strategy
+        "gru", (4,), W, F, H, T, skip="last", target_indices=targets, head=head, decoder=decoder
     )
     seasonal = build_model(
         "gru",
@@ -105,10 +106,10 @@ def test_skip_connections_add_the_baseline(strategy: str, head: str) -> None:
         season=3,
         target_indices=targets,
         head=head,
-        strategy=strategy,
+        decoder=decoder,
     )
     mean = build_model(
-        "gru", (4,), W, F, H, T, skip="mean", target_indices=targets, head=head, strategy=strategy
+        "gru", (4,), W, F, H, T, skip="mean", target_indices=targets, head=head, decoder=decoder
     )
     expected_last = np.repeat(X[:, -1:, targets], H, axis=1)
     rows = [W - 3 + h % 3 for h in range(H)]  # seasonal naive: rows 9, 10, 11, 9, 10
@@ -130,8 +131,8 @@ def test_recursive_model_feeds_its_prediction_back() -> None:
     """Step 2 of the FeedBack model = step 1 of the same weights run on the window plus
     the predicted row (target column replaced, other columns carried over)."""
     targets = [1]
-    two = build_model("lstm", (6, 5), W, 2, 2, 1, strategy="recursive", target_indices=targets)
-    one = build_model("lstm", (6, 5), W + 1, 2, 1, 1, strategy="recursive", target_indices=targets)
+    two = build_model("lstm", (6, 5), W, 2, 2, 1, decoder="recursive", target_indices=targets)
+    one = build_model("lstm", (6, 5), W + 1, 2, 1, 1, decoder="recursive", target_indices=targets)
     one.set_weights(two.get_weights())
     x = X[:, :, :2]
     pred = np.asarray(two(x))
@@ -148,7 +149,7 @@ def test_recursive_model_feeds_its_prediction_back() -> None:
         {"head": "quantile", "quantiles": (0.05, 0.5, 0.95), "skip": "last"},
         {"head": "gaussian", "skip": "mean"},
         {
-            "strategy": "recursive",
+            "decoder": "recursive",
             "head": "quantile",
             "skip": "seasonal",
             "season": 4,
@@ -171,7 +172,7 @@ def test_keras_file_round_trip(tmp_path: Path, kwargs: dict) -> None:
     [
         {"head": "quantile", "skip": "seasonal", "season": 4},
         {"head": "gaussian", "skip": "last"},
-        {"strategy": "recursive", "skip": "seasonal", "season": 4},
+        {"decoder": "recursive", "skip": "seasonal", "season": 4},
         {"skip": "mean"},
     ],
 )
@@ -244,3 +245,10 @@ def test_average_models_outputs_the_mean_of_its_members() -> None:
     np.testing.assert_allclose(ensemble.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ForecasterError, match="2 or more"):
         average_models(members[:1])
+
+
+def test_strategy_is_the_old_name_of_decoder() -> None:
+    old = build_model("gru", (4,), W, F, H, T, strategy="recursive", target_indices=[0, 1], name="m")
+    new = build_model("gru", (4,), W, F, H, T, decoder="recursive", target_indices=[0, 1], name="m")
+    assert [type(layer).__name__ for layer in old.layers] == [type(layer).__name__ for layer in new.layers]
+    assert build_model("gru", (4,), W, F, H, T).name == "gru_direct_point"
