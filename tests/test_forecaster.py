@@ -76,6 +76,7 @@ def test_predict_continues_the_calendar(fitted):
     assert np.isfinite(forecast["value"]).all()
 
 
+@pytest.mark.slow
 def test_predict_business_days_skip_weekends():
     dates = pd.bdate_range("2022-01-03", periods=160)
     dates = dates.delete([20, 60])  # market holidays
@@ -182,6 +183,7 @@ def test_backtest_one_row_per_origin(fitted):
     assert list(table["origin"]) == [len(frame) - 3 * 4 - 1, len(frame) - 2 * 4 - 1, len(frame) - 4 - 1]
 
 
+@pytest.mark.slow
 def test_same_seed_gives_same_metrics():
     frame = seasonal_frame(n=160)
     params = {**TINY, "epochs": 2}
@@ -190,6 +192,7 @@ def test_same_seed_gives_same_metrics():
     assert first["model"] == second["model"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("head", ["quantile", "gaussian"])
 def test_probabilistic_heads_give_intervals(head):
     frame = seasonal_frame(n=160)
@@ -206,6 +209,7 @@ def _frame(values: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"date": pd.date_range("2001-01-01", periods=len(values), freq="D"), "value": values})
 
 
+@pytest.mark.slow
 def test_auto_skip_picks_the_window_mean_for_a_noisy_level_and_the_last_value_for_a_random_walk():
     rng = np.random.default_rng(0)
     params = {**TINY, "epochs": 1}
@@ -228,6 +232,7 @@ def test_best_epoch_averages_origins_and_ignores_epochs_after_an_early_stop():
     assert _best_epoch([[1.0, 2.0], [1.0, 2.0]], 5) == 1
 
 
+@pytest.mark.slow
 def test_short_series_choose_epochs_on_rolling_origins_deterministically(caplog):
     import logging
 

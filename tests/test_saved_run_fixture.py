@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from forecaster import load
 
@@ -33,6 +34,7 @@ def test_saved_run_loads_and_predicts_what_it_saved():
     assert json.loads((FIXTURE / "forecaster.json").read_text())["format_version"] == 1
 
 
+@pytest.mark.slow
 def test_saved_export_loads_with_tensorflow_only():
     code = f"""
 import json, sys

@@ -114,6 +114,7 @@ def test_jit_auto_follows_measurements() -> None:
     assert resolve_jit_compile(True, build_model("lstm", 4, 12, 1, 3, 1), distributed=False)
 
 
+@pytest.mark.slow
 def test_fixed_budget_without_validation_and_quiet_output(capsys: pytest.CaptureFixture) -> None:
     history = train(tiny_model(), small_ds(), epochs=3, patience=1, seed=0, verbose=0)
     assert len(history.history["loss"]) == 3 and "val_loss" not in history.history
@@ -123,6 +124,7 @@ def test_fixed_budget_without_validation_and_quiet_output(capsys: pytest.Capture
     assert "loss" in capsys.readouterr().out  # Keras progress output is on when asked
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_weights() -> None:
     def run(seed: int) -> list[np.ndarray]:
         # make_windows' shuffle order also depends on TensorFlow's global seed when the

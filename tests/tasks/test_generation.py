@@ -92,7 +92,7 @@ def test_forecaster_sample_delegates_and_survives_save_load(tmp_path) -> None:
     from forecaster import Forecaster, load
 
     frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=400, freq="D"), "y": ar1(400)})
-    fc = Forecaster("gru", (4,), input_width=8, horizon=2, head="quantile", epochs=2, verbose=0)
+    fc = Forecaster("gru", (4,), input_width=8, horizon=2, head="quantile", epochs=2, verbose=0, jit_compile=False)
     fc.fit(frame, target="y", date_col="date")
     paths, table = fc.sample(6, 5, seed=2)
     assert paths.shape == (6, 5, 1) and list(table.columns) == ["path", "date", "y"]
