@@ -337,3 +337,51 @@ def _from_long(
         frame, y, label_col, require_labels, len(order), pd.Series(row_labels, dtype=object) if has_labels else None
     )
     return arrays, labels, tuple(str(c) for c in features), np.asarray(order, dtype=object)
+
+
+def normalize_each(values: np.ndarray) -> np.ndarray:
+    """Z-normalize every sequence and feature over its own real steps (the UCR convention).
+
+    Shape and level differences between cases are usually noise in UCR-style
+    sets, so each case is compared by its shape; a constant feature becomes 0.
+
+    Returns:
+        float32 ``[n, L, F]`` with NaN padding kept.
+    """
+    data = values.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column only occurs in padding
+        mean = np.nanmean(data, axis=1, keepdims=True)
+        std = np.nanstd(data, axis=1, keepdims=True)
+    std = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
+    return ((data - mean) / std).astype(np.float32)
+
+
+def downsample_factor(length: int, max_steps: int | None) -> int:
+    """Whole number of steps averaged into one so that ``length`` fits in ``max_steps``."""
+    if max_steps is None or length <= max_steps:
+        return 1
+    return -(-int(length) // int(max_steps))
+
+
+def piecewise_mean(values: np.ndarray, factor: int) -> np.ndarray:
+    """Piecewise aggregate approximation: mean of each block of ``factor`` real steps.
+
+    A block that holds no real step stays padding (NaN), so unequal lengths survive.
+
+    Returns:
+        float32 ``[n, ceil(L / factor), F]``.
+    """
+    if factor <= 1:
+        return values
+    n, length, n_features = values.shape
+    blocks = -(-length // factor)
+    padded = np.full((n, blocks * factor, n_features), np.nan, np.float32)
+    padded[:, :length] = values
+    padded = padded.reshape(n, blocks, factor, n_features)
+    real = np.isfinite(padded)
+    count = real.sum(axis=2)
+    total = np.where(real, padded, 0.0).sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return out.astype(np.float32)
