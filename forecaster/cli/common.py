@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from forecaster.errors import ForecasterError
@@ -33,26 +33,42 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help').")
 
 
-def _int_list(text: str) -> tuple[int, ...]:
-    """``"64,64"`` -> ``(64, 64)``."""
-    try:
-        values = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 64,64 (received {text!r})") from None
-    if not values:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 64,64 (received {text!r})")
-    return values
+def _list_of(convert: Callable[[str], Any], what: str, example: str) -> Callable[[str], tuple]:
+    """A flag type for comma-separated values, e.g. ``"64,64"`` -> ``(64, 64)``."""
+
+    def parse(text: str) -> tuple:
+        try:
+            values = tuple(convert(part) for part in text.split(",") if part.strip())
+        except ValueError:
+            values = ()
+        if not values:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {what} such as {example} (received {text!r})")
+        return values
+
+    return parse
 
 
-def _float_list(text: str) -> tuple[float, ...]:
-    """``"0.1,0.5,0.9"`` -> ``(0.1, 0.5, 0.9)``."""
-    try:
-        values = tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 0.1,0.5,0.9 (received {text!r})") from None
-    if not values:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 0.1,0.5,0.9 (received {text!r})")
-    return values
+def _scalar(convert: Callable[[str], Any], what: str, optional: bool = False) -> Callable[[str], Any]:
+    """A flag type for one number (``optional``: the text ``none`` gives ``None``)."""
+
+    def parse(text: str) -> Any:
+        if optional and text.strip().lower() == "none":
+            return None
+        try:
+            return convert(text)
+        except ValueError:
+            expected = f"{what} or 'none'" if optional else what
+            raise argparse.ArgumentTypeError(f"expected {expected} (received {text!r})") from None
+
+    return parse
+
+
+_int_list = _list_of(int, "integers", "64,64")
+_float_list = _list_of(float, "numbers", "0.1,0.5,0.9")
+_int = _scalar(int, "an integer")
+_float = _scalar(float, "a number")
+_optional_int = _scalar(int, "an integer", optional=True)
+_optional_float = _scalar(float, "a number", optional=True)
 
 
 def _columns(text: str) -> str | list[str]:
@@ -63,36 +79,17 @@ def _columns(text: str) -> str | list[str]:
     return names[0] if len(names) == 1 else names
 
 
-def _optional_float(text: str) -> float | None:
-    if text.strip().lower() == "none":
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'none' (received {text!r})") from None
-
-
-def _optional_int(text: str) -> int | None:
-    if text.strip().lower() == "none":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer or 'none' (received {text!r})") from None
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer (received {text!r})") from None
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number (received {text!r})") from None
+def add_run_input(
+    parser: argparse.ArgumentParser,
+    model_help: str = "run directory written by `forecaster fit`",
+    csv_help: str = "CSV with the columns the model was fit on",
+    out_help: str | None = None,
+) -> None:
+    """The ``--model RUN_DIR --csv FILE`` pair (and ``--out OUT.csv`` with ``out_help``) of commands that read a run."""
+    parser.add_argument("--model", required=True, metavar="RUN_DIR", help=model_help)
+    parser.add_argument("--csv", required=True, metavar="FILE", help=csv_help)
+    if out_help is not None:
+        parser.add_argument("--out", metavar="OUT.csv", help=out_help)
 
 
 def verbosity(quiet: bool) -> int:

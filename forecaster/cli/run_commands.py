@@ -18,6 +18,7 @@ from forecaster.cli.common import (
     _require_run_dir,
     _say,
     _write_csv_atomic,
+    add_run_input,
 )
 from forecaster.errors import ForecasterError
 
@@ -29,9 +30,7 @@ def _add_predict(subparsers: Any) -> None:
         description="Forecast the horizon after the last row of FILE with a trained run; "
         "writes the date column, the target columns and any interval columns as CSV.",
     )
-    parser.add_argument("--model", required=True, metavar="RUN_DIR", help="run directory written by `forecaster fit`")
-    parser.add_argument("--csv", required=True, metavar="FILE", help="CSV with the columns the model was fit on")
-    parser.add_argument("--out", metavar="OUT.csv", help="output CSV (default: stdout)")
+    add_run_input(parser, out_help="output CSV (default: stdout)")
     parser.set_defaults(handler=_run_predict)
 
 
@@ -51,8 +50,7 @@ def _add_evaluate(subparsers: Any) -> None:
         description="Evaluate a trained run on the windows whose targets lie in the last test "
         "fraction of FILE; prints model and baseline metrics in raw units.",
     )
-    parser.add_argument("--model", required=True, metavar="RUN_DIR", help="run directory written by `forecaster fit`")
-    parser.add_argument("--csv", required=True, metavar="FILE", help="CSV with the columns the model was fit on")
+    add_run_input(parser)
     parser.add_argument("--json", action="store_true", help="print the full metrics as JSON")
     parser.set_defaults(handler=_run_evaluate)
 

@@ -23,6 +23,7 @@ from forecaster.cli.common import (
     _require_task_dir,
     _say,
     _write_csv_atomic,
+    add_run_input,
     import_tensorflow_quietly,
     verbosity,
 )
@@ -67,9 +68,12 @@ def _add_classify(subparsers: Any) -> None:
         description="Write one row per sequence: its id, the predicted label and one probability column "
         "per class (p_<class>).",
     )
-    predict.add_argument("--model", required=True, metavar="RUN_DIR", help="run directory of `classify fit`")
-    predict.add_argument("--csv", required=True, metavar="FILE", help="CSV of sequences (same layout as at fit)")
-    predict.add_argument("--out", metavar="OUT.csv", help="output CSV (default: stdout)")
+    add_run_input(
+        predict,
+        model_help="run directory of `classify fit`",
+        csv_help="CSV of sequences (same layout as at fit)",
+        out_help="output CSV (default: stdout)",
+    )
     predict.set_defaults(handler=_run_classify_predict)
     parser.set_defaults(handler=_run_classify_missing)
 
