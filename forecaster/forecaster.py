@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from forecaster.config import validate_params
 from forecaster.data.calendar import CALENDAR_COLUMNS, future_dates, with_calendar
@@ -47,6 +46,7 @@ from forecaster.data.split import Split, chronological_split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
+from forecaster.scoring import Z80
 from forecaster.training.selection import (
     MIN_VAL_WINDOWS,
     ROLLING_FOLDS,
@@ -56,7 +56,6 @@ from forecaster.training.selection import (
 
 logger = logging.getLogger(__name__)
 
-Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
 
 
 class Forecaster(Estimator):
@@ -580,54 +579,9 @@ class Forecaster(Estimator):
         insamples: list[np.ndarray],
         series: SeriesData | None = None,
     ) -> dict[str, Any]:
-        from forecaster.evaluation.baselines import baseline_forecasts
-        from forecaster.evaluation.metrics import compute_metrics, metrics_by_step
+        from forecaster.scoring import evaluate_parts
 
-        series = series or self.data_
-        n_targets = len(self.targets_)
-        per_series, pooled = {}, {"model": ([], [])}
-        for (sid, _, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
-            origins = np.arange(start + self.input_width_, stop - self.horizon + 1)
-            if origins.size == 0:
-                continue
-            scaler = self._scaler_for(sid)
-            forecast = self._to_raw(self._predict_scaled(self._windows_at(values, origins, scaler)), scaler)["mean"]
-            targets = values[:, :n_targets]
-            actual = np.stack([targets[o : o + self.horizon] for o in origins])
-            forecasts = {"model": forecast, **baseline_forecasts(targets, origins, self.horizon, self.season_)}
-            insample_targets = insample[:, :n_targets]
-            entry = {}
-            for name, pred in forecasts.items():
-                entry[name] = compute_metrics(actual, pred, insample=insample_targets, m=self.season_)
-                pooled.setdefault(name, ([], []))
-                pooled[name][0].append(actual)
-                pooled[name][1].append(pred)
-            per_series[str(sid)] = entry
-        if not per_series:
-            raise ForecasterError("no evaluation windows: the test part is shorter than input_width + horizon.")
-        result: dict[str, Any] = {"model": {}, "baselines": {}, "per_step": {}}
-        for name, (actuals, preds) in pooled.items():
-            actual, pred = np.concatenate(actuals), np.concatenate(preds)
-            metrics = compute_metrics(actual, pred)
-            mases = [entry[name]["mase"] for entry in per_series.values() if "mase" in entry[name]]
-            if mases:
-                metrics["mase"] = float(np.mean(mases))
-            target = result if name == "model" else result["baselines"]
-            target[name] = {k: float(v) for k, v in metrics.items()}
-            steps = metrics_by_step(actual, pred)
-            result["per_step"][name] = {k: [float(v) for v in steps[k]] for k in steps.columns}
-        result["n_windows"] = int(sum(len(a) for a in pooled["model"][0]))
-        result["season"] = self.season_
-        if self.id_col_ is not None:
-            result["per_series"] = per_series
-            result["aggregate"] = {
-                name: {
-                    "mase_mean": float(np.mean([e[name]["mase"] for e in per_series.values()])),
-                    "mase_median": float(np.median([e[name]["mase"] for e in per_series.values()])),
-                }
-                for name in pooled
-            }
-        return result
+        return evaluate_parts(self, parts, tests, insamples, series)
 
     def backtest(
         self,
@@ -651,81 +605,11 @@ class Forecaster(Estimator):
         Writes nothing to ``self`` (refits happen on clones).
         """
         self._check_fitted("backtest")
-        from forecaster.evaluation.backtest import rolling_origins, summarize_backtest
-        from forecaster.evaluation.baselines import baseline_forecasts
-        from forecaster.evaluation.metrics import compute_metrics
+        from forecaster.scoring import backtest
 
-        series = self._tail_series() if data is None else self._load_like_fit(data)
-        if data is None and not hasattr(self, "data_"):
-            raise ForecasterError("a loaded Forecaster has no data; pass data to backtest(data).")
-        if series.ids is not None:
-            raise ForecasterError("backtest works on one series at a time; filter the data to one series id.")
-        values = series.values
-        n_targets = len(self.targets_)
-        origins = rolling_origins(len(values), self.input_width_, self.horizon, folds)
-        if not refit and data is None and origins.min() < self.split_[0].train[1]:
-            warnings.warn(
-                "some backtest origins fall inside the training rows; pass refit=True for an honest backtest.",
-                stacklevel=2,
-            )
-        rows = []
-        for origin in origins:
-            model = self
-            if refit:
-                frame = _series_frame(series, stop=int(origin))
-                model = clone(self).set_params(verbose=0).fit(
-                    frame, target=list(self.targets_), date_col=self.date_col_,
-                    features=[c for c in self.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
-                )
-            scaler = model._scaler_for(None)
-            pred = model._to_raw(model._predict_scaled(model._windows_at(values, np.array([origin]), scaler)), scaler)["mean"]
-            targets = values[:, :n_targets]
-            actual = targets[origin : origin + self.horizon][None]
-            forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), self.horizon, self.season_)}
-            # The origin is the last observed row; the forecast starts after it.
-            row: dict[str, Any] = {
-                "origin": int(origin) - 1,
-                "origin_date": None if series.dates is None else series.dates[origin - 1],
-            }
-            for name, forecast in forecasts.items():
-                for metric, value in compute_metrics(actual, forecast, insample=targets[:origin], m=self.season_).items():
-                    row[f"{name}_{metric}"] = float(value)
-            row["forecast"] = pred[0, :, 0].tolist()
-            rows.append(row)
-        return summarize_backtest(rows)
+        return backtest(self, data, folds, refit)
 
     # -------------------------------------------------------------------- plots
-
-    def _test_chunks(self) -> dict[str, Any]:
-        """Non-overlapping forecasts across the test part of the first series, for plots."""
-        from forecaster.evaluation.baselines import baseline_forecasts
-
-        series = self.data_
-        _, seg_start, seg_stop = series.segments()[0]
-        values = series.values[seg_start:seg_stop]
-        start, stop = self.split_[0].test
-        origins = np.arange(start + self.input_width_, stop - self.horizon + 1, self.horizon)
-        scaler = self.scalers_[0]
-        raw = self._to_raw(self._predict_scaled(self._windows_at(values, origins, scaler)), scaler)
-        rows = (origins[:, None] + np.arange(self.horizon)[None, :]).ravel()
-        dates = None if series.dates is None else series.dates[seg_start:seg_stop]
-        context_rows = np.arange(max(0, origins[0] - 3 * self.input_width_), origins[0])
-        naive = baseline_forecasts(values[:, :1], origins, self.horizon, self.season_)
-        out = {
-            "context_dates": None if dates is None else dates[context_rows],
-            "context_values": values[context_rows, 0],
-            "dates": None if dates is None else dates[rows],
-            "actual": values[rows, 0],
-            "forecast": raw["mean"][:, :, 0].ravel(),
-            "baseline": naive["seasonal_naive" if self.skip_ == "seasonal" else "naive"][:, :, 0].ravel(),
-        }
-        if "quantiles" in raw:
-            out["lower"] = raw["quantiles"][:, :, 0, 0].ravel()
-            out["upper"] = raw["quantiles"][:, :, 0, -1].ravel()
-        if "std" in raw:
-            out["lower"] = (raw["mean"] - Z80 * raw["std"])[:, :, 0].ravel()
-            out["upper"] = (raw["mean"] + Z80 * raw["std"])[:, :, 0].ravel()
-        return out
 
     def plot_forecast(self):
         """Forecast vs actual over the test part (first target, first series) -> Figure."""
@@ -733,8 +617,9 @@ class Forecaster(Estimator):
         if not hasattr(self, "data_"):
             raise ForecasterError("plot_forecast needs the fit data; it is not available on a loaded Forecaster.")
         from forecaster.evaluation.plots import plot_forecast
+        from forecaster.scoring import test_chunks
 
-        chunks = self._test_chunks()
+        chunks = test_chunks(self)
         mse = self.metrics_["model"]["mse"]
         return plot_forecast(
             chunks["context_dates"],
@@ -862,11 +747,3 @@ def _hash_series(series: SeriesData) -> str:
     if series.dates is not None:
         digest.update(series.dates.asi8.tobytes())
     return "sha256:" + digest.hexdigest()
-
-
-def _series_frame(series: SeriesData, stop: int) -> pd.DataFrame:
-    frame = pd.DataFrame(series.values[:stop], columns=list(series.columns))
-    frame = frame[[c for c in series.columns if c not in CALENDAR_COLUMNS]]
-    if series.dates is not None:
-        frame.insert(0, series.date_col or "date", series.dates[:stop])
-    return frame

@@ -1,0 +1,173 @@
+"""Raw-scale scoring of a fitted ``Forecaster``: test metrics, backtests and the data of its plots.
+
+``Forecaster.evaluate``, ``backtest`` and ``plot_forecast`` delegate here, so the
+estimator only orchestrates. Every function reads the fitted state of ``fc``
+and writes nothing to it; metrics are computed on raw (unscaled) values with
+the baselines on the same windows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from forecaster.data.calendar import CALENDAR_COLUMNS
+from forecaster.data.io import SeriesData
+from forecaster.errors import ForecasterError
+
+__all__ = ["Z80", "backtest", "evaluate_parts", "test_chunks"]
+
+Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
+
+
+def evaluate_parts(
+    fc: Any,
+    parts: list[np.ndarray],
+    tests: list[tuple[int, int]],
+    insamples: list[np.ndarray],
+    series: SeriesData | None = None,
+) -> dict[str, Any]:
+    """The metrics dict of ``Forecaster.evaluate`` for the windows whose targets lie in ``tests``.
+
+    ``parts`` are the raw rows of each series (``series`` defaults to the fit
+    data), ``tests`` the (start, stop) rows of each test part and ``insamples``
+    the rows MASE scales by.
+    """
+    from forecaster.evaluation.baselines import baseline_forecasts
+    from forecaster.evaluation.metrics import compute_metrics, metrics_by_step
+
+    series = series or fc.data_
+    n_targets = len(fc.targets_)
+    per_series, pooled = {}, {"model": ([], [])}
+    for (sid, _, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
+        origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1)
+        if origins.size == 0:
+            continue
+        scaler = fc._scaler_for(sid)
+        forecast = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler)), scaler)["mean"]
+        targets = values[:, :n_targets]
+        actual = np.stack([targets[o : o + fc.horizon] for o in origins])
+        forecasts = {"model": forecast, **baseline_forecasts(targets, origins, fc.horizon, fc.season_)}
+        insample_targets = insample[:, :n_targets]
+        entry = {}
+        for name, pred in forecasts.items():
+            entry[name] = compute_metrics(actual, pred, insample=insample_targets, m=fc.season_)
+            pooled.setdefault(name, ([], []))
+            pooled[name][0].append(actual)
+            pooled[name][1].append(pred)
+        per_series[str(sid)] = entry
+    if not per_series:
+        raise ForecasterError("no evaluation windows: the test part is shorter than input_width + horizon.")
+    result: dict[str, Any] = {"model": {}, "baselines": {}, "per_step": {}}
+    for name, (actuals, preds) in pooled.items():
+        actual, pred = np.concatenate(actuals), np.concatenate(preds)
+        metrics = compute_metrics(actual, pred)
+        mases = [entry[name]["mase"] for entry in per_series.values() if "mase" in entry[name]]
+        if mases:
+            metrics["mase"] = float(np.mean(mases))
+        target = result if name == "model" else result["baselines"]
+        target[name] = {k: float(v) for k, v in metrics.items()}
+        steps = metrics_by_step(actual, pred)
+        result["per_step"][name] = {k: [float(v) for v in steps[k]] for k in steps.columns}
+    result["n_windows"] = int(sum(len(a) for a in pooled["model"][0]))
+    result["season"] = fc.season_
+    if fc.id_col_ is not None:
+        result["per_series"] = per_series
+        result["aggregate"] = {
+            name: {
+                "mase_mean": float(np.mean([e[name]["mase"] for e in per_series.values()])),
+                "mase_median": float(np.median([e[name]["mase"] for e in per_series.values()])),
+            }
+            for name in pooled
+        }
+    return result
+
+
+def backtest(fc: Any, data: Any, folds: int, refit: bool) -> pd.DataFrame:
+    """``Forecaster.backtest``: rolling-origin evaluation of ``fc`` at ``folds`` origins (see there)."""
+    from forecaster.evaluation.backtest import rolling_origins, summarize_backtest
+    from forecaster.evaluation.baselines import baseline_forecasts
+    from forecaster.evaluation.metrics import compute_metrics
+
+    series = fc._tail_series() if data is None else fc._load_like_fit(data)
+    if data is None and not hasattr(fc, "data_"):
+        raise ForecasterError("a loaded Forecaster has no data; pass data to backtest(data).")
+    if series.ids is not None:
+        raise ForecasterError("backtest works on one series at a time; filter the data to one series id.")
+    values = series.values
+    n_targets = len(fc.targets_)
+    origins = rolling_origins(len(values), fc.input_width_, fc.horizon, folds)
+    if not refit and data is None and origins.min() < fc.split_[0].train[1]:
+        warnings.warn(
+            "some backtest origins fall inside the training rows; pass refit=True for an honest backtest.",
+            stacklevel=3,
+        )
+    rows = []
+    for origin in origins:
+        model = fc
+        if refit:
+            frame = _series_frame(series, stop=int(origin))
+            model = clone(fc).set_params(verbose=0).fit(
+                frame, target=list(fc.targets_), date_col=fc.date_col_,
+                features=[c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
+            )
+        scaler = model._scaler_for(None)
+        pred = model._to_raw(model._predict_scaled(model._windows_at(values, np.array([origin]), scaler)), scaler)["mean"]
+        targets = values[:, :n_targets]
+        actual = targets[origin : origin + fc.horizon][None]
+        forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), fc.horizon, fc.season_)}
+        # The origin is the last observed row; the forecast starts after it.
+        row: dict[str, Any] = {
+            "origin": int(origin) - 1,
+            "origin_date": None if series.dates is None else series.dates[origin - 1],
+        }
+        for name, forecast in forecasts.items():
+            for metric, value in compute_metrics(actual, forecast, insample=targets[:origin], m=fc.season_).items():
+                row[f"{name}_{metric}"] = float(value)
+        row["forecast"] = pred[0, :, 0].tolist()
+        rows.append(row)
+    return summarize_backtest(rows)
+
+
+def test_chunks(fc: Any) -> dict[str, Any]:
+    """Non-overlapping forecasts across the test part of the first series, for plots."""
+    from forecaster.evaluation.baselines import baseline_forecasts
+
+    series = fc.data_
+    _, seg_start, seg_stop = series.segments()[0]
+    values = series.values[seg_start:seg_stop]
+    start, stop = fc.split_[0].test
+    origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1, fc.horizon)
+    scaler = fc.scalers_[0]
+    raw = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler)), scaler)
+    rows = (origins[:, None] + np.arange(fc.horizon)[None, :]).ravel()
+    dates = None if series.dates is None else series.dates[seg_start:seg_stop]
+    context_rows = np.arange(max(0, origins[0] - 3 * fc.input_width_), origins[0])
+    naive = baseline_forecasts(values[:, :1], origins, fc.horizon, fc.season_)
+    out = {
+        "context_dates": None if dates is None else dates[context_rows],
+        "context_values": values[context_rows, 0],
+        "dates": None if dates is None else dates[rows],
+        "actual": values[rows, 0],
+        "forecast": raw["mean"][:, :, 0].ravel(),
+        "baseline": naive["seasonal_naive" if fc.skip_ == "seasonal" else "naive"][:, :, 0].ravel(),
+    }
+    if "quantiles" in raw:
+        out["lower"] = raw["quantiles"][:, :, 0, 0].ravel()
+        out["upper"] = raw["quantiles"][:, :, 0, -1].ravel()
+    if "std" in raw:
+        out["lower"] = (raw["mean"] - Z80 * raw["std"])[:, :, 0].ravel()
+        out["upper"] = (raw["mean"] + Z80 * raw["std"])[:, :, 0].ravel()
+    return out
+
+
+def _series_frame(series: SeriesData, stop: int) -> pd.DataFrame:
+    frame = pd.DataFrame(series.values[:stop], columns=list(series.columns))
+    frame = frame[[c for c in series.columns if c not in CALENDAR_COLUMNS]]
+    if series.dates is not None:
+        frame.insert(0, series.date_col or "date", series.dates[:stop])
+    return frame
