@@ -34,6 +34,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from forecaster import config
 from forecaster.errors import ForecasterError
 from forecaster.models.heads import (
     DEFAULT_QUANTILES,
@@ -45,10 +46,11 @@ from forecaster.models.heads import (
     validate_quantiles,
 )
 
-CELLS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-DECODERS = ("direct", "recursive")  # how the horizon is produced (not a tf.distribute strategy)
+# The option names come from forecaster.config (the one vocabulary); the layers they select live here.
+CELLS = dict(zip(config.CELLS, (keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU), strict=True))
+DECODERS = config.DECODERS  # how the horizon is produced (not a tf.distribute strategy)
 STRATEGIES = DECODERS  # the old name of DECODERS, kept for imports
-SKIPS = (None, "last", "seasonal", "mean")
+SKIPS = (None, *(s for s in config.SKIPS if s not in ("auto", "none")))  # what the graph can add
 
 __all__ = [
     "CELLS",
