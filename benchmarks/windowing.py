@@ -7,9 +7,16 @@ after ``import tensorflow``, compared with the bytes of the series itself.
     .venv/bin/python benchmarks/windowing.py                 # 1M and 10M points, full run
     .venv/bin/python benchmarks/windowing.py --sizes 100000 --panel 1000x500 --shard-points 100000
 
-Targets (see the README): >= 1M windows/s on one epoch; peak memory at 10M
-points <= 2x the series' bytes + 200 MB; windowing >= 10x faster than training
-a 2x64 LSTM, so the input pipeline is never the bottleneck.
+In-graph rates are per epoch after a first, untimed pass (what every epoch of
+``fit`` after the first sees; the first pass traces and, on large epochs,
+XLA-compiles the gather, and is reported separately), as the median of
+``--passes`` passes; the ``cpu`` rates divide by the process's CPU seconds
+instead of wall seconds, which moves less when neighbours load the machine.
+
+Targets (issue 16): >= 1M windows/s in-graph at batch 256 on 1M points, and
+>= 120x keras' ``timeseries_dataset_from_array`` in the same run; peak memory at
+10M points <= 2x the series' bytes + 200 MB; windowing >= 10x faster than
+training a 2x64 LSTM, so the input pipeline is never the bottleneck.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,16 +63,44 @@ def _time_epoch(ds: Any, n_windows: int, mode: str) -> float:
         for x, _ in ds:
             count += int(x.shape[0])
     else:
-        count = int(ds.reduce(tf.constant(0, tf.int64), lambda acc, b: acc + tf.shape(b[0], tf.int64)[0]))
+        count = int(
+            ds.reduce(tf.constant(0, tf.int64), lambda acc, b: acc + tf.shape(b[0], tf.int64)[0])
+        )
     elapsed = time.perf_counter() - start
     assert count == n_windows, (count, n_windows)
     return n_windows / elapsed
 
 
+def _time_graph_epochs(ds: Any, n_windows: int, passes: int) -> dict[str, float]:
+    """In-graph rates: the first pass, then the median wall and CPU rates of ``passes`` more."""
+    import tensorflow as tf
+
+    count_all = tf.function(
+        lambda: ds.reduce(
+            tf.constant(0, tf.int64), lambda acc, b: acc + tf.shape(b[0], tf.int64)[0]
+        )
+    )
+    start = time.perf_counter()
+    assert int(count_all()) == n_windows
+    first = n_windows / (time.perf_counter() - start)
+    wall, cpu = [], []
+    for _ in range(passes):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        assert int(count_all()) == n_windows
+        wall.append(n_windows / (time.perf_counter() - start))
+        cpu.append(n_windows / (time.process_time() - cpu_start))
+    return {
+        "first": first,
+        "median": statistics.median(wall),
+        "best": max(wall),
+        "cpu": statistics.median(cpu),
+    }
+
+
 # --- child measurements (each in a fresh process) -----------------------------------------------
 
 
-def child_speed(n: int) -> dict[str, Any]:
+def child_speed(n: int, batch: int = BATCH, passes: int = 3) -> dict[str, Any]:
     import tensorflow as tf  # noqa: F401
 
     from forecaster.data.windowing import make_windows
@@ -72,12 +108,21 @@ def child_speed(n: int) -> dict[str, Any]:
     base = _rss_mb()
     series = _series(n)
     n_windows = n - INPUT_WIDTH - HORIZON + 1
-    out: dict[str, Any] = {"points": n, "windows": n_windows, "series_mb": series.nbytes / 2**20}
+    out: dict[str, Any] = {
+        "points": n,
+        "batch_size": batch,
+        "windows": n_windows,
+        "series_mb": series.nbytes / 2**20,
+    }
     for shuffle in (False, True):
-        ds = make_windows(series, INPUT_WIDTH, HORIZON, batch_size=BATCH, shuffle=shuffle, seed=0)
+        ds = make_windows(series, INPUT_WIDTH, HORIZON, batch_size=batch, shuffle=shuffle, seed=0)
         key = "shuffled" if shuffle else "ordered"
-        for mode in ("python", "graph"):
-            out[f"windows_per_s_{key}_{mode}"] = round(_time_epoch(ds, n_windows, mode))
+        out[f"windows_per_s_{key}_python"] = round(_time_epoch(ds, n_windows, "python"))
+        rates = _time_graph_epochs(ds, n_windows, passes)
+        out[f"windows_per_s_{key}_graph"] = round(rates["median"])
+        out[f"windows_per_s_{key}_graph_best"] = round(rates["best"])
+        out[f"windows_per_s_{key}_graph_first_pass"] = round(rates["first"])
+        out[f"windows_per_cpu_s_{key}_graph"] = round(rates["cpu"])
         del ds  # one pipeline alive at a time, as in training
     out["peak_mb_over_tf_baseline"] = round(_rss_mb() - base, 1)
     out["peak_ratio_to_series"] = round(out["peak_mb_over_tf_baseline"] / out["series_mb"], 2)
@@ -85,7 +130,7 @@ def child_speed(n: int) -> dict[str, Any]:
     return out
 
 
-def child_keras_reference(n: int) -> dict[str, Any]:
+def child_keras_reference(n: int, passes: int = 1) -> dict[str, Any]:
     import keras
     import tensorflow as tf
 
@@ -94,15 +139,21 @@ def child_keras_reference(n: int) -> dict[str, Any]:
     # Inputs are windows of INPUT_WIDTH; targets start INPUT_WIDTH later. keras'
     # utility yields windows and targets as separate sequences, so zip two of them.
     x = keras.utils.timeseries_dataset_from_array(
-        series, None, sequence_length=INPUT_WIDTH, batch_size=BATCH, end_index=n_windows + INPUT_WIDTH - 1
+        series,
+        None,
+        sequence_length=INPUT_WIDTH,
+        batch_size=BATCH,
+        end_index=n_windows + INPUT_WIDTH - 1,
     )
     y = keras.utils.timeseries_dataset_from_array(
         series[INPUT_WIDTH:], None, sequence_length=HORIZON, batch_size=BATCH
     )
     ds = tf.data.Dataset.zip(x, y)
+    rates = _time_graph_epochs(ds, n_windows, passes)
     return {
         "windows_per_s_python": round(_time_epoch(ds, n_windows, "python")),
-        "windows_per_s_graph": round(_time_epoch(ds, n_windows, "graph")),
+        "windows_per_s_graph": round(rates["median"]),
+        "windows_per_cpu_s_graph": round(rates["cpu"]),
     }
 
 
@@ -209,8 +260,19 @@ def _write_shards(directory: str, n_shards: int, points: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000000,10000000", help="series lengths, comma-separated")
-    parser.add_argument("--keras-points", type=int, default=1_000_000)
+    parser.add_argument(
+        "--sizes", default="1000000,10000000", help="series lengths, comma-separated"
+    )
+    parser.add_argument("--batch-sizes", default="256,2048", help="batch sizes, comma-separated")
+    parser.add_argument(
+        "--passes", type=int, default=3, help="timed in-graph passes after the first"
+    )
+    parser.add_argument(
+        "--keras-points",
+        type=int,
+        default=200_000,
+        help="points for keras' utility (about 10k windows/s)",
+    )
     parser.add_argument("--train-windows", type=int, default=4096)
     parser.add_argument("--panel", default="10000x1000", help="N_SERIESxLENGTH, or 'none'")
     parser.add_argument("--shard-points", type=int, default=1_000_000, help="points per shard")
@@ -229,19 +291,39 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     report: dict[str, Any] = {
-        "config": {"input_width": INPUT_WIDTH, "horizon": HORIZON, "batch_size": BATCH, "features": 1},
+        "config": {
+            "input_width": INPUT_WIDTH,
+            "horizon": HORIZON,
+            "batch_size": BATCH,
+            "features": 1,
+        },
         "cpus": os.cpu_count(),
         "load_avg_1min": round(os.getloadavg()[0], 2),
     }
-    report["make_windows"] = [_run_child("speed", s) for s in args.sizes.split(",")]
+    batches = [int(b) for b in args.batch_sizes.split(",")]
+    report["make_windows"] = [
+        _run_child("speed", s, str(b), str(args.passes))
+        for s in args.sizes.split(",")
+        for b in batches
+    ]
     if args.keras_points:
+        # Back to back with ours at the same size and batch, so both see the same load.
         ref = _run_child("keras", str(args.keras_points))
-        ours = _run_child("speed", str(args.keras_points))
+        ours = _run_child("speed", str(args.keras_points), str(BATCH), str(args.passes))
         report["keras_timeseries_dataset_from_array"] = {
             "points": args.keras_points,
+            "batch_size": BATCH,
             **ref,
-            "our_ratio_python": round(ours["windows_per_s_ordered_python"] / ref["windows_per_s_python"], 2),
-            "our_ratio_graph": round(ours["windows_per_s_ordered_graph"] / ref["windows_per_s_graph"], 2),
+            "ours_ordered_graph": ours["windows_per_s_ordered_graph"],
+            "our_ratio_python": round(
+                ours["windows_per_s_ordered_python"] / ref["windows_per_s_python"], 2
+            ),
+            "our_ratio_graph": round(
+                ours["windows_per_s_ordered_graph"] / ref["windows_per_s_graph"], 2
+            ),
+            "our_ratio_graph_cpu": round(
+                ours["windows_per_cpu_s_ordered_graph"] / ref["windows_per_cpu_s_graph"], 2
+            ),
         }
     if args.train_windows:
         train = _run_child("training", str(args.train_windows))
@@ -257,16 +339,35 @@ def main(argv: list[str] | None = None) -> int:
             for count in (int(c) for c in args.shard_counts.split(",")):
                 directory = os.path.join(tmp, f"n{count}")
                 _write_shards(directory, count, args.shard_points)
-                report["shards"].append(_run_child("shards", str(count), str(args.shard_points), directory))
-    last = report["make_windows"][-1]
+                report["shards"].append(
+                    _run_child("shards", str(count), str(args.shard_points), directory)
+                )
+    largest = max(r["points"] for r in report["make_windows"])
+    at_largest = [r for r in report["make_windows"] if r["points"] == largest]
+    default_batch = [
+        r for r in report["make_windows"] if r["batch_size"] == BATCH and r["points"] == 1_000_000
+    ]
+    peak = max(r["peak_mb_over_tf_baseline"] for r in at_largest)
+    limit = 2 * at_largest[0]["series_mb"] + 200
     report["targets"] = {
-        "windows_per_s_min": 1_000_000,
-        "met_speed": min(
-            v for k, v in last.items() if k.startswith("windows_per_s_")
-        ) >= 1_000_000,
-        "peak_mb_limit_at_largest": round(2 * last["series_mb"] + 200, 1),
-        "met_memory": last["peak_mb_over_tf_baseline"] <= 2 * last["series_mb"] + 200,
+        "windows_per_s_min_at_batch_256": 1_000_000,
+        "met_speed_at_batch_256_1M_points": (
+            min(default_batch[0][f"windows_per_s_{k}_graph"] for k in ("ordered", "shuffled"))
+            >= 1_000_000
+            if default_batch
+            else None
+        ),
+        "keras_ratio_min": 120,
+        "met_keras_ratio": (
+            report["keras_timeseries_dataset_from_array"]["our_ratio_graph"] >= 120
+            if args.keras_points
+            else None
+        ),
+        "peak_mb_limit_at_largest": round(limit, 1),
+        "peak_mb_at_largest": peak,
+        "met_memory": peak <= limit,
     }
+    report["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(report, indent=2))
     return 0
 

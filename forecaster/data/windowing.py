@@ -235,12 +235,15 @@ def _target_indices(targets: Sequence[int] | None, n_features: int) -> np.ndarra
 
 
 # One gather cuts whole batches worth at most GATHER_BYTES of windows (x and y), and at
-# most MAX_BATCHES_PER_GATHER batches. Epochs of at least JIT_MIN_WINDOWS windows compile
-# that gather with XLA: about 2x the windows per CPU second, for a compile of a few tenths
-# of a second that shorter epochs would not win back.
+# most MAX_BATCHES_PER_GATHER batches. Epochs of at least JIT_MIN_WINDOWS windows over a
+# series of at most JIT_MAX_SERIES_BYTES compile that gather with XLA: about 2x the
+# windows per CPU second, for a compile of a few tenths of a second that shorter epochs
+# would not win back. Larger series keep TensorFlow's gather: under XLA the peak memory
+# grew by up to 5x the series (about 350 MB at 10M points), past the documented bound.
 GATHER_BYTES = 4 * 2**20
 MAX_BATCHES_PER_GATHER = 32
 JIT_MIN_WINDOWS = 2**18
+JIT_MAX_SERIES_BYTES = 16 * 2**20
 
 
 def _batches_per_gather(batch_size: int, window_floats: int) -> int:
@@ -301,7 +304,8 @@ def _window_dataset(
         return x, y
 
     # The series goes in as an argument: captured, XLA would fold it in as a constant (minutes).
-    chunk_cut = tf.function(cut, jit_compile=True) if per_epoch >= JIT_MIN_WINDOWS else cut
+    jit = per_epoch >= JIT_MIN_WINDOWS and values.nbytes <= JIT_MAX_SERIES_BYTES
+    chunk_cut = tf.function(cut, jit_compile=True) if jit else cut
 
     def windows(
         seed_pair: tf.Tensor,
