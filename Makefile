@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/training.py
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/accuracy.py
+	$(BIN)/python benchmarks/time_to_accuracy.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info .pytest_cache .ruff_cache
