@@ -30,6 +30,10 @@ more than ``--max-dtw-cells`` warping-matrix cells.
 
     python benchmarks/classification.py [--sets GunPoint ArrowHead ...] [--seed S]
         [--set epochs=50 ...] [--out FILE.json]
+    python benchmarks/classification.py --merge part1.json part2.json --out FILE.json
+
+``--merge`` joins reports of runs over disjoint sets (e.g. run side by side)
+into one, with one summary.
 
 Needs the ``bench`` extra (aeon, sktime).
 """
@@ -164,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-dtw-cells", type=float, default=4.0e10,
                         help="skip 1-NN DTW above this many warping cells (train x test x length^2)")
     parser.add_argument("--out", default="benchmarks/results/classification.json")
+    parser.add_argument("--merge", nargs="+", metavar="FILE.json", help="join earlier reports instead of running")
     args = parser.parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.out)
     overrides = {}
     for item in args.set:
         key, _, value = item.partition("=")
@@ -236,6 +243,23 @@ def main(argv: list[str] | None = None) -> int:
     report["summary"] = summarize(report["sets"])
     report["machine"]["load_after"] = load_average()
     _write(args.out, report)
+    print(markdown(report))
+    return 0
+
+
+def merge(paths: list[str], out: str) -> int:
+    """Join reports over disjoint sets into one (sets sorted by name) and print the table."""
+    parts = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            parts.append(json.load(handle))
+    report = {key: parts[0][key] for key in ("protocol", "seed", "overrides")}
+    report["machine"] = {"runs": [part["machine"] for part in parts]}
+    sets = {name: row for part in parts for name, row in part["sets"].items()}
+    report["sets"] = {name: sets[name] for name in sorted(sets, key=str.lower)}
+    report["skipped"] = {name: why for part in parts for name, why in part["skipped"].items()}
+    report["summary"] = summarize(report["sets"])
+    _write(out, report)
     print(markdown(report))
     return 0
 
