@@ -208,6 +208,7 @@ def build_model(
     season: int | None = None,
     name: str | None = None,
     strategy: str | None = None,
+    encoder_width: int | None = None,
 ) -> keras.Model:
     """Build a stacked recurrent forecaster ``[B, input_width, n_features] -> [B, horizon, n_targets]``.
 
@@ -238,6 +239,10 @@ def build_model(
         name: model name.
         strategy: the old name of ``decoder`` (still accepted; not to be confused
             with the ``tf.distribute`` strategy of ``train``).
+        encoder_width: the recurrent encoder reads only the last ``encoder_width``
+            rows of the window (a crop inside the graph); the skip baseline still
+            sees all ``input_width`` rows, so a long season (336 half-hours) can be
+            repeated without an RNN over it. ``None``: the whole window.
 
     Returns:
         An uncompiled ``keras.Model``. Output: point ``float32[B, horizon, n_targets]``;
@@ -284,6 +289,11 @@ def build_model(
             f"`season` must be an integer in [1, input_width={input_width}] with skip='seasonal' "
             f"(received season={season!r}); use a longer input_width or a shorter season."
         )
+    if encoder_width is not None and (not _is_int(encoder_width) or not 1 <= encoder_width <= input_width):
+        raise ForecasterError(
+            f"`encoder_width` must be an integer in [1, input_width={input_width}] or None "
+            f"(received encoder_width={encoder_width!r})."
+        )
     if bidirectional and decoder == "recursive":
         raise ForecasterError(
             "`bidirectional=True` cannot feed predictions back step by step; "
@@ -304,6 +314,7 @@ def build_model(
         skip=skip,
         targets=targets,
         season=season,
+        encoder_width=int(encoder_width or input_width),
     )
     inputs = keras.Input((input_width, n_features), name="window")
     if decoder == "direct":
@@ -473,6 +484,13 @@ def _check_conv(
 # --- private builders (arguments already validated) ------------------------------------------
 
 
+def _crop_to(x: Any, input_width: int, encoder_width: int) -> Any:
+    """The last ``encoder_width`` rows of ``x`` (``x`` itself when that is the whole window)."""
+    if encoder_width >= input_width:
+        return x
+    return keras.layers.Cropping1D((input_width - encoder_width, 0), name="encoder_crop")(x)
+
+
 def _recurrent_layer(
     cell: str, units: int, *, return_sequences: bool, return_state: bool = False, name: str
 ) -> keras.layers.Layer:
@@ -525,11 +543,13 @@ def _direct_forecast(
     targets: list[int],
     season: int | None,
     bidirectional: bool,
+    encoder_width: int,
 ) -> Any:
     width = n_targets * head_width(head, quantiles)
     encoded = inputs
     if skip is not None:
         encoded = RelativeToLast(targets, inputs.shape[-1], name="relative_to_last")(inputs)
+    encoded = _crop_to(encoded, input_width, encoder_width)
     hidden = _encoder(encoded, cell, units, dropout=dropout, bidirectional=bidirectional)
     raw = _head_dense(horizon * width, skip)(hidden)
     raw = keras.layers.Reshape((horizon, width), name="head_reshape")(raw)
@@ -554,6 +574,7 @@ def _recursive_forecast(
     skip: str | None,
     targets: list[int],
     season: int | None,
+    encoder_width: int,
 ) -> Any:
     """FeedBack model: warm up on the window, then feed each prediction back as input."""
     layers = [
@@ -594,9 +615,9 @@ def _recursive_forecast(
             )(baseline)
         return head_layer([raw, base])
 
-    sequence, states = run_stack(inputs, None)
-    if input_width > 1:
-        sequence = keras.layers.Cropping1D((input_width - 1, 0), name="warmup_last_output")(
+    sequence, states = run_stack(_crop_to(inputs, input_width, encoder_width), None)
+    if encoder_width > 1:
+        sequence = keras.layers.Cropping1D((encoder_width - 1, 0), name="warmup_last_output")(
             sequence
         )
     row = inputs

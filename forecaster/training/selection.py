@@ -31,22 +31,36 @@ MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping ch
 ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
 
 
-def choose_skip(train_parts: Sequence[np.ndarray], n_targets: int, season: int, input_width: int, horizon: int) -> str:
-    """The skip baseline (``"last"``, ``"seasonal"`` or ``"mean"``) with the lowest training MAE.
+def choose_skip(
+    train_parts: Sequence[np.ndarray],
+    n_targets: int,
+    season: int | Sequence[int],
+    input_width: int,
+    horizon: int,
+) -> str:
+    """The skip baseline with the lowest MAE over the training windows.
 
     Args:
         train_parts: the scaled training rows of each series ``[rows, n_features]``
             (targets first).
         n_targets: number of target columns.
-        season: season length; the seasonal candidate needs ``1 < season <= input_width``.
+        season: the season length (candidate ``"seasonal"``), or a sequence of
+            the kept seasons (candidates ``"seasonal_<m>"``, one per season);
+            a seasonal candidate needs ``1 < m <= input_width``.
         input_width, horizon: window sizes.
 
-    Ties go to the earlier of last, seasonal, mean.
+    Returns:
+        ``"last"``, ``"mean"``, and ``"seasonal"`` or ``"seasonal_<m>"``.
+        Ties go to the earlier of last, the seasons in the order given, mean.
     """
     from forecaster.evaluation.baselines import naive, seasonal_naive
 
-    m, width = season, input_width
-    candidates = ("last", "seasonal", "mean") if 1 < m <= width else ("last", "mean")
+    width = input_width
+    if isinstance(season, int | np.integer):
+        seasonal = {"seasonal": int(season)} if 1 < season <= width else {}
+    else:
+        seasonal = {f"seasonal_{int(m)}": int(m) for m in season if 1 < m <= width}
+    candidates = ("last", *seasonal, "mean")
     errors = dict.fromkeys(candidates, 0.0)
     for part in train_parts:
         train = np.asarray(part)[:, :n_targets]
@@ -59,8 +73,8 @@ def choose_skip(train_parts: Sequence[np.ndarray], n_targets: int, season: int, 
         window_mean = ((running[origins] - running[origins - width]) / width)[:, None, :]
         errors["last"] += float(np.abs(naive(train, origins, horizon) - actual).mean())
         errors["mean"] += float(np.abs(window_mean - actual).mean())
-        if "seasonal" in errors:
-            errors["seasonal"] += float(np.abs(seasonal_naive(train, origins, horizon, m) - actual).mean())
+        for name, m in seasonal.items():
+            errors[name] += float(np.abs(seasonal_naive(train, origins, horizon, m) - actual).mean())
     return min(candidates, key=errors.__getitem__)
 
 
@@ -92,6 +106,7 @@ def rolling_origin_epochs(
     batch_size: int,
     seed: int,
     loss: Any,
+    fold_models: list | None = None,
     **train_args: Any,
 ) -> int:
     """Epoch budget (at most ``epochs``) chosen on ``ROLLING_FOLDS`` origins at the end of the training rows.
@@ -102,7 +117,11 @@ def rolling_origin_epochs(
     without a learning-rate schedule (as the final fit then runs). One short
     validation tail would make the choice chance; a fixed budget overfits.
     ``train_args`` go to ``train`` unchanged (optimizer, learning rate,
-    clipping, determinism, strategy, XLA).
+    clipping, determinism, strategy, XLA). With ``fold_models`` (a list), each
+    origin's trained model is appended as ``(model, tail)``: its validation
+    windows' first target rows are ``len(part) - tail`` and the
+    ``ceil(MIN_VAL_WINDOWS / ROLLING_FOLDS) - 1`` rows after it (the conformal
+    intervals and the baseline choice use these out-of-sample forecasts).
     """
     from forecaster.data.windowing import make_windows
     from forecaster.training import train
@@ -137,6 +156,8 @@ def rolling_origin_epochs(
             **train_args,
         )
         curves.append(history.history["val_loss"])
+        if fold_models is not None:
+            fold_models.append((history.model, back * per_fold + horizon + per_fold - 1))
     if not curves:
         return int(epochs)
     best = best_epoch(curves, epochs)

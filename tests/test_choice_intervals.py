@@ -1,0 +1,115 @@
+"""Issue 13 wiring: seasons chosen at fit, one MASE, the network-vs-baseline choice, conformal intervals."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecaster.cli import main
+from forecaster.errors import ForecasterError
+from forecaster.forecaster import Forecaster, load
+
+FAST = dict(cell="gru", units=(4,), epochs=1, batch_size=128, jit_compile=False, verbose=0)
+
+
+def _two_cycles(weeks: int = 6, noise: float = 0.3) -> pd.DataFrame:
+    """Hourly series with a daily and a weekly cycle plus white noise."""
+    t = np.arange(24 * 7 * weeks)
+    rng = np.random.default_rng(0)
+    y = 10 + 3 * np.sin(2 * np.pi * t / 24) + 2 * np.sin(2 * np.pi * t / 168) + noise * rng.normal(size=t.size)
+    return pd.DataFrame({"date": pd.date_range("2024-01-01", periods=t.size, freq="h"), "y": y})
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[Forecaster, pd.DataFrame]:
+    df = _two_cycles()
+    return Forecaster(horizon=6, model="network", **FAST).fit(df), df
+
+
+def test_fit_keeps_both_seasons_and_a_window_over_the_long_one(fitted) -> None:
+    fc, _ = fitted
+    assert set(fc.seasons_) == {24, 168}
+    assert fc.season_ == fc.seasons_[0]
+    # the window covers the weekly season; the recurrent encoder reads only the short rule's rows
+    assert fc.input_width_ >= 168 and fc.encoder_width_ == 48
+    assert {"seasonal_naive_24", "seasonal_naive_168"} <= set(fc.metrics_["baselines"])
+
+
+def test_mase_from_fit_equals_mase_from_evaluate(fitted) -> None:
+    fc, df = fitted
+    again = fc.evaluate(df)
+    assert again["model"]["mase"] == pytest.approx(fc.metrics_["model"]["mase"], rel=1e-9)
+    for name, values in fc.metrics_["baselines"].items():
+        assert again["baselines"][name]["mase"] == pytest.approx(values["mase"], rel=1e-9)
+
+
+def test_conformal_intervals_cover_near_their_level(fitted, tmp_path) -> None:
+    fc, _ = fitted
+    intervals = fc.metrics_["intervals"]
+    assert 0.65 <= intervals["0.8"]["coverage"] <= 0.95
+    assert 0.85 <= intervals["0.95"]["coverage"] <= 1.0
+    assert intervals["0.95"]["mean_width"] > intervals["0.8"]["mean_width"] > 0
+    frame = fc.predict()
+    assert (frame["y_lower_80"] < frame["y"]).all() and (frame["y"] < frame["y_upper_80"]).all()
+    assert (frame["y_lower_95"] < frame["y_lower_80"]).all()
+    fc.save(tmp_path / "run", plots=False)
+    again = load(tmp_path / "run")
+    pd.testing.assert_frame_equal(again.predict(), frame)
+    assert again.mase_scales_ == fc.mase_scales_ and tuple(again.seasons_) == fc.seasons_
+
+
+def test_auto_forecasts_with_the_baseline_that_wins_on_validation() -> None:
+    # white noise around a weekly mean: an untrained network (tiny learning rate, no skip) loses
+    # to seasonal naive on validation, so "auto" forecasts with seasonal naive and says so
+    n = 7 * 60
+    rng = np.random.default_rng(1)
+    pattern = np.array([0.0, 5, 1, 8, 3, 9, 2])
+    y = 50 + pattern[np.arange(n) % 7] + 0.2 * rng.normal(size=n)
+    df = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=n, freq="D"), "y": y})
+    params = dict(FAST, skip="none", learning_rate=1e-6, horizon=7)
+    fc = Forecaster(model="auto", **params).fit(df)
+    assert fc.seasons_[0] == 7
+    assert fc.choice_["used"] == "seasonal_naive_7"
+    assert fc.choice_["baseline_val_mae"] < fc.choice_["network_val_mae"]
+    np.testing.assert_allclose(fc.predict()["y"].to_numpy(), y[-7:], rtol=1e-5)
+    assert fc.metrics_["choice"]["used"] == "seasonal_naive_7"
+    forced = Forecaster(model="network", **params).fit(df)
+    assert forced.choice_["used"] == "network"
+    assert not np.allclose(forced.predict()["y"].to_numpy(), y[-7:], rtol=1e-3)
+
+
+def test_levels_outside_zero_one_are_one_error() -> None:
+    with pytest.raises(ForecasterError, match="`intervals` must be interval levels strictly between 0 and 1"):
+        Forecaster(intervals=(0.8, 1.2), **FAST).fit(_two_cycles(weeks=2))
+
+
+def test_series_too_short_for_a_given_season_is_one_error() -> None:
+    with pytest.raises(ForecasterError, match="season 500 needs at least"):
+        Forecaster(seasons=(500,), horizon=6, **FAST).fit(_two_cycles(weeks=2))
+
+
+def test_cli_intervals_outside_zero_one_print_one_error(tmp_path, capsys) -> None:
+    path = tmp_path / "s.csv"
+    _two_cycles(weeks=2).to_csv(path, index=False)
+    code = main(["fit", "--csv", str(path), "--intervals", "0.8,1.5", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: `intervals` must be")
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_encoder_width_crops_inside_the_graph() -> None:
+    from forecaster.models.factory import build_model
+
+    model = build_model("gru", (4,), 48, 1, 3, 1, encoder_width=8)
+    x = np.random.default_rng(0).normal(size=(2, 48, 1)).astype("float32")
+    y = x.copy()
+    y[:, :40] += 5.0  # rows the encoder does not read
+    np.testing.assert_allclose(model(x).numpy(), model(y).numpy(), rtol=1e-6)
+    seasonal = build_model("gru", (4,), 48, 1, 3, 1, encoder_width=8, skip="seasonal", season=48)
+    assert tuple(seasonal.input.shape) == (None, 48, 1)
+    assert not np.allclose(seasonal(x).numpy(), seasonal(y).numpy())
+    with pytest.raises(ForecasterError, match="encoder_width"):
+        build_model("gru", (4,), 48, 1, 3, 1, encoder_width=49)
