@@ -137,6 +137,17 @@ def cell_ok(v: Any) -> bool:
     return isinstance(v, str) and v.lower() in CELLS
 
 
+def _levels(v: Any) -> bool:
+    """Interval levels: each strictly between 0 and 1 (an empty list: no intervals)."""
+    return isinstance(v, list | tuple) and all(
+        isinstance(q, int | float) and not isinstance(q, bool) and 0 < q < 1 for q in v
+    )
+
+
+def _seasons(v: Any) -> bool:
+    return v is None or (isinstance(v, list | tuple) and all(is_int(m) and m >= 2 for m in v))
+
+
 def _quantiles(v: Any) -> bool:
     return (
         isinstance(v, list | tuple)
@@ -145,6 +156,8 @@ def _quantiles(v: Any) -> bool:
         and list(v) == sorted(set(v))
     )
 
+
+MODEL_CHOICES = ("auto", "network")  # Forecaster(model=...): choose on validation, or always the network
 
 FORECASTER_PARAMS: dict[str, Rule] = {
     "cell": Rule("lstm", cell_ok, "one of " + ", ".join(CELLS)),
@@ -177,6 +190,15 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "strategy": Rule(None, _choice(STRATEGIES), "None, 'mirrored' or 'multiworker'"),
     "jit_compile": Rule("auto", lambda v: v == "auto" or isinstance(v, bool), "'auto', True or False"),
     "verbose": Rule("auto", lambda v: v == "auto" or (is_int(v) and v in VERBOSITY), "'auto', 0, 1 or 2"),
+    "holidays": Rule("infer", lambda v: isinstance(v, str) and v.strip() != "",
+                     "'infer' (from the history), 'none' or a holiday calendar name such as "
+                     "USFederalHolidayCalendar or XNYS"),
+    "label": Rule(None, lambda v: v is None or isinstance(v, str), "None or the series name shown on plots"),
+    "tensorboard": Rule(None, lambda v: v is None or (isinstance(v, str) and v.strip() != ""),
+                        "None or a directory for Keras TensorBoard logs"),
+    "model": Rule("auto", _choice(MODEL_CHOICES), "'auto' (the network or a baseline, whichever is better on validation) or 'network'"),
+    "intervals": Rule((0.8, 0.95), _levels, "interval levels strictly between 0 and 1, e.g. 0.8,0.95 (empty: none)"),
+    "seasons": Rule(None, _seasons, "None (detect) or season lengths >= 2, e.g. 24,168"),
 }
 
 

@@ -42,6 +42,7 @@ from forecaster.config import validate_params
 from forecaster.data.calendar import CALENDAR_COLUMNS, future_dates, with_calendar
 from forecaster.data.io import SeriesData, load_series, require_length
 from forecaster.data.scaling import Scaler, fit_scaler
+from forecaster.data.seasons import primary_season
 from forecaster.data.split import Split, chronological_split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
@@ -55,6 +56,8 @@ from forecaster.training.selection import (
 )
 
 logger = logging.getLogger(__name__)
+
+PANEL_SEASON_SHARE = 0.25  # a panel keeps a season that this share of its series supports on their own
 
 
 
@@ -104,6 +107,23 @@ class Forecaster(Estimator):
             XLA costs seconds of compilation per model; ``False`` suits small
             data and tests.
         verbose: Keras progress output: ``"auto"``, 0, 1 or 2.
+        holidays: days a business-day (``'B'``) series' future skips:
+            ``"infer"`` (the weekdays its history skips every year, see
+            ``forecaster.data.holidays``), ``"none"`` or a calendar name
+            (``"USFederalHolidayCalendar"``, ``"XNYS"`` with the ``holidays`` extra).
+        label: the series name on plots (default: the target column).
+        tensorboard: directory for Keras TensorBoard logs (one sub-directory per fit).
+        model: ``"auto"``: after training, compare the network's MAE on the
+            validation windows (or the rolling-origin folds) with the
+            window baselines (last value, window mean, seasonal naive at each
+            kept season); if a baseline is better, forecast with it (point
+            head) and say so in ``choice_``. ``"network"``: always the network.
+        intervals: levels of the conformal intervals (per horizon step,
+            calibrated on the same out-of-sample windows), e.g. ``(0.8, 0.95)``;
+            ``()`` for none. ``predict`` adds ``<target>_lower_80`` / ``_upper_80``.
+        seasons: season lengths to use instead of detecting them from the
+            training rows (``None``: the candidates of the frequency that the
+            data supports, see ``forecaster.data.seasons``).
 
     Example:
         >>> fc = Forecaster(cell="gru", units=(32,), horizon=5, epochs=3)
@@ -143,6 +163,12 @@ class Forecaster(Estimator):
         strategy: str | None = None,
         jit_compile: bool | str = "auto",
         verbose: int | str = "auto",
+        holidays: str = "infer",
+        label: str | None = None,
+        tensorboard: str | None = None,
+        model: str = "auto",
+        intervals: Sequence[float] = (0.8, 0.95),
+        seasons: Sequence[int] | None = None,
     ) -> None:
         self.cell = cell
         self.units = units
@@ -173,22 +199,29 @@ class Forecaster(Estimator):
         self.strategy = strategy
         self.jit_compile = jit_compile
         self.verbose = verbose
+        self.holidays = holidays
+        self.label = label
+        self.tensorboard = tensorboard
+        self.model = model
+        self.intervals = intervals
+        self.seasons = seasons
 
     # ------------------------------------------------------------------ config
 
     def get_config(self) -> dict[str, Any]:
         """JSON-safe constructor arguments (the ``config`` part of forecaster.json)."""
         config = self.get_params()
-        for key in ("units", "quantiles"):
+        for key in ("units", "quantiles", "intervals", "seasons"):
             value = config[key]
-            config[key] = [value] if isinstance(value, int) else list(value)
+            if value is not None:
+                config[key] = [value] if isinstance(value, int | float) else list(value)
         return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Forecaster:
         """Rebuild an (unfitted) Forecaster from :meth:`get_config` output."""
         config = dict(config)
-        for key in ("units", "quantiles"):
+        for key in ("units", "quantiles", "intervals", "seasons"):
             if isinstance(config.get(key), list):
                 config[key] = tuple(config[key])
         return cls(**config)
@@ -247,12 +280,14 @@ class Forecaster(Estimator):
             data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill,
             sep=self.sep, decimal=self.decimal, dayfirst=self.dayfirst,
         )
+        self.holidays_ = _resolve_holidays(series, self.holidays)
         if self.calendar:
-            series = with_calendar(series)
-        season = season_length(series.freq)
+            series = with_calendar(series, holidays=self.holidays_)
         segments = series.segments()
         lengths = [stop - start for _, start, stop in segments]
-        input_width = self._choose_input_width(season, max(lengths))
+        seasons = self._choose_seasons(series, segments)
+        season = primary_season(seasons)
+        input_width, encoder_width = self._choose_input_width(seasons, season_length(series.freq), max(lengths))
         min_rows = input_width + 3 * self.horizon
         kept = [seg for seg in segments if seg[2] - seg[1] >= min_rows]
         if not kept:
@@ -296,8 +331,10 @@ class Forecaster(Estimator):
         self.date_col_ = series.date_col
         self.id_col_ = series.id_col
         self.freq_ = series.freq
+        self.seasons_ = tuple(int(m) for m in seasons)
         self.season_ = int(season)
         self.input_width_ = int(input_width)
+        self.encoder_width_ = encoder_width
         self.split_ = splits
         self.data_ = series
         self.data_hash_ = _hash_series(series)
@@ -306,22 +343,74 @@ class Forecaster(Estimator):
         parts = _segment_arrays(series)
         self.series_ids_ = [sid for sid, _, _ in series.segments()]
         self.scalers_ = [fit_scaler(values[s.train[0] : s.train[1]], self.scaling) for values, s in zip(parts, splits, strict=True)]
+        n_targets = len(self.targets_)
+        self.mase_scales_ = {
+            str(sid): _safe_mase_scale(v[s.train[0] : s.train[1], :n_targets], self.season_)
+            for sid, v, s in zip(self.series_ids_, parts, splits, strict=True)
+        }
+        self.skip_season_ = self.season_
         if self.skip == "auto":
             train_rows = [sc.transform(v[s.train[0] : s.train[1]]) for v, s, sc in zip(parts, splits, self.scalers_, strict=True)]
-            self.skip_ = choose_skip(train_rows, len(self.targets_), self.season_, self.input_width_, self.horizon)
+            chosen = choose_skip(train_rows, n_targets, self.seasons_, self.input_width_, self.horizon)
+            self.skip_ = "seasonal" if chosen.startswith("seasonal_") else chosen
+            if chosen.startswith("seasonal_"):
+                self.skip_season_ = int(chosen.removeprefix("seasonal_"))
         else:
             self.skip_ = self.skip
-        self._train(parts, splits, use_val, folded)
+        fold_models: list = []
+        self._train(parts, splits, use_val, folded, fold_models)
+        self._choose_and_calibrate(parts, splits, use_val, fold_models)
         self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
         return self
 
-    def _choose_input_width(self, season: int, longest: int) -> int:
+    def _choose_input_width(self, seasons: tuple[int, ...], natural: int, longest: int) -> tuple[int, int | None]:
+        """(input_width, encoder_width): the window covers every kept season the skip may repeat,
+        the recurrent encoder reads today's width (two short seasons, two horizons, 16 rows)."""
         if self.input_width is not None:
-            return int(self.input_width)
-        width = max(2 * season, 2 * self.horizon, 16)
+            return int(self.input_width), None
+        short = min(seasons) if seasons else natural
         # Keep at least ~half the series for windows of the training part.
         cap = max(self.horizon, int(longest * (1 - self.val - self.test)) // 2)
-        return int(min(width, cap))
+        encoder = int(min(max(2 * short, 2 * self.horizon, 16), cap))
+        width = max([encoder, *(m for m in seasons if m <= cap)])
+        return int(width), (encoder if width > encoder else None)
+
+    def _choose_seasons(self, series: SeriesData, segments: list[tuple[Any, int, int]]) -> tuple[int, ...]:
+        """The seasons: the user's (checked against the data) or those the training rows support.
+
+        Panels: the pooled rule of ``select_seasons`` first; if it keeps nothing, a
+        season is kept when at least ``PANEL_SEASON_SHARE`` of the series keep it on
+        their own (a global model still serves the many that follow it).
+        """
+        from forecaster.data.seasons import candidate_seasons, select_seasons
+
+        n_targets = len(series.targets)
+        share = 1 - self.val - self.test
+        rows = [series.values[a : a + int((b - a) * share), :n_targets] for _, a, b in segments]
+        longest = max(len(r) for r in rows)
+        if self.seasons is not None:
+            for m in self.seasons:
+                if longest < 2 * m + self.horizon:
+                    raise ForecasterError(
+                        f"season {m} needs at least {2 * m + self.horizon} training rows (two seasons + horizon); "
+                        f"the longest series has {longest} (use a longer series or a shorter season [CLI: --seasons])."
+                    )
+            return tuple(int(m) for m in self.seasons)
+        candidates = candidate_seasons(series.freq)
+        if not candidates:
+            return ()
+        rows = [r for r in rows if len(r) > 2]
+        kept = select_seasons(rows if len(rows) > 1 else rows[0], candidates, horizon=self.horizon)
+        if kept or len(rows) < 2:
+            return kept
+        counts: dict[int, int] = {}
+        for r in rows:
+            try:
+                for m in select_seasons(r, candidates, horizon=self.horizon):
+                    counts[m] = counts.get(m, 0) + 1
+            except ForecasterError:
+                continue
+        return tuple(sorted((m for m, c in counts.items() if c >= PANEL_SEASON_SHARE * len(rows)), key=lambda m: -counts[m]))
 
     def _build_fn(self, n_features: int, n_targets: int, name: str | None = None):
         from forecaster.models.factory import build_model
@@ -341,13 +430,16 @@ class Forecaster(Estimator):
                 quantiles=tuple(self.quantiles),
                 skip=None if self.skip_ == "none" else self.skip_,
                 target_indices=list(range(n_targets)),
-                season=self.season_ if self.skip_ == "seasonal" else None,
+                season=self.skip_season_ if self.skip_ == "seasonal" else None,
+                encoder_width=self.encoder_width_,
                 name=name,
             )
 
         return build
 
-    def _train(self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool) -> None:
+    def _train(
+        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None
+    ) -> None:
         from forecaster.data.windowing import make_windows
         from forecaster.models.factory import average_models
         from forecaster.models.heads import loss_for
@@ -374,10 +466,12 @@ class Forecaster(Estimator):
                 batch_size=self.batch_size,
                 seed=base_seed,
                 loss=loss,
+                fold_models=fold_models,
                 # The origins exist only for short series: XLA's compilation would cost more than it saves.
                 **{**self._fit_settings(), "jit_compile": False if self.jit_compile == "auto" else self.jit_compile},
             )
         members, histories = [], []
+        run_name = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S-%f")
         for member in range(self.ensemble):
             seed = base_seed + member
             train_ds = make_windows(
@@ -403,6 +497,7 @@ class Forecaster(Estimator):
                 **self._fit_settings(),
                 # the rolling origins chose the budget without a learning-rate schedule
                 reduce_lr=not folded,
+                callbacks=self._tensorboard_callbacks(run_name, member),
             )
             members.append(history.model)
             histories.append(pd.DataFrame(history.history))
@@ -412,6 +507,125 @@ class Forecaster(Estimator):
         self.history_ = frame.reset_index(drop=True)
         self.n_epochs_ = int(len(frame))
         self.best_val_loss_ = float(frame["val_loss"].min()) if "val_loss" in frame else None
+
+    def _calibration_windows(
+        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
+    ) -> list[tuple[int, Any, np.ndarray]]:
+        """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds."""
+        from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS
+
+        width, horizon = self.input_width_, self.horizon
+        windows = []
+        if use_val:
+            for i, s in enumerate(splits):
+                origins = np.arange(s.val[0] + width, s.val[1] - horizon + 1)
+                if origins.size:
+                    windows.append((i, self.model_, origins))
+            return windows
+        per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
+        for model, tail in fold_models:
+            for i, s in enumerate(splits):
+                cut = s.train[1] - tail  # first target row of the fold's validation windows
+                if cut >= width and count_windows(cut, width, horizon):
+                    windows.append((i, model, np.arange(cut, cut + per_fold)))
+        return windows
+
+    def _choose_and_calibrate(
+        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
+    ) -> None:
+        """Network vs window baselines on out-of-sample windows (``choice_``), then conformal ``intervals_``."""
+        from forecaster.evaluation.intervals import check_levels, fit_conformal
+
+        n_targets, width, horizon = len(self.targets_), self.input_width_, self.horizon
+        levels = check_levels(self.intervals) if len(self.intervals) else ()
+        self.choice_, self.intervals_ = None, None
+        windows = self._calibration_windows(parts, splits, use_val, fold_models)
+        if not windows:
+            if levels:
+                warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=3)
+            return
+        candidates = {"last": ("last", None), "mean": ("mean", None)}
+        for m in self.seasons_:
+            if 1 < m <= width:
+                candidates[f"seasonal_naive_{m}"] = ("seasonal", m)
+        actual, scale, preds = [], [], {"network": [], **{name: [] for name in candidates}}
+        steps = np.arange(horizon)
+        for i, model, origins in windows:
+            values, scaler = parts[i], self.scalers_[i]
+            targets = values[:, :n_targets]
+            x = self._windows_at(values, origins, scaler)
+            out = self._predict_scaled(x) if model is self.model_ else _predict_with(model, x)
+            preds["network"].append(self._to_raw(out, scaler)["mean"])
+            for name, (mode, m) in candidates.items():
+                if mode == "last":
+                    base = np.repeat(targets[origins - 1][:, None], horizon, axis=1)
+                elif mode == "mean":
+                    base = np.repeat(np.stack([targets[o - width : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
+                else:
+                    base = targets[origins[:, None] - m + steps[None, :] % m]
+                preds[name].append(base)
+            actual.append(np.stack([targets[o : o + horizon] for o in origins]))
+            # panels compare and calibrate in units of each series' training spread
+            spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
+            scale.append(np.repeat(spread[None], len(origins), axis=0))
+        y, s = np.concatenate(actual), np.concatenate(scale)
+        maes = {name: float(np.mean(np.abs(y - np.concatenate(p)) / s[:, None, :])) for name, p in preds.items()}
+        best = min(candidates, key=maes.__getitem__)
+        used = "network"
+        if self.model == "auto" and self.head == "point" and maes[best] < maes["network"]:
+            used = best
+            mode, m = candidates[best]
+            self.model_ = _baseline_model(width, len(self.columns_), horizon, n_targets, mode, m)
+            self._predict_fn = None
+        self.choice_ = {
+            "used": used,
+            "network_val_mae": maes["network"],
+            "baseline": best,
+            "baseline_val_mae": maes[best],
+            "windows": int(len(y)),
+            "units": "raw" if len(parts) == 1 else "per-series training scale",
+        }
+        if used != "network":
+            logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", best, maes[best], maes["network"])
+        if levels and len(y) >= 2:
+            residuals = y - np.concatenate(preds[used])
+            self.intervals_ = fit_conformal(residuals, levels, scale=s if len(parts) > 1 else None)
+
+    def _mase_scale_for(self, series_id: Any, insample: np.ndarray) -> np.ndarray:
+        """The run's one MASE scale of a series seen at fit; else seasonal naive on ``insample``."""
+        stored = getattr(self, "mase_scales_", None) or {}
+        key = str(series_id)
+        if key in stored:
+            return np.array([np.nan if v is None else v for v in stored[key]], dtype=np.float64)
+        return np.asarray(_safe_mase_scale(insample[:, : len(self.targets_)], self.season_), dtype=np.float64)
+
+    def _conformal(self, point: np.ndarray, scaler: Scaler) -> dict[float, dict[str, np.ndarray]]:
+        """Conformal bounds around raw point forecasts ``[n, H, T]`` (``{}`` without calibration)."""
+        calibration = getattr(self, "intervals_", None)
+        if not calibration:
+            return {}
+        from forecaster.evaluation.intervals import apply_conformal
+
+        scale = None
+        if calibration["scaled"]:
+            scale = np.repeat(scaler.scale[: len(self.targets_)][None], len(point), axis=0)
+        return apply_conformal(point, calibration, scale=scale)
+
+    def _tensorboard_callbacks(self, run_name: str, member: int) -> list[Any]:
+        """A Keras TensorBoard callback writing to ``tensorboard/<cell>-<time>[-m<k>]`` (one folder per fit)."""
+        if self.tensorboard is None:
+            return []
+        import importlib.util
+
+        import keras
+
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ForecasterError(
+                'tensorboard= needs the tensorboard package (pip install "forecaster[tensorboard]").'
+            )
+
+        name = f"{self.cell.lower()}-{run_name}" + (f"-m{member}" if self.ensemble > 1 else "")
+        return [keras.callbacks.TensorBoard(log_dir=os.path.join(os.fspath(self.tensorboard), name))]
 
     def _fit_settings(self) -> dict[str, Any]:
         """The ``train`` arguments every fit of this Forecaster shares."""
@@ -475,7 +689,7 @@ class Forecaster(Estimator):
             dayfirst=self.dayfirst,
         )
         if self.calendar:
-            series = with_calendar(series)
+            series = with_calendar(series, holidays=getattr(self, "holidays_", None))
         if series.columns != self.columns_:
             raise ForecasterError(
                 f"the data's columns {list(series.columns)} differ from those seen at fit {list(self.columns_)}."
@@ -491,8 +705,13 @@ class Forecaster(Estimator):
                 return scaler
         raise ForecasterError(f"series {series_id!r} was not seen at fit; a global model needs its scaling.")
 
-    def predict(self, data: str | os.PathLike | pd.DataFrame | None = None) -> pd.DataFrame:
+    def predict(
+        self, data: str | os.PathLike | pd.DataFrame | None = None, as_of: Any = None
+    ) -> pd.DataFrame:
         """Forecast the ``horizon`` rows after the last row of ``data`` (default: the fit data).
+
+        ``as_of``: a date; forecast from the last row at or before it instead
+        (the same as cutting the data after that row).
 
         Returns:
             DataFrame with the future dates (column named like the date column,
@@ -505,6 +724,43 @@ class Forecaster(Estimator):
         """
         self._check_fitted("predict")
         series = self._tail_series() if data is None else self._load_like_fit(data)
+        if as_of is not None:
+            series = _cut_series(series, self._as_of_rows(series, as_of))
+        return self._predict_series(series)
+
+    def _as_of_rows(self, series: SeriesData, as_of: Any) -> list[int]:
+        """Per segment, how many rows lie at or before ``as_of`` (each at least ``input_width``)."""
+        if series.dates is None:
+            raise ForecasterError("`as_of` needs dates; the data has no date column.")
+        try:
+            when = pd.Timestamp(as_of)
+        except (TypeError, ValueError):
+            when = pd.NaT
+        if when is pd.NaT:
+            raise ForecasterError(f"`as_of` must be a date such as 2024-06-28 (received {as_of!r}).")
+        if series.dates.tz is not None and when.tz is None:
+            when = when.tz_localize(series.dates.tz)
+        counts = []
+        for sid, start, stop in series.segments():
+            dates = series.dates[start:stop]
+            where = "" if sid is None else f" of series {sid!r}"
+            if when > dates[-1]:
+                raise ForecasterError(
+                    f"`as_of` {_date_text(when)} is after the last row{where} ({_date_text(dates[-1])}); "
+                    "use a date up to the last row, or no as_of to forecast from it."
+                )
+            rows = int(dates.searchsorted(when, side="right"))
+            if rows < self.input_width_:
+                first = _date_text(dates[self.input_width_ - 1]) if len(dates) >= self.input_width_ else None
+                raise ForecasterError(
+                    f"`as_of` {_date_text(when)} is before the first possible window{where}: a forecast needs "
+                    f"{self.input_width_} rows (input_width) at or before it"
+                    + (f", so the earliest as_of is {first}." if first else "; the data is too short.")
+                )
+            counts.append(rows)
+        return counts
+
+    def _predict_series(self, series: SeriesData) -> pd.DataFrame:
         frames = []
         for sid, start, stop in series.segments():
             values = series.values[start:stop]
@@ -512,6 +768,7 @@ class Forecaster(Estimator):
             scaler = self._scaler_for(sid)
             x = self._windows_at(values, np.array([len(values)]), scaler)
             raw = self._to_raw(self._predict_scaled(x), scaler)
+            raw["conformal"] = self._conformal(raw["mean"], scaler)
             dates = None if series.dates is None else series.dates[start:stop]
             frame = self._forecast_frame(raw, dates, len(values))
             if self.id_col_ is not None:
@@ -522,7 +779,9 @@ class Forecaster(Estimator):
     def _forecast_frame(self, raw: dict[str, np.ndarray], dates: pd.DatetimeIndex | None, n_rows: int) -> pd.DataFrame:
         frame = pd.DataFrame()
         if dates is not None:
-            frame[self.date_col_ or "date"] = future_dates(dates, self.horizon, self.freq_)
+            frame[self.date_col_ or "date"] = future_dates(
+                dates, self.horizon, self.freq_, holidays=getattr(self, "holidays_", None)
+            )
         else:
             frame["step"] = np.arange(n_rows, n_rows + self.horizon)
         for j, name in enumerate(self.targets_):
@@ -535,6 +794,9 @@ class Forecaster(Estimator):
                 frame[f"{name}_std"] = std
                 frame[f"{name}_lower"] = raw["mean"][0, :, j] - Z80 * std
                 frame[f"{name}_upper"] = raw["mean"][0, :, j] + Z80 * std
+            for level, bounds in raw.get("conformal", {}).items():
+                frame[f"{name}_lower_{level_name(level)}"] = bounds["lower"][0, :, j]
+                frame[f"{name}_upper_{level_name(level)}"] = bounds["upper"][0, :, j]
         return frame
 
     def _tail_series(self) -> SeriesData:
@@ -544,12 +806,16 @@ class Forecaster(Estimator):
 
     # --------------------------------------------------------------- evaluation
 
-    def evaluate(self, data: str | os.PathLike | pd.DataFrame | None = None) -> dict[str, Any]:
+    def evaluate(
+        self, data: str | os.PathLike | pd.DataFrame | None = None, as_of: Any = None
+    ) -> dict[str, Any]:
         """Raw-scale metrics of the model and the baselines on the same windows.
 
         With ``data=None``: the test part of the fit data (the windows whose
         targets the model never saw). With ``data``: the windows whose targets
-        lie in the last ``test`` fraction of its rows.
+        lie in the last ``test`` fraction of its rows. With ``as_of``: the one
+        forecast from the last row at or before that date, scored against the
+        ``horizon`` rows that followed it (which must be in the data).
 
         Returns:
             ``{"model": {metric: value}, "baselines": {name: {metric: value}},
@@ -559,6 +825,8 @@ class Forecaster(Estimator):
         Writes nothing to ``self``.
         """
         self._check_fitted("evaluate")
+        if as_of is not None:
+            return self._evaluate_as_of(data, as_of)
         if data is None:
             if not hasattr(self, "metrics_"):
                 raise ForecasterError("a loaded Forecaster has no test data; pass data to evaluate(data).")
@@ -570,6 +838,23 @@ class Forecaster(Estimator):
             split = chronological_split(len(values), self.input_width_, self.horizon, val=0.0, test=self.test)
             tests.append(split.test)
             insamples.append(values[: split.test[0] + self.input_width_])
+        return self._evaluate_parts(parts, tests, insamples, series)
+
+    def _evaluate_as_of(self, data: Any, as_of: Any) -> dict[str, Any]:
+        if data is None and not hasattr(self, "data_"):
+            raise ForecasterError("a loaded Forecaster has no data; pass data to evaluate(data, as_of=...).")
+        series = self.data_ if data is None else self._load_like_fit(data)
+        parts = _segment_arrays(series)
+        tests, insamples = [], []
+        for rows, values, (sid, start, _) in zip(self._as_of_rows(series, as_of), parts, series.segments(), strict=True):
+            if rows + self.horizon > len(values):
+                where = "" if sid is None else f" of series {sid!r}"
+                raise ForecasterError(
+                    f"`as_of` {_date_text(series.dates[start + rows - 1])} has {len(values) - rows} rows after it{where}; "
+                    f"scoring needs the horizon ({self.horizon}) to follow it in the data (use predict for the future)."
+                )
+            tests.append((rows - self.input_width_, rows + self.horizon))
+            insamples.append(values[:rows])
         return self._evaluate_parts(parts, tests, insamples, series)
 
     def _evaluate_parts(
@@ -598,9 +883,12 @@ class Forecaster(Estimator):
         optimistic (a warning says so).
 
         Returns:
-            One row per origin: ``origin`` (the last observed row before the
-            forecast), ``origin_date``, then
-            ``<name>_<metric>`` for the model and each baseline.
+            A tidy table, one row per origin and model (``"model"`` and each
+            baseline): ``origin`` (the last observed row before the forecast),
+            ``origin_date``, ``model``, one column per metric, and ``forecast``
+            (the model's first-target forecast, on the ``"model"`` rows). The
+            mean over origins per model is in ``table.attrs["summary"]``
+            (see ``evaluation.backtest.backtest_summary``).
 
         Writes nothing to ``self`` (refits happen on clones).
         """
@@ -621,6 +909,12 @@ class Forecaster(Estimator):
 
         chunks = test_chunks(self)
         mse = self.metrics_["model"]["mse"]
+        best = chunks["baseline_name"]
+        best_mse = self.metrics_["baselines"][best]["mse"]
+        ratio = mse / best_mse if best_mse > 0 else float("nan")
+        used = (getattr(self, "choice_", None) or {}).get("used", "network")
+        who = self.cell.upper() if used == "network" else f"{used} (chosen on validation over the {self.cell.upper()})"
+        verdict = "beats" if ratio < 1 else "loses to"
         return plot_forecast(
             chunks["context_dates"],
             chunks["context_values"],
@@ -630,9 +924,35 @@ class Forecaster(Estimator):
             lower=chunks.get("lower"),
             upper=chunks.get("upper"),
             baseline=chunks["baseline"],
-            title=f"{self.targets_[0]}: {self.cell.upper()} forecast vs actual (test)",
+            interval_label=chunks.get("interval_label", "interval"),
+            title=f"{self.label or self.targets_[0]}: {who} forecast vs actual (test); {verdict} {best} (MSE x{ratio:.2f})",
             target=self.targets_[0],
-            metric_text=f"test MSE {mse:.4g} (naive {self.metrics_['baselines']['naive']['mse']:.4g})",
+            label=self.label,
+            metric_text=f"test MSE {mse:.4g} (best baseline {best} {best_mse:.4g})",
+        )
+
+    def plot_future(self, data: Any = None, label: str | None = None, as_of: Any = None):
+        """The recent history, the next ``horizon`` forecast (first target, first series) and its intervals -> Figure."""
+        self._check_fitted("plot_future")
+        from forecaster.evaluation.plots import plot_future
+
+        series = self._tail_series() if data is None else self._load_like_fit(data)
+        if as_of is not None:
+            series = _cut_series(series, self._as_of_rows(series, as_of))
+        sid, start, stop = series.segments()[0]
+        frame = self._predict_series(_cut_series(series, [stop - start], only_first=True))
+        target = self.targets_[0]
+        dates = None if series.dates is None else series.dates[start:stop]
+        future = frame[self.date_col_ or "date"] if dates is not None else None
+        name = label or self.label or (target if sid is None else f"{target} ({sid})")
+        return plot_future(
+            dates,
+            series.values[start:stop, 0],
+            None if future is None else pd.DatetimeIndex(future),
+            frame[target].to_numpy(),
+            intervals=_interval_columns(frame, target),
+            label=name,
+            target=target,
         )
 
     def plot_history(self):
@@ -648,7 +968,10 @@ class Forecaster(Estimator):
         from forecaster.evaluation.plots import plot_horizon_error
 
         steps = {name: pd.Series(v[metric], index=np.arange(1, self.horizon + 1)) for name, v in self.metrics_["per_step"].items()}
-        return plot_horizon_error(steps, metric=metric, title=f"{self.targets_[0]}: test {metric.upper()} by horizon step")
+        return plot_horizon_error(
+            steps, metric=metric, title=f"{self.label or self.targets_[0]}: test {metric.upper()} by horizon step",
+            label=self.label,
+        )
 
     # ---------------------------------------------------------------- save/load
 
@@ -685,7 +1008,7 @@ class Forecaster(Estimator):
         Layout: ``model.keras``, ``export/`` (SavedModel), ``forecaster.json``,
         ``metrics.json``, ``history.csv``, ``forecast.csv`` and, with
         ``plots=True``, ``plots/forecast.png``, ``plots/history.png``,
-        ``plots/horizon_error.png``. An interrupted or failed save leaves
+        ``plots/horizon_error.png``, ``plots/future.png``. An interrupted or failed save leaves
         nothing at ``path``.
 
         Raises:
@@ -732,6 +1055,98 @@ def _keep_segments(series: SeriesData, kept: list[tuple[Any, int, int]]) -> Seri
         ids=None if series.ids is None else series.ids[rows],
         id_col=series.id_col,
     )
+
+
+def _date_text(when: Any) -> str:
+    """A date as the CLI prints dates: YYYY-MM-DD, with the time only when it is not midnight."""
+    stamp = pd.Timestamp(when)
+    return str(stamp.date()) if stamp == stamp.normalize() else stamp.isoformat(sep=" ")
+
+
+def _cut_series(series: SeriesData, rows: list[int], only_first: bool = False) -> SeriesData:
+    """The first ``rows[i]`` rows of each segment (only the first segment with ``only_first``)."""
+    segments = series.segments()[:1] if only_first else series.segments()
+    keep = [(sid, start, start + n) for (sid, start, _), n in zip(segments, rows, strict=True)]
+    index = np.concatenate([np.arange(a, b) for _, a, b in keep])
+    return SeriesData(
+        values=series.values[index],
+        columns=series.columns,
+        targets=series.targets,
+        dates=None if series.dates is None else series.dates[index],
+        freq=series.freq,
+        date_col=series.date_col,
+        ids=None if series.ids is None else series.ids[index],
+        id_col=series.id_col,
+    )
+
+
+def _interval_columns(frame: pd.DataFrame, target: str) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Interval bounds among ``predict``'s columns: quantile pairs, gaussian 80% or ``_lower_NN`` / ``_upper_NN``."""
+    import re
+
+    intervals: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+    quantiles = sorted(
+        int(m.group(1)) for c in frame.columns if (m := re.fullmatch(re.escape(target) + r"_q(\d+)", str(c)))
+    )
+    for lo, hi in zip(quantiles, quantiles[::-1], strict=True):
+        if lo >= hi:
+            break
+        intervals[(hi - lo) / 100] = (
+            frame[f"{target}_q{lo:02d}"].to_numpy(), frame[f"{target}_q{hi:02d}"].to_numpy()
+        )
+    if f"{target}_lower" in frame and f"{target}_upper" in frame:
+        intervals[0.8] = (frame[f"{target}_lower"].to_numpy(), frame[f"{target}_upper"].to_numpy())
+    for c in frame.columns:
+        m = re.fullmatch(re.escape(target) + r"_lower_(\d+)", str(c))
+        if m and f"{target}_upper_{m.group(1)}" in frame:
+            intervals[int(m.group(1)) / 100] = (frame[c].to_numpy(), frame[f"{target}_upper_{m.group(1)}"].to_numpy())
+    return intervals
+
+
+def _resolve_holidays(series: SeriesData, holidays: str) -> Any:
+    """The holidays a business-day series' future skips (``None`` for other frequencies)."""
+    from forecaster.data.holidays import resolve_holidays
+
+    if series.dates is None or series.freq not in ("B", "C"):
+        if holidays not in ("infer", "none"):
+            resolve_holidays(None, holidays)  # an unknown calendar name is still one error
+        return None
+    first = series.segments()[0]
+    return resolve_holidays(series.dates[first[1] : first[2]], holidays)
+
+
+def level_name(level: float) -> str:
+    """An interval level as a column suffix: 0.8 -> ``80``, 0.975 -> ``97.5``."""
+    return f"{round(level * 100, 1):g}"
+
+
+def _safe_mase_scale(insample: np.ndarray, m: int) -> list[float | None]:
+    """``mase_scale`` as a JSON-safe list; ``None`` (left out of MASE) where it is undefined."""
+    from forecaster.evaluation.metrics import mase_scale
+
+    if len(insample) <= m:
+        return [None] * insample.shape[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a constant training series: left out of MASE, said in the metrics
+        scale = mase_scale(insample, m)
+    return [None if not np.isfinite(v) else float(v) for v in scale]
+
+
+def _predict_with(model: Any, x: np.ndarray) -> np.ndarray:
+    """Outputs of a Keras model that is not the fitted one (a rolling-origin fold's)."""
+    outputs = [np.asarray(model(x[i : i + 4096].astype(np.float32), training=False)) for i in range(0, len(x), 4096)]
+    return np.concatenate(outputs)
+
+
+def _baseline_model(width: int, n_features: int, horizon: int, n_targets: int, mode: str, season: int | None) -> Any:
+    """A Keras model window -> baseline forecast, so predict, save/load and export work as for the network."""
+    import keras
+
+    from forecaster.models.factory import SkipBaseline
+
+    inputs = keras.Input((width, n_features), name="window")
+    outputs = SkipBaseline(mode, horizon, list(range(n_targets)), season, name="skip_baseline")(inputs)
+    return keras.Model(inputs, outputs, name=f"baseline_{mode}" + (f"_{season}" if season else ""))
 
 
 def _median_quantile(q: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:

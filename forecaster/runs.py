@@ -737,6 +737,7 @@ def save_forecaster(fc: Any, path: str | os.PathLike, overwrite: bool = False, p
                 ("forecast", fc.plot_forecast()),
                 ("history", fc.plot_history()),
                 ("horizon_error", fc.plot_horizon_error()),
+                ("future", fc.plot_future()),
             ):
                 figure.savefig(os.path.join(folder, f"{name}.png"), dpi=110, bbox_inches="tight")
 
@@ -771,12 +772,19 @@ def forecaster_metadata(fc: Any) -> dict[str, Any]:
         "id_col": fc.id_col_,
         "freq": fc.freq_,
         "season": fc.season_,
+        "seasons": list(getattr(fc, "seasons_", ())),
+        "encoder_width": getattr(fc, "encoder_width_", None),
+        "skip_season": getattr(fc, "skip_season_", fc.season_),
+        "mase_scales": getattr(fc, "mase_scales_", None),
+        "intervals": getattr(fc, "intervals_", None),
+        "choice": getattr(fc, "choice_", None),
         "input_width": fc.input_width_,
         "horizon": fc.horizon,
         "n_features": len(fc.columns_),
         "n_targets": n_targets,
         "skip": fc.skip_,
         "last_date": fc.last_date_,
+        "holidays": None if getattr(fc, "holidays_", None) is None else fc.holidays_.to_dict(),
         "signature": {
             "name": "serve",
             "input": f"float32[batch, {fc.input_width_}, {len(fc.columns_)}] raw units, columns in order",
@@ -828,9 +836,17 @@ def load_forecaster(path: str | os.PathLike) -> Any:
     fc.id_col_ = meta["id_col"]
     fc.freq_ = meta["freq"]
     fc.season_ = int(meta["season"])
+    # runs written before several seasons: the one season, whole-window encoder, MASE from the data
+    fc.seasons_ = tuple(meta.get("seasons", (fc.season_,) if fc.season_ > 1 else ()))
+    fc.encoder_width_ = meta.get("encoder_width")
+    fc.skip_season_ = int(meta.get("skip_season", fc.season_))
+    fc.mase_scales_ = meta.get("mase_scales")
+    fc.intervals_ = meta.get("intervals")
+    fc.choice_ = meta.get("choice")
     fc.input_width_ = int(meta["input_width"])
     fc.skip_ = meta["skip"]
     fc.last_date_ = meta["last_date"]
+    fc.holidays_ = _holidays_from_meta(meta.get("holidays"), meta_path)
     fc.series_ids_ = [s["id"] for s in meta["scalers"]]
     fc.scalers_ = [Scaler.from_dict(s) for s in meta["scalers"]]
     fc.data_hash_ = meta["data_hash"]
@@ -844,6 +860,20 @@ def load_forecaster(path: str | os.PathLike) -> Any:
     fc.tail_ = _tail_from_meta(meta)
     fc._predict_fn = None
     return fc
+
+
+def _holidays_from_meta(entry: Any, meta_path: str) -> Any:
+    """The run's holiday calendar (``None``: plain weekdays, or a run written before holidays)."""
+    if entry is None:
+        return None
+    from forecaster.data.holidays import HolidayCalendar
+
+    try:
+        return HolidayCalendar.from_dict(entry)
+    except ForecasterError:
+        raise
+    except (TypeError, KeyError, ValueError, AttributeError):
+        raise ForecasterError(f"'{meta_path}' has an invalid `holidays` entry; the run directory is damaged.") from None
 
 
 def _read_history(path: str) -> Any:
@@ -955,6 +985,7 @@ def check_forecaster_meta(meta: dict[str, Any], path: str) -> None:
         m.fail(f"`horizon` ({horizon}) differs from the config's ({_short(config.get('horizon'))})")
     width = m.integer("input_width", 1, _MAX_WIDTH)
     m.integer("season", 1, _MAX_WIDTH)
+    _check_season_keys(m, meta, width)
     m.text("skip", optional=True)
     last = m.text("last_date", optional=True)
     if last is not None:
@@ -1017,6 +1048,49 @@ def check_forecaster_meta(meta: dict[str, Any], path: str) -> None:
     if loss is not None and (isinstance(loss, bool) or not isinstance(loss, int | float)):
         m.fail("`training.best_val_loss` must be a number or null")
     m.text("data_hash", optional=True)
+
+
+def _check_season_keys(m: _Meta, meta: dict[str, Any], width: int) -> None:
+    """The optional keys of the seasons, MASE scales, conformal intervals and model choice."""
+    if "seasons" in meta:
+        seasons = m.array("seasons", 0, 16)
+        if not all(isinstance(s, int) and not isinstance(s, bool) and 2 <= s <= _MAX_WIDTH for s in seasons):
+            m.fail("`seasons` must hold integers from 2 to 1000000")
+    if meta.get("encoder_width") is not None:
+        m.integer("encoder_width", 1, width)
+    if "skip_season" in meta:
+        m.integer("skip_season", 1, width if meta.get("skip") == "seasonal" else _MAX_WIDTH)
+    scales = meta.get("mase_scales")
+    if scales is not None:
+        n_targets = len(meta.get("targets", ()))
+        if not isinstance(scales, dict):
+            m.fail("`mase_scales` must be an object or null")
+        for key, values in scales.items():
+            if not isinstance(values, list) or len(values) != n_targets or not all(
+                v is None or (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0)
+                for v in values
+            ):
+                m.fail(f"`mase_scales[{_short(key)}]` must hold {n_targets} positive numbers or nulls")
+    intervals = meta.get("intervals")
+    if intervals is not None:
+        from forecaster.evaluation.intervals import check_levels
+
+        try:
+            levels = check_levels(intervals["levels"])
+            h, t = int(intervals["horizon"]), int(intervals["n_targets"])
+            for level in levels:
+                q = intervals["quantiles"][repr(float(level))]
+                if len(q) != h or any(len(row) != t for row in q):
+                    raise ValueError("shape")
+                for row in q:
+                    m.numbers(row, "intervals.quantiles", t)
+            if h != meta.get("horizon") or not isinstance(intervals["scaled"], bool):
+                raise ValueError("shape")
+        except (KeyError, TypeError, ValueError, ForecasterError):
+            m.fail("`intervals` must be a conformal calibration of the run's horizon and targets")
+    choice = meta.get("choice")
+    if choice is not None and (not isinstance(choice, dict) or not isinstance(choice.get("used"), str)):
+        m.fail("`choice` must be an object naming the model `used`")
 
 
 def _check_model_shapes(model: Any, meta: dict[str, Any], path: str) -> None:

@@ -37,12 +37,14 @@ def evaluate_parts(
     data), ``tests`` the (start, stop) rows of each test part and ``insamples``
     the rows MASE scales by.
     """
-    from forecaster.evaluation.baselines import baseline_forecasts
+    from forecaster.evaluation.baselines import baseline_forecasts, best_baseline
+    from forecaster.evaluation.intervals import interval_metrics
     from forecaster.evaluation.metrics import compute_metrics, metrics_by_step
 
     series = series or fc.data_
     n_targets = len(fc.targets_)
     per_series, pooled = {}, {"model": ([], [])}
+    bounds: dict[float, dict[str, list]] = {}
     for (sid, _, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
         origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1)
         if origins.size == 0:
@@ -51,11 +53,14 @@ def evaluate_parts(
         forecast = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler)), scaler)["mean"]
         targets = values[:, :n_targets]
         actual = np.stack([targets[o : o + fc.horizon] for o in origins])
-        forecasts = {"model": forecast, **baseline_forecasts(targets, origins, fc.horizon, fc.season_)}
-        insample_targets = insample[:, :n_targets]
+        forecasts = {"model": forecast, **baseline_forecasts(targets, origins, fc.horizon, baseline_seasons(fc))}
+        scale = fc._mase_scale_for(sid, insample)  # the run's one MASE scale (training rows)
+        for level, b in fc._conformal(forecast, scaler).items():
+            for side in ("lower", "upper"):
+                bounds.setdefault(level, {"lower": [], "upper": []})[side].append(b[side])
         entry = {}
         for name, pred in forecasts.items():
-            entry[name] = compute_metrics(actual, pred, insample=insample_targets, m=fc.season_)
+            entry[name] = compute_metrics(actual, pred, scale=scale)
             pooled.setdefault(name, ([], []))
             pooled[name][0].append(actual)
             pooled[name][1].append(pred)
@@ -75,6 +80,20 @@ def evaluate_parts(
         result["per_step"][name] = {k: [float(v) for v in steps[k]] for k in steps.columns}
     result["n_windows"] = int(sum(len(a) for a in pooled["model"][0]))
     result["season"] = fc.season_
+    result["seasons"] = [int(m) for m in getattr(fc, "seasons_", (fc.season_,))]
+    best = best_baseline(result["baselines"])
+    result["best_baseline"] = best
+    result["vs_best_baseline"] = {
+        "baseline": best,
+        **{f"{k}_ratio": _ratio(result["model"].get(k), result["baselines"][best].get(k)) for k in ("mse", "mae")},
+    }
+    if getattr(fc, "choice_", None):
+        result["choice"] = fc.choice_
+    if bounds:
+        actual_all = np.concatenate(pooled["model"][0])
+        result["intervals"] = interval_metrics(
+            actual_all, {lv: {k: np.concatenate(v) for k, v in b.items()} for lv, b in bounds.items()}
+        )
     if fc.id_col_ is not None:
         result["per_series"] = per_series
         result["aggregate"] = {
@@ -89,48 +108,77 @@ def evaluate_parts(
 
 def backtest(fc: Any, data: Any, folds: int, refit: bool) -> pd.DataFrame:
     """``Forecaster.backtest``: rolling-origin evaluation of ``fc`` at ``folds`` origins (see there)."""
-    from forecaster.evaluation.backtest import rolling_origins, summarize_backtest
-    from forecaster.evaluation.baselines import baseline_forecasts
-    from forecaster.evaluation.metrics import compute_metrics
+    from forecaster.evaluation.backtest import backtest_summary, rolling_origins, tidy_backtest
+    from forecaster.logs import silence_retracing_warnings
 
     series = fc._tail_series() if data is None else fc._load_like_fit(data)
     if data is None and not hasattr(fc, "data_"):
         raise ForecasterError("a loaded Forecaster has no data; pass data to backtest(data).")
     if series.ids is not None:
         raise ForecasterError("backtest works on one series at a time; filter the data to one series id.")
-    values = series.values
-    n_targets = len(fc.targets_)
-    origins = rolling_origins(len(values), fc.input_width_, fc.horizon, folds)
+    origins = rolling_origins(len(series.values), fc.input_width_, fc.horizon, folds)
     if not refit and data is None and origins.min() < fc.split_[0].train[1]:
         warnings.warn(
             "some backtest origins fall inside the training rows; pass refit=True for an honest backtest.",
             stacklevel=3,
         )
     rows = []
-    for origin in origins:
-        model = fc
-        if refit:
-            frame = _series_frame(series, stop=int(origin))
-            model = clone(fc).set_params(verbose=0).fit(
-                frame, target=list(fc.targets_), date_col=fc.date_col_,
-                features=[c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
-            )
-        scaler = model._scaler_for(None)
-        pred = model._to_raw(model._predict_scaled(model._windows_at(values, np.array([origin]), scaler)), scaler)["mean"]
-        targets = values[:, :n_targets]
-        actual = targets[origin : origin + fc.horizon][None]
-        forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), fc.horizon, fc.season_)}
-        # The origin is the last observed row; the forecast starts after it.
-        row: dict[str, Any] = {
-            "origin": int(origin) - 1,
-            "origin_date": None if series.dates is None else series.dates[origin - 1],
-        }
-        for name, forecast in forecasts.items():
-            for metric, value in compute_metrics(actual, forecast, insample=targets[:origin], m=fc.season_).items():
-                row[f"{name}_{metric}"] = float(value)
-        row["forecast"] = pred[0, :, 0].tolist()
-        rows.append(row)
-    return summarize_backtest(rows)
+    with silence_retracing_warnings():  # each refit clone traces its functions once: not a real retrace
+        for origin in origins:
+            rows.append(_backtest_origin(fc, series, int(origin), refit))
+    table = tidy_backtest(rows, keep=("forecast",))
+    table.attrs["summary"] = backtest_summary(table)
+    return table
+
+
+def _backtest_origin(fc: Any, series: SeriesData, origin: int, refit: bool) -> dict[str, Any]:
+    """One backtest origin's row: the model's and the baselines' metrics and the model's forecast."""
+    from forecaster.evaluation.baselines import baseline_forecasts
+    from forecaster.evaluation.metrics import compute_metrics
+
+    values = series.values
+    n_targets = len(fc.targets_)
+    model = fc
+    if refit:
+        frame = _series_frame(series, stop=int(origin))
+        model = clone(fc).set_params(verbose=0, tensorboard=None).fit(
+            frame, target=list(fc.targets_), date_col=fc.date_col_,
+            features=[c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
+        )
+    scaler = model._scaler_for(None)
+    pred = model._to_raw(model._predict_scaled(model._windows_at(values, np.array([origin]), scaler)), scaler)["mean"]
+    targets = values[:, :n_targets]
+    actual = targets[origin : origin + fc.horizon][None]
+    forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), fc.horizon, baseline_seasons(fc))}
+    scale = fc._mase_scale_for(None, targets[:origin])  # the run's one MASE scale
+    # The origin is the last observed row; the forecast starts after it.
+    row: dict[str, Any] = {
+        "origin": int(origin) - 1,
+        "origin_date": None if series.dates is None else series.dates[origin - 1],
+    }
+    for name, forecast in forecasts.items():
+        for metric, value in compute_metrics(actual, forecast, scale=scale).items():
+            row[f"{name}_{metric}"] = float(value)
+    row["forecast"] = pred[0, :, 0].tolist()
+    return row
+
+
+def baseline_seasons(fc: Any) -> tuple[int, ...]:
+    """The seasons of the seasonal-naive baselines: the kept ones, else the frequency's natural one."""
+    from forecaster.data.seasons import season_length
+
+    kept = tuple(getattr(fc, "seasons_", ()) or ())
+    if kept:
+        return kept
+    natural = season_length(fc.freq_)
+    return (natural,) if natural > 1 else ()
+
+
+def _ratio(model: float | None, baseline: float | None) -> float | None:
+    """model / baseline (below 1: the model beats the baseline); None when undefined."""
+    if model is None or baseline is None or not np.isfinite(model) or not np.isfinite(baseline) or baseline <= 0:
+        return None
+    return float(model / baseline)
 
 
 def test_chunks(fc: Any) -> dict[str, Any]:
@@ -147,15 +195,28 @@ def test_chunks(fc: Any) -> dict[str, Any]:
     rows = (origins[:, None] + np.arange(fc.horizon)[None, :]).ravel()
     dates = None if series.dates is None else series.dates[seg_start:seg_stop]
     context_rows = np.arange(max(0, origins[0] - 3 * fc.input_width_), origins[0])
-    naive = baseline_forecasts(values[:, :1], origins, fc.horizon, fc.season_)
+    baselines = baseline_forecasts(values[:, :1], origins, fc.horizon, baseline_seasons(fc))
+    best = fc.metrics_.get("best_baseline", "naive") if hasattr(fc, "metrics_") else "naive"
+    best = best if best in baselines else "naive"
     out = {
         "context_dates": None if dates is None else dates[context_rows],
         "context_values": values[context_rows, 0],
         "dates": None if dates is None else dates[rows],
         "actual": values[rows, 0],
         "forecast": raw["mean"][:, :, 0].ravel(),
-        "baseline": naive["seasonal_naive" if fc.skip_ == "seasonal" else "naive"][:, :, 0].ravel(),
+        "baseline": {best: baselines[best][:, :, 0].ravel()},
+        "baseline_name": best,
     }
+    conformal = fc._conformal(raw["mean"], scaler)
+    if conformal and "quantiles" not in raw and "std" not in raw:
+        level = 0.8 if 0.8 in conformal else min(conformal)
+        out["lower"] = conformal[level]["lower"][:, :, 0].ravel()
+        out["upper"] = conformal[level]["upper"][:, :, 0].ravel()
+        out["interval_label"] = f"{level:.0%} conformal interval"
+    elif "quantiles" in raw:
+        out["interval_label"] = f"{fc.quantiles[-1] - fc.quantiles[0]:.0%} quantile interval"
+    elif "std" in raw:
+        out["interval_label"] = "80% gaussian interval"
     if "quantiles" in raw:
         out["lower"] = raw["quantiles"][:, :, 0, 0].ravel()
         out["upper"] = raw["quantiles"][:, :, 0, -1].ravel()

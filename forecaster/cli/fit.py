@@ -24,7 +24,7 @@ from forecaster.cli.common import (
     import_tensorflow_quietly,
     verbosity,
 )
-from forecaster.config import CELLS, FILLS, HEADS, LOSSES, OPTIMIZERS, SCALINGS, SKIPS
+from forecaster.config import CELLS, FILLS, HEADS, LOSSES, MODEL_CHOICES, OPTIMIZERS, SCALINGS, SKIPS
 from forecaster.errors import ForecasterError
 
 
@@ -52,6 +52,11 @@ def _yes_no(text: str) -> bool:
     if answer is None:
         raise argparse.ArgumentTypeError(f"expected yes or no, received {text!r}")
     return answer
+
+
+def _levels(text: str) -> tuple:
+    """``--intervals 0.8,0.95`` (``none``: no intervals); the range is checked with the other settings."""
+    return () if text.strip().lower() == "none" else _float_list(text)
 
 
 def _forecaster_default(name: str) -> Any:
@@ -87,6 +92,13 @@ FIT_OPTIONS: tuple[Option, ...] = (
            _float_list, "quantiles", metavar="Q,Q"),
     Option(("--skip",), "skip", "baseline the network corrects (mean: the input window's mean)", param="skip",
            choices=SKIPS),
+    Option(("--choose",), "model", "auto: forecast with the network or a baseline (last value, window mean, "
+           "seasonal naive), whichever is better on validation; network: always the network", param="model",
+           choices=MODEL_CHOICES),
+    Option(("--intervals",), "intervals", "conformal interval levels calibrated on validation, e.g. 0.8,0.95 "
+           "('none': no intervals)", _levels, "intervals", metavar="L,L"),
+    Option(("--seasons",), "seasons", "season lengths in rows, e.g. 24,168 (default: detected from the "
+           "frequency and the training rows)", _int_list, "seasons", metavar="M,M"),
     Option(("--scaling",), "scaling", "per-column scaling fit on the training part", param="scaling",
            choices=SCALINGS),
     Option(("--loss",), "loss", "loss of the point head", param="loss", choices=LOSSES),
@@ -105,6 +117,13 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--seed",), "seed", "random seed ('none' for a fresh one)", _optional_int, "seed", metavar="S"),
     Option(("--deterministic",), "deterministic", "TensorFlow op determinism: same seed and data give the "
            "same metrics on CPU (slower)", None, "deterministic"),
+    Option(("--holidays",), "holidays", "days a business-day series' future skips: infer (the weekdays its "
+           "history skips every year), none, or a calendar such as USFederalHolidayCalendar or XNYS",
+           param="holidays", metavar="NAME"),
+    Option(("--label",), "label", "series name on the plots (default: the target column)", param="label",
+           metavar="TEXT"),
+    Option(("--tensorboard",), "tensorboard", "write Keras TensorBoard logs under DIR (one folder per run; "
+           "view with tensorboard --logdir DIR)", param="tensorboard", metavar="DIR"),
     Option(("--out",), "out", "run directory (default: runs/<target>-<YYYYmmdd-HHMMSS>)", metavar="RUN_DIR"),
     Option(("--force",), "force", "replace an existing run directory", None, default=False),
     Option(("--quiet",), "quiet", "no progress bar or notes", None, default=False),
@@ -114,12 +133,15 @@ CONFIG_ALIASES = {"learning_rate": "lr"}
 
 
 def _default_text(opt: Option) -> str:
-    """`` (default: X)`` for a Forecaster setting, from forecaster.config."""
-    if opt.param is None or opt.convert is None:
+    """`` (default: X)`` for every flag whose help does not already name it (Forecaster defaults from forecaster.config)."""
+    if "default:" in opt.help or opt.dest == "csv":
         return ""
-    value = _forecaster_default(opt.param)
+    if opt.convert is None:  # an on/off flag
+        value = _forecaster_default(opt.param) if opt.param else opt.default
+        return f" (default: {'on' if value else 'off'})"
+    value = _forecaster_default(opt.param) if opt.param else opt.default
     if value is None:
-        return ""
+        return " (default: none)"
     if isinstance(value, tuple):
         value = ",".join(str(v) for v in value)
     return f" (default: {value})"
@@ -148,7 +170,7 @@ def _add_fit(subparsers: Any) -> None:
         "(dashes or underscores, e.g. input-width = 48); flags given on the command line win.",
     )
     _add_options(parser, FIT_OPTIONS)
-    parser.add_argument("--config", dest="config", metavar="run.toml", help="TOML file of settings (see below)")
+    parser.add_argument("--config", dest="config", metavar="run.toml", help="TOML file of settings (see below; default: none)")
     parser.set_defaults(handler=_run_fit)
 
 
@@ -274,7 +296,19 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
          f"head {fc.head}, skip {fc.skip_}, {fc.model_.count_params():,} parameters")
     _say(f"training  {training}")
+    choice = getattr(fc, "choice_", None)
+    if choice:
+        used = "the network" if choice["used"] == "network" else choice["used"]
+        _say(f"choice    {used} (validation MAE: network {choice['network_val_mae']:.4g}, best baseline "
+             f"{choice['baseline']} {choice['baseline_val_mae']:.4g}; --choose {fc.model})")
     _say(f"test metrics ({metrics['n_windows']} windows, raw units):")
     for line in _metrics_table(metrics):
         _say("  " + line)
+    versus = metrics.get("vs_best_baseline")
+    if versus and versus.get("mse_ratio") is not None:
+        ratio = versus["mse_ratio"]
+        verdict = f"beats it by {1 - ratio:.0%}" if ratio < 1 else f"loses to it by {ratio - 1:.0%}"
+        _say(f"best baseline on test: {versus['baseline']}; the model's MSE is {ratio:.2f}x its MSE ({verdict})")
+    for level in (metrics.get("intervals") or {}).values():
+        _say(f"interval  {level['level']:.0%}: test coverage {level['coverage']:.1%}, mean width {level['mean_width']:.4g}")
     _say(f"run directory: {out}")

@@ -24,20 +24,29 @@ __all__ = ["CALENDAR_COLUMNS", "future_dates", "with_calendar"]
 CALENDAR_COLUMNS = ("cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
 
 
-def future_dates(dates: pd.DatetimeIndex, horizon: int, freq: str | None) -> pd.DatetimeIndex:
+def future_dates(
+    dates: pd.DatetimeIndex, horizon: int, freq: str | None, holidays: object = None
+) -> pd.DatetimeIndex:
     """The ``horizon`` timestamps after ``dates[-1]`` on the series' calendar.
+
+    ``holidays`` (a ``HolidayCalendar`` or dates) are skipped by business-day
+    (``'B'``) series, as :func:`forecaster.data.holidays.future_business_dates` does.
 
     Example:
         >>> list(future_dates(pd.DatetimeIndex(["2024-01-05"]), 2, "B").strftime("%a"))
         ['Mon', 'Tue']
     """
+    if holidays is not None and freq in ("B", "C"):
+        from forecaster.data.holidays import future_business_dates
+
+        return future_business_dates(dates[-1], horizon, holidays)
     if freq is not None:
         return pd.date_range(dates[-1], periods=horizon + 1, freq=freq)[1:]
     step = pd.Timedelta(np.median(np.diff(dates.asi8))) if len(dates) > 1 else pd.Timedelta(days=1)
     return pd.DatetimeIndex([dates[-1] + step * (i + 1) for i in range(horizon)])
 
 
-def with_calendar(series: SeriesData) -> SeriesData:
+def with_calendar(series: SeriesData, holidays: object = None) -> SeriesData:
     """``series`` with :data:`CALENDAR_COLUMNS` appended: the calendar of each row's *next* timestamp.
 
     Raises:
@@ -50,7 +59,7 @@ def with_calendar(series: SeriesData) -> SeriesData:
     columns = []
     for _, start, stop in series.segments():
         dates = series.dates[start:stop]
-        following = dates[1:].append(future_dates(dates, 1, series.freq))
+        following = dates[1:].append(future_dates(dates, 1, series.freq, holidays))
         dow = 2 * np.pi * following.dayofweek.to_numpy() / 7.0
         doy = 2 * np.pi * (following.dayofyear.to_numpy() - 1) / 365.25
         columns.append(np.stack([np.sin(dow), np.cos(dow), np.sin(doy), np.cos(doy)], axis=1))

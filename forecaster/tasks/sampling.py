@@ -234,7 +234,7 @@ def _future_dates(forecaster: Any, dates: Any, steps: int) -> pd.DatetimeIndex |
     freq = getattr(forecaster, "freq_", None)
     if dates is None or not len(dates) or (freq is None and len(dates) < 2):
         return None
-    return future_dates(pd.DatetimeIndex(dates), steps, freq)
+    return future_dates(pd.DatetimeIndex(dates), steps, freq, getattr(forecaster, "holidays_", None))
 
 
 def _paths_frame(
