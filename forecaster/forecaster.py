@@ -40,7 +40,7 @@ import pandas as pd
 
 from forecaster.config import validate_params
 from forecaster.data.calendar import CALENDAR_COLUMNS, future_dates, with_calendar
-from forecaster.data.io import SeriesData, load_series, require_length
+from forecaster.data.io import SeriesData, load_series, read_table, require_length
 from forecaster.data.scaling import Scaler, fit_scaler
 from forecaster.data.seasons import primary_season
 from forecaster.data.split import Split, chronological_split
@@ -124,6 +124,12 @@ class Forecaster(Estimator):
         seasons: season lengths to use instead of detecting them from the
             training rows (``None``: the candidates of the frequency that the
             data supports, see ``forecaster.data.seasons``).
+        static: static covariates of a panel: columns constant within each
+            series (e.g. region, size), encoded once per series
+            (``forecaster.data.statics``) and fed as constant input columns.
+            Needs ``id_col``.
+        id_embedding: add a one-hot of the series id as a static input, so the
+            first layer learns one vector per series. Needs ``id_col``.
 
     Example:
         >>> fc = Forecaster(cell="gru", units=(32,), horizon=5, epochs=3)
@@ -169,6 +175,8 @@ class Forecaster(Estimator):
         model: str = "auto",
         intervals: Sequence[float] = (0.8, 0.95),
         seasons: Sequence[int] | None = None,
+        static: Sequence[str] | None = None,
+        id_embedding: bool = False,
     ) -> None:
         self.cell = cell
         self.units = units
@@ -205,13 +213,15 @@ class Forecaster(Estimator):
         self.model = model
         self.intervals = intervals
         self.seasons = seasons
+        self.static = static
+        self.id_embedding = id_embedding
 
     # ------------------------------------------------------------------ config
 
     def get_config(self) -> dict[str, Any]:
         """JSON-safe constructor arguments (the ``config`` part of forecaster.json)."""
         config = self.get_params()
-        for key in ("units", "quantiles", "intervals", "seasons"):
+        for key in ("units", "quantiles", "intervals", "seasons", "static"):
             value = config[key]
             if value is not None:
                 config[key] = [value] if isinstance(value, int | float) else list(value)
@@ -221,7 +231,7 @@ class Forecaster(Estimator):
     def from_config(cls, config: dict[str, Any]) -> Forecaster:
         """Rebuild an (unfitted) Forecaster from :meth:`get_config` output."""
         config = dict(config)
-        for key in ("units", "quantiles", "intervals", "seasons"):
+        for key in ("units", "quantiles", "intervals", "seasons", "static"):
             if isinstance(config.get(key), list):
                 config[key] = tuple(config[key])
         return cls(**config)
@@ -276,6 +286,17 @@ class Forecaster(Estimator):
     ) -> Forecaster:
         from forecaster.evaluation.baselines import season_length
 
+        static = list(self.static or ())
+        frame = None
+        if static or self.id_embedding:
+            if id_col is None:
+                raise ForecasterError("static covariates (static / id_embedding) need a panel; pass id_col [CLI: --id-col].")
+            frame = read_table(data, sep=self.sep, decimal=self.decimal)
+            chosen = [features] if isinstance(features, str) and features != "all" else list(features or [])
+            overlap = [c for c in static if c in chosen or c == target or (not isinstance(target, str) and c in (target or ()))]
+            if overlap:
+                raise ForecasterError(f"column '{overlap[0]}' cannot be both static and a target or feature.")
+            data = frame.drop(columns=[c for c in static if c in frame.columns])  # static columns stay out of features="all"
         series = load_series(
             data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill,
             sep=self.sep, decimal=self.decimal, dayfirst=self.dayfirst,
@@ -303,6 +324,15 @@ class Forecaster(Estimator):
                 stacklevel=2,
             )
         series = _keep_segments(series, kept)
+        self.statics_, self.static_rows_ = None, {}
+        if frame is not None:
+            from forecaster.data.statics import fit_statics
+
+            kept_ids = {str(sid) for sid, _, _ in kept}
+            fit_frame = frame[frame[id_col].map(str).isin(kept_ids)]
+            self.statics_ = fit_statics(fit_frame, id_col, static, include_id=self.id_embedding)
+            sids, rows = self.statics_.encode(fit_frame, id_col)
+            self.static_rows_ = dict(zip(map(str, sids), rows, strict=True))
         splits = [
             chronological_split(
                 stop - start,
@@ -446,7 +476,9 @@ class Forecaster(Estimator):
         from forecaster.training import resolve_seed, train
 
         n_targets = len(self.targets_)
-        scaled = [sc.transform(v) for sc, v in zip(self.scalers_, parts, strict=True)]
+        scaled = [
+            self._with_statics(sc.transform(v), sid) for sc, v, sid in zip(self.scalers_, parts, self.series_ids_, strict=True)
+        ]
         train_parts = [x[s.train[0] : s.train[1]] for x, s in zip(scaled, splits, strict=True)]
         val_parts = [x[s.val[0] : s.val[1]] for x, s in zip(scaled, splits, strict=True)]
         val_parts = [p for p in val_parts if count_windows(len(p), self.input_width_, self.horizon)]
@@ -457,7 +489,7 @@ class Forecaster(Estimator):
         if folded:
             epochs = rolling_origin_epochs(
                 train_parts,
-                self._build_fn(len(self.columns_), n_targets),
+                self._build_fn(self._n_inputs(), n_targets),
                 input_width=self.input_width_,
                 horizon=self.horizon,
                 n_targets=n_targets,
@@ -485,7 +517,7 @@ class Forecaster(Estimator):
             )
             history = train(
                 self._build_fn(
-                    len(self.columns_), n_targets, name=f"member_{member}" if self.ensemble > 1 else None
+                    self._n_inputs(), n_targets, name=f"member_{member}" if self.ensemble > 1 else None
                 ),
                 train_ds,
                 val_ds,
@@ -553,7 +585,7 @@ class Forecaster(Estimator):
         for i, model, origins in windows:
             values, scaler = parts[i], self.scalers_[i]
             targets = values[:, :n_targets]
-            x = self._windows_at(values, origins, scaler)
+            x = self._windows_at(values, origins, scaler, self.series_ids_[i])
             out = self._predict_scaled(x) if model is self.model_ else _predict_with(model, x)
             preds["network"].append(self._to_raw(out, scaler)["mean"])
             for name, (mode, m) in candidates.items():
@@ -575,7 +607,7 @@ class Forecaster(Estimator):
         if self.model == "auto" and self.head == "point" and maes[best] < maes["network"]:
             used = best
             mode, m = candidates[best]
-            self.model_ = _baseline_model(width, len(self.columns_), horizon, n_targets, mode, m)
+            self.model_ = _baseline_model(width, self._n_inputs(), horizon, n_targets, mode, m)
             self._predict_fn = None
         self.choice_ = {
             "used": used,
@@ -646,7 +678,7 @@ class Forecaster(Estimator):
 
         def make() -> Any:
             model = self.model_
-            spec = tf.TensorSpec([None, self.input_width_, len(self.columns_)], tf.float32)
+            spec = tf.TensorSpec([None, self.input_width_, self._n_inputs()], tf.float32)
             # XLA makes one small forecast ~10x faster on CPU; on a GPU keep the cuDNN kernels.
             jit = self.jit_compile if isinstance(self.jit_compile, bool) else not tf.config.list_physical_devices("GPU")
             return tf.function(lambda t: model(t, training=False), input_signature=[spec], jit_compile=jit)
@@ -670,13 +702,41 @@ class Forecaster(Estimator):
             "std": (output[..., 1] * scale).astype(np.float32),
         }
 
-    def _windows_at(self, values: np.ndarray, origins: np.ndarray, scaler: Scaler) -> np.ndarray:
-        scaled = scaler.transform(values)
+    def _n_inputs(self) -> int:
+        """Model input columns: the scaled dynamic columns, then the encoded static ones."""
+        statics = getattr(self, "statics_", None)
+        return len(self.columns_) + (statics.n_features if statics is not None else 0)
+
+    def _static_row(self, series_id: Any) -> np.ndarray | None:
+        """The encoded static row of a series: fit series from ``static_rows_``, others from the data just loaded."""
+        if getattr(self, "statics_", None) is None:
+            return None
+        key = str(series_id)
+        row = self.static_rows_.get(key)
+        if row is None:
+            row = getattr(self, "_new_statics", {}).get(key)
+        if row is None:
+            raise ForecasterError(f"series {series_id!r} has no static covariates; pass data with the static columns.")
+        return row
+
+    def _with_statics(self, scaled: np.ndarray, series_id: Any) -> np.ndarray:
+        row = self._static_row(series_id)
+        if row is None:
+            return scaled
+        from forecaster.data.statics import append_statics
+
+        return append_statics(scaled, row)
+
+    def _windows_at(self, values: np.ndarray, origins: np.ndarray, scaler: Scaler, series_id: Any = None) -> np.ndarray:
+        scaled = self._with_statics(scaler.transform(values), series_id)
         idx = origins[:, None] - self.input_width_ + np.arange(self.input_width_)[None, :]
         return scaled[idx]
 
     def _load_like_fit(self, data: Any) -> SeriesData:
         features = [c for c in self.columns_[len(self.targets_) :] if c not in CALENDAR_COLUMNS]
+        statics = getattr(self, "statics_", None)
+        if statics is not None:
+            data = read_table(data, sep=self.sep, decimal=self.decimal)
         series = load_series(
             data,
             target=list(self.targets_),
@@ -694,16 +754,41 @@ class Forecaster(Estimator):
             raise ForecasterError(
                 f"the data's columns {list(series.columns)} differ from those seen at fit {list(self.columns_)}."
             )
+        if statics is not None:
+            self._new_statics = self._encode_new_statics(data, series)
         return series
 
-    def _scaler_for(self, series_id: Any) -> Scaler:
+    def _encode_new_statics(self, frame: pd.DataFrame, series: SeriesData) -> dict[str, np.ndarray]:
+        """Encoded static rows of the series in ``frame`` that were not seen at fit (a cache, not fitted state)."""
+        new = {str(sid) for sid, _, _ in series.segments()} - set(self.static_rows_)
+        if not new:
+            return {}
+        missing = [c for c in self.statics_.columns if c not in frame.columns]
+        if missing:
+            raise ForecasterError(
+                f"series {sorted(new)[0]!r} was not seen at fit and the data lacks its static column(s) "
+                f"{', '.join(map(repr, missing))}; pass them for new series."
+            )
+        part = frame[frame[self.id_col_].map(str).isin(new)]
+        sids, rows = self.statics_.encode(part, self.id_col_)
+        return dict(zip(map(str, sids), rows, strict=True))
+
+    def _scaler_for(self, series_id: Any, values: np.ndarray | None = None) -> Scaler:
+        return self._scaler_seen(series_id, values)[0]
+
+    def _scaler_seen(self, series_id: Any, values: np.ndarray | None = None) -> tuple[Scaler, bool]:
+        """``(scaler, seen)``: the fit scaler of a series, else one from its own rows ``values`` (a new series)."""
         if self.id_col_ is None:
-            return self.scalers_[0]
-        key = str(series_id)
-        for sid, scaler in zip(self.series_ids_, self.scalers_, strict=True):
-            if str(sid) == key:
-                return scaler
-        raise ForecasterError(f"series {series_id!r} was not seen at fit; a global model needs its scaling.")
+            return self.scalers_[0], True
+        from forecaster.data.panel import scaler_for_series
+
+        index = getattr(self, "_scaler_index", None)
+        if index is None or index[0] is not self.scalers_:  # one dict per fit: no per-series scan
+            index = (self.scalers_, {str(s): sc for s, sc in zip(self.series_ids_, self.scalers_, strict=True)})
+            self._scaler_index = index
+        if values is None and str(series_id) not in index[1]:
+            raise ForecasterError(f"series {series_id!r} was not seen at fit; pass its rows so it can be scaled.")
+        return scaler_for_series(series_id, values, index[1], self.input_width_, self.scaling)
 
     def predict(
         self, data: str | os.PathLike | pd.DataFrame | None = None, as_of: Any = None
@@ -761,19 +846,33 @@ class Forecaster(Estimator):
         return counts
 
     def _predict_series(self, series: SeriesData) -> pd.DataFrame:
-        frames = []
-        for sid, start, stop in series.segments():
+        frames, unseen, inputs = [], [], []
+        segments = series.segments()
+        for sid, start, stop in segments:
             values = series.values[start:stop]
             require_length(len(values), self.input_width_, 0, "series" if sid is None else f"series {sid!r}")
-            scaler = self._scaler_for(sid)
-            x = self._windows_at(values, np.array([len(values)]), scaler)
-            raw = self._to_raw(self._predict_scaled(x), scaler)
+            scaler, seen = self._scaler_seen(sid, values)
+            inputs.append((scaler, seen, self._windows_at(values, np.array([len(values)]), scaler, sid)))
+        # one batched model call for the whole panel, not one per series
+        outputs = self._predict_scaled(np.concatenate([x for _, _, x in inputs]))
+        for i, ((sid, start, stop), (scaler, seen, _)) in enumerate(zip(segments, inputs, strict=True)):
+            values = series.values[start:stop]
+            raw = self._to_raw(outputs[i : i + 1], scaler)
             raw["conformal"] = self._conformal(raw["mean"], scaler)
             dates = None if series.dates is None else series.dates[start:stop]
             frame = self._forecast_frame(raw, dates, len(values))
             if self.id_col_ is not None:
                 frame.insert(0, self.id_col_, sid)
+                frame["seen"] = seen  # False: a series not in the fit data, scaled from its own rows
+                if not seen:
+                    unseen.append(sid)
             frames.append(frame)
+        if unseen:
+            warnings.warn(
+                f"{len(unseen)} series were not seen at fit (e.g. {unseen[0]!r}); they are scaled from their "
+                "own rows (column `seen` is False).",
+                stacklevel=3,
+            )
         return pd.concat(frames, ignore_index=True)
 
     def _forecast_frame(self, raw: dict[str, np.ndarray], dates: pd.DatetimeIndex | None, n_rows: int) -> pd.DataFrame:
@@ -897,21 +996,55 @@ class Forecaster(Estimator):
 
         return backtest(self, data, folds, refit)
 
+    def tune(
+        self,
+        data: str | os.PathLike | pd.DataFrame,
+        trials: int = 10,
+        target: str | Sequence[str] | None = None,
+        date_col: str | None = None,
+        features: str | Sequence[str] | None = None,
+        id_col: str | None = None,
+    ) -> Any:
+        """Search cell, units, input width, learning rate, dropout and skip with KerasTuner (see ``forecaster.tuning``).
+
+        This Forecaster's other settings stay fixed; trials are scored on
+        validation windows of the training part, never on the test part.
+        Returns a ``TuneResult`` (``leaderboard``, ``best_params``,
+        ``to_toml(path)``); ``set_params(**result.best_params)`` applies it.
+        Writes nothing to ``self``.
+        """
+        from forecaster.tuning import tune
+
+        return tune(
+            data, trials, base=self.get_params(), target=target, date_col=date_col, features=features,
+            id_col=id_col, seed=self.seed,
+        )
+
     # -------------------------------------------------------------------- plots
 
-    def plot_forecast(self):
-        """Forecast vs actual over the test part (first target, first series) -> Figure."""
+    def plot_forecast(self, series_id: Any = None):
+        """Forecast vs actual over the test part (first target; ``series_id``, default the first series) -> Figure."""
         self._check_fitted("plot_forecast")
         if not hasattr(self, "data_"):
             raise ForecasterError("plot_forecast needs the fit data; it is not available on a loaded Forecaster.")
         from forecaster.evaluation.plots import plot_forecast
         from forecaster.scoring import test_chunks
 
-        chunks = test_chunks(self)
-        mse = self.metrics_["model"]["mse"]
+        if self.id_col_ is not None and series_id is None:
+            series_id = self.series_ids_[0]
+        chunks = test_chunks(self, series_id)
         best = chunks["baseline_name"]
-        best_mse = self.metrics_["baselines"][best]["mse"]
-        ratio = mse / best_mse if best_mse > 0 else float("nan")
+        metric, model_m, base_m = "MSE", self.metrics_["model"]["mse"], self.metrics_["baselines"][best]["mse"]
+        name = self.label or self.targets_[0]
+        if self.id_col_ is not None:
+            # one series of a panel: its own MASE (pooled MSE mixes the scales of all series)
+            entry = self.metrics_.get("per_series", {}).get(str(series_id), {})
+            metric = "MASE"
+            model_m = entry.get("model", {}).get("mase", float("nan"))
+            base_m = entry.get(best, {}).get("mase", float("nan"))
+            name = f"{name} (series {series_id})"
+        ratio = model_m / base_m if base_m > 0 else float("nan")
+        mse, best_mse = model_m, base_m
         used = (getattr(self, "choice_", None) or {}).get("used", "network")
         who = self.cell.upper() if used == "network" else f"{used} (chosen on validation over the {self.cell.upper()})"
         verdict = "beats" if ratio < 1 else "loses to"
@@ -925,11 +1058,42 @@ class Forecaster(Estimator):
             upper=chunks.get("upper"),
             baseline=chunks["baseline"],
             interval_label=chunks.get("interval_label", "interval"),
-            title=f"{self.label or self.targets_[0]}: {who} forecast vs actual (test); {verdict} {best} (MSE x{ratio:.2f})",
+            title=f"{name}: {who} forecast vs actual (test); {verdict} {best} ({metric} x{ratio:.2f})",
             target=self.targets_[0],
             label=self.label,
-            metric_text=f"test MSE {mse:.4g} (best baseline {best} {best_mse:.4g})",
+            metric_text=f"test {metric} {mse:.4g} (best baseline {best} {best_mse:.4g})",
         )
+
+    def plot_panel(self, series_ids: Sequence[Any] | None = None, n: int = 6):
+        """Small multiples of the test forecasts of several fit series (default: ``n`` spread over the MASE ranking) -> Figure."""
+        self._check_fitted("plot_panel")
+        if not hasattr(self, "data_"):
+            raise ForecasterError("plot_panel needs the fit data; it is not available on a loaded Forecaster.")
+        from forecaster.evaluation.plots import plot_panel
+        from forecaster.scoring import test_chunks
+
+        per_series = self.metrics_.get("per_series", {})
+        if series_ids is None:
+            ranked = sorted(
+                (str(s) for s in self.series_ids_),
+                key=lambda k: per_series.get(k, {}).get("model", {}).get("mase", float("inf")),
+            )
+            pick = np.unique(np.linspace(0, len(ranked) - 1, min(n, len(ranked))).round().astype(int))
+            series_ids = [ranked[i] for i in pick]  # best to worst
+        panels = []
+        for sid in series_ids:
+            chunks = test_chunks(self, sid)
+            mase = per_series.get(str(sid), {}).get("model", {}).get("mase")
+            panels.append({
+                "name": f"{sid}" if self.id_col_ is not None else (self.label or self.targets_[0]),
+                "note": None if mase is None else f"MASE {mase:.2f}",
+                "context_x": chunks["context_dates"],
+                "context": chunks["context_values"],
+                "x": chunks["dates"],
+                "actual": chunks["actual"],
+                "forecast": chunks["forecast"],
+            })
+        return plot_panel(panels, title=f"{self.label or self.targets_[0]}: test forecasts by series (best to worst MASE)")
 
     def plot_future(self, data: Any = None, label: str | None = None, as_of: Any = None):
         """The recent history, the next ``horizon`` forecast (first target, first series) and its intervals -> Figure."""
@@ -967,7 +1131,12 @@ class Forecaster(Estimator):
         self._check_fitted("plot_horizon_error")
         from forecaster.evaluation.plots import plot_horizon_error
 
-        steps = {name: pd.Series(v[metric], index=np.arange(1, self.horizon + 1)) for name, v in self.metrics_["per_step"].items()}
+        per_step = self.metrics_["per_step"]
+        if self.id_col_ is not None and self.metrics_.get("per_step_mase") and metric == "mae":
+            # a panel: each series' error in its own MASE units (raw MAE pooled across scales is dominated by the largest)
+            metric = "mase"
+            per_step = {name: {"mase": v} for name, v in self.metrics_["per_step_mase"].items()}
+        steps = {name: pd.Series(v[metric], index=np.arange(1, self.horizon + 1)) for name, v in per_step.items()}
         return plot_horizon_error(
             steps, metric=metric, title=f"{self.label or self.targets_[0]}: test {metric.upper()} by horizon step",
             label=self.label,
@@ -976,12 +1145,35 @@ class Forecaster(Estimator):
     # ---------------------------------------------------------------- save/load
 
     def export(self, path: str | os.PathLike) -> None:
-        """Write a TensorFlow SavedModel with raw-unit input and output (scaling inside)."""
+        """Write a TensorFlow SavedModel with raw-unit input and output (scaling inside).
+
+        A panel (``id_col``) gets one SavedModel for all its series: ``serve(window, series_id)``
+        looks each series' scaling and static row up in the graph, and ``serve_with_stats``
+        serves a series not seen at fit (see ``forecaster.export.export_panel_saved_model``).
+        """
         self._check_fitted("export")
-        if self.id_col_ is not None and len(self.scalers_) > 1:
-            raise ForecasterError(
-                "a SavedModel export bakes in one series' scaling; export is available for single-series models."
+        jit = self.jit_compile if isinstance(self.jit_compile, bool) else True
+        if self.id_col_ is not None:
+            from forecaster.data.panel import stack_scalers
+            from forecaster.export import export_panel_saved_model
+
+            ids, centers, scales = stack_scalers(self.series_ids_, self.scalers_)
+            statics = None
+            if getattr(self, "statics_", None) is not None:
+                statics = np.stack([self.static_rows_[i] for i in ids])
+            export_panel_saved_model(
+                self.model_,
+                os.fspath(path),
+                series_ids=ids,
+                centers=centers,
+                scales=scales,
+                n_targets=len(self.targets_),
+                statics=statics,
+                head=self.head,
+                quantiles=tuple(self.quantiles),
+                jit_compile=jit,
             )
+            return
         from forecaster.export import export_saved_model
 
         scaler = self.scalers_[0]

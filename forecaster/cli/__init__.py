@@ -6,7 +6,8 @@ Commands (``forecaster COMMAND --help`` lists each one's flags)::
     forecaster predict  --model RUN_DIR --csv FILE [--out forecast.csv]
     forecaster evaluate --model RUN_DIR --csv FILE [--json]
     forecaster export   --model RUN_DIR --out DIR [--force]
-    forecaster windows  --csv FILE --input-width W --horizon H
+    forecaster windows  --csv FILE [--input-width W] [--horizon H]
+    forecaster tune     --csv FILE --trials N [--out best.toml]
 
 Rules every command follows:
 
@@ -45,6 +46,7 @@ from forecaster.cli.common import UsageError, _Parser, import_tensorflow_quietly
 from forecaster.cli.fit import FIT_OPTIONS, _add_fit, fit_settings
 from forecaster.cli.run_commands import _add_evaluate, _add_export, _add_predict, _add_windows
 from forecaster.cli.tasks import _add_classify, _add_generate
+from forecaster.cli.tune import _add_tune
 from forecaster.errors import ForecasterError
 
 PROG = "forecaster"
@@ -54,7 +56,9 @@ EXIT_INTERRUPTED = 130
 __all__ = ["COMMANDS", "FIT_OPTIONS", "UsageError", "build_parser", "fit_settings", "import_tensorflow_quietly", "main"]
 
 
-COMMANDS: list[Callable[[Any], None]] = [_add_fit, _add_predict, _add_evaluate, _add_export, _add_windows, _add_classify, _add_generate]
+COMMANDS: list[Callable[[Any], None]] = [
+    _add_fit, _add_predict, _add_evaluate, _add_export, _add_windows, _add_tune, _add_classify, _add_generate,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
