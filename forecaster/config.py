@@ -157,6 +157,13 @@ def _quantiles(v: Any) -> bool:
     )
 
 
+def _static_columns(v: Any) -> bool:
+    """Static columns: distinct non-empty names (``None``: none)."""
+    return v is None or (
+        isinstance(v, list | tuple) and all(isinstance(c, str) and c.strip() for c in v) and len(set(v)) == len(v)
+    )
+
+
 MODEL_CHOICES = ("auto", "network")  # Forecaster(model=...): choose on validation, or always the network
 
 FORECASTER_PARAMS: dict[str, Rule] = {
@@ -199,6 +206,8 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "model": Rule("auto", _choice(MODEL_CHOICES), "'auto' (the network or a baseline, whichever is better on validation) or 'network'"),
     "intervals": Rule((0.8, 0.95), _levels, "interval levels strictly between 0 and 1, e.g. 0.8,0.95 (empty: none)"),
     "seasons": Rule(None, _seasons, "None (detect) or season lengths >= 2, e.g. 24,168"),
+    "static": Rule(None, _static_columns, "None or static column names (constant within each series), e.g. region,size"),
+    "id_embedding": Rule(False, lambda v: isinstance(v, bool), "True or False (a learned per-series input; needs id_col)"),
 }
 
 

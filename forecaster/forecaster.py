@@ -405,6 +405,15 @@ class Forecaster(Estimator):
         width = max([encoder, *(m for m in seasons if m <= cap)])
         return int(width), (encoder if width > encoder else None)
 
+    def default_input_width(self, series: SeriesData) -> int:
+        """The input width ``fit`` would use on ``series`` (for ``forecaster windows``; needs no TensorFlow)."""
+        from forecaster.evaluation.baselines import season_length
+
+        segments = series.segments()
+        seasons = self._choose_seasons(series, segments)
+        longest = max(stop - start for _, start, stop in segments)
+        return self._choose_input_width(seasons, season_length(series.freq), longest)[0]
+
     def _choose_seasons(self, series: SeriesData, segments: list[tuple[Any, int, int]]) -> tuple[int, ...]:
         """The seasons: the user's (checked against the data) or those the training rows support.
 

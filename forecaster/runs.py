@@ -723,8 +723,7 @@ def save_forecaster(fc: Any, path: str | os.PathLike, overwrite: bool = False, p
     """Write a fitted Forecaster's run directory atomically (see ``Forecaster.save``)."""
     with atomic_directory(path, overwrite) as tmp:
         fc.model_.save(os.path.join(tmp, "model.keras"))
-        if fc.id_col_ is None or len(fc.scalers_) == 1:
-            fc.export(os.path.join(tmp, "export"))
+        fc.export(os.path.join(tmp, "export"))  # a panel too: serve(window, series_id)
         write_json(os.path.join(tmp, "forecaster.json"), forecaster_metadata(fc))
         if hasattr(fc, "metrics_"):
             write_json(os.path.join(tmp, "metrics.json"), fc.metrics_)
@@ -738,6 +737,7 @@ def save_forecaster(fc: Any, path: str | os.PathLike, overwrite: bool = False, p
                 ("history", fc.plot_history()),
                 ("horizon_error", fc.plot_horizon_error()),
                 ("future", fc.plot_future()),
+                *((("panel", fc.plot_panel()),) if fc.id_col_ is not None else ()),
             ):
                 figure.savefig(os.path.join(folder, f"{name}.png"), dpi=110, bbox_inches="tight")
 
@@ -785,10 +785,10 @@ def forecaster_metadata(fc: Any) -> dict[str, Any]:
         "skip": fc.skip_,
         "last_date": fc.last_date_,
         "holidays": None if getattr(fc, "holidays_", None) is None else fc.holidays_.to_dict(),
-        "signature": {
-            "name": "serve",
-            "input": f"float32[batch, {fc.input_width_}, {len(fc.columns_)}] raw units, columns in order",
-            "output": outputs,
+        "signature": _signature(fc, outputs),
+        "statics": None if getattr(fc, "statics_", None) is None else {
+            **fc.statics_.to_dict(),
+            "rows": {k: [float(x) for x in v] for k, v in fc.static_rows_.items()},
         },
         "scalers": [
             {"id": _finite(sid), **sc.to_dict()} for sid, sc in zip(fc.series_ids_, fc.scalers_, strict=True)
@@ -798,6 +798,33 @@ def forecaster_metadata(fc: Any) -> dict[str, Any]:
         "data_hash": fc.data_hash_,
         "versions": versions(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _signature(fc: Any, outputs: str) -> dict[str, Any]:
+    """How to call the export: ``serve(window)``, or for a panel ``serve(window, series_id)`` and ``serve_with_stats``."""
+    window = f"float32[batch, {fc.input_width_}, {len(fc.columns_)}] raw units, columns in order"
+    if fc.id_col_ is None:
+        return {"name": "serve", "input": window, "output": outputs}
+    statics = getattr(fc, "statics_", None)
+    n_static = 0 if statics is None else statics.n_features
+    stats_inputs = {
+        "window": window,
+        "center": f"float32[batch, {len(fc.columns_)}] the series' scaler centre per column",
+        "scale": f"float32[batch, {len(fc.columns_)}] the series' scaler scale per column (> 0)",
+    }
+    if n_static:
+        stats_inputs["static"] = f"float32[batch, {n_static}] the encoded static row (statics.feature_names)"
+    return {
+        "name": "serve",
+        "inputs": {"window": window, "series_id": "string[batch] the series id as text (an id seen at fit)"},
+        "input": window,
+        "output": outputs,
+        "serve_with_stats": {
+            "inputs": stats_inputs,
+            "output": outputs,
+            "use": "a series not seen at fit, scaled from its own recent rows (forecaster.data.panel.context_scaler)",
+        },
     }
 
 
@@ -849,6 +876,15 @@ def load_forecaster(path: str | os.PathLike) -> Any:
     fc.holidays_ = _holidays_from_meta(meta.get("holidays"), meta_path)
     fc.series_ids_ = [s["id"] for s in meta["scalers"]]
     fc.scalers_ = [Scaler.from_dict(s) for s in meta["scalers"]]
+    fc.statics_, fc.static_rows_ = None, {}
+    if meta.get("statics") is not None:
+        import numpy as np
+
+        from forecaster.data.statics import StaticEncoder
+
+        state = dict(meta["statics"])
+        fc.static_rows_ = {k: np.asarray(v, np.float32) for k, v in state.pop("rows").items()}
+        fc.statics_ = StaticEncoder.from_dict(state)
     fc.data_hash_ = meta["data_hash"]
     fc.n_epochs_ = meta["training"]["epochs_run"]
     fc.best_val_loss_ = meta["training"]["best_val_loss"]
@@ -1048,6 +1084,25 @@ def check_forecaster_meta(meta: dict[str, Any], path: str) -> None:
     if loss is not None and (isinstance(loss, bool) or not isinstance(loss, int | float)):
         m.fail("`training.best_val_loss` must be a number or null")
     m.text("data_hash", optional=True)
+    _check_statics(m, meta)
+
+
+def _check_statics(m: _Meta, meta: dict[str, Any]) -> None:
+    """The optional ``statics`` entry: the encoder state and one encoded row per fit series."""
+    statics = meta.get("statics")
+    if statics is None:
+        return
+    if not isinstance(statics, dict) or not isinstance(statics.get("rows"), dict):
+        m.fail("`statics` must be an object with the encoder state and `rows`")
+    from forecaster.data.statics import StaticEncoder
+
+    try:
+        state = {k: v for k, v in statics.items() if k != "rows"}
+        width = StaticEncoder.from_dict(state).n_features
+    except (KeyError, TypeError, ValueError, AttributeError):
+        m.fail("`statics` must hold a static encoder's columns, numeric, categories, include_id and ids")
+    for key, row in statics["rows"].items():
+        m.numbers(row, f"statics.rows[{_short(key)}]", width, 1e6)
 
 
 def _check_season_keys(m: _Meta, meta: dict[str, Any], width: int) -> None:

@@ -45,12 +45,16 @@ def evaluate_parts(
     n_targets = len(fc.targets_)
     per_series, pooled = {}, {"model": ([], [])}
     bounds: dict[float, dict[str, list]] = {}
+    seen_by: dict[str, bool] = {}
+    n_by: dict[str, int] = {}
+    step_mase: dict[str, list[np.ndarray]] = {}  # per series: mean |error| by step / its MASE scale
     for (sid, _, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
         origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1)
         if origins.size == 0:
             continue
-        scaler = fc._scaler_for(sid)
-        forecast = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler)), scaler)["mean"]
+        scaler, seen = fc._scaler_seen(sid, insample)  # a new series: scaled from its rows before the test part
+        seen_by[str(sid)], n_by[str(sid)] = bool(seen), int(origins.size)
+        forecast = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler, sid)), scaler)["mean"]
         targets = values[:, :n_targets]
         actual = np.stack([targets[o : o + fc.horizon] for o in origins])
         forecasts = {"model": forecast, **baseline_forecasts(targets, origins, fc.horizon, baseline_seasons(fc))}
@@ -61,6 +65,8 @@ def evaluate_parts(
         entry = {}
         for name, pred in forecasts.items():
             entry[name] = compute_metrics(actual, pred, scale=scale)
+            if np.isfinite(scale).all():
+                step_mase.setdefault(name, []).append((np.abs(actual - pred).mean(axis=0) / scale).mean(axis=1))
             pooled.setdefault(name, ([], []))
             pooled[name][0].append(actual)
             pooled[name][1].append(pred)
@@ -96,14 +102,50 @@ def evaluate_parts(
         )
     if fc.id_col_ is not None:
         result["per_series"] = per_series
-        result["aggregate"] = {
-            name: {
-                "mase_mean": float(np.mean([e[name]["mase"] for e in per_series.values()])),
-                "mase_median": float(np.median([e[name]["mase"] for e in per_series.values()])),
-            }
-            for name in pooled
-        }
+        result["aggregate"] = _aggregate(per_series, list(pooled))
+        result["series_table"] = series_table(per_series, seen_by, n_by, best)
+        # each series' errors in units of its own MASE scale: comparable across series of any size
+        result["per_step_mase"] = {name: [float(v) for v in np.mean(rows, axis=0)] for name, rows in step_mase.items()}
+        if not all(seen_by.values()):
+            # seen and unseen series apart: a new series is scaled from a short context, not its training rows
+            for label, flag in (("seen", True), ("unseen", False)):
+                group = {k: v for k, v in per_series.items() if seen_by[k] is flag}
+                result[f"aggregate_{label}"] = {"n_series": len(group), **_aggregate(group, list(pooled))}
     return result
+
+
+def _aggregate(per_series: dict[str, dict[str, dict[str, float]]], names: list[str]) -> dict[str, Any]:
+    """Mean and median MASE over series per model (series without a MASE scale are left out)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        values = [e[name]["mase"] for e in per_series.values() if name in e and np.isfinite(e[name].get("mase", np.nan))]
+        out[name] = {
+            "mase_mean": float(np.mean(values)) if values else None,
+            "mase_median": float(np.median(values)) if values else None,
+            "n_series": len(values),
+        }
+    return out
+
+
+def series_table(
+    per_series: dict[str, dict[str, dict[str, float]]], seen: dict[str, bool], windows: dict[str, int], baseline: str
+) -> list[dict[str, Any]]:
+    """One JSON-safe row per series: the model's raw metrics and MASE, and the best baseline's MASE."""
+    rows = []
+    for sid, entry in per_series.items():
+        model, base = entry["model"], entry.get(baseline, {})
+        rows.append({
+            "series": sid,
+            "seen": seen.get(sid, True),
+            "n_windows": windows.get(sid, 0),
+            **{k: _finite_or_none(v) for k, v in model.items()},
+            f"{baseline}_mase": _finite_or_none(base.get("mase")),
+        })
+    return rows
+
+
+def _finite_or_none(value: Any) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def backtest(fc: Any, data: Any, folds: int, refit: bool) -> pd.DataFrame:
@@ -181,17 +223,24 @@ def _ratio(model: float | None, baseline: float | None) -> float | None:
     return float(model / baseline)
 
 
-def test_chunks(fc: Any) -> dict[str, Any]:
-    """Non-overlapping forecasts across the test part of the first series, for plots."""
+def test_chunks(fc: Any, series_id: Any = None) -> dict[str, Any]:
+    """Non-overlapping forecasts across the test part of one fit series (default: the first), for plots."""
     from forecaster.evaluation.baselines import baseline_forecasts
 
     series = fc.data_
-    _, seg_start, seg_stop = series.segments()[0]
+    segments = series.segments()
+    k = 0
+    if series_id is not None:
+        keys = [str(sid) for sid, _, _ in segments]
+        if str(series_id) not in keys:
+            raise ForecasterError(f"series {series_id!r} is not in the fit data; pick one of {keys[:5]}.")
+        k = keys.index(str(series_id))
+    sid, seg_start, seg_stop = segments[k]
     values = series.values[seg_start:seg_stop]
-    start, stop = fc.split_[0].test
+    start, stop = fc.split_[k].test
     origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1, fc.horizon)
-    scaler = fc.scalers_[0]
-    raw = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler)), scaler)
+    scaler = fc.scalers_[k]
+    raw = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler, sid)), scaler)
     rows = (origins[:, None] + np.arange(fc.horizon)[None, :]).ravel()
     dates = None if series.dates is None else series.dates[seg_start:seg_stop]
     context_rows = np.arange(max(0, origins[0] - 3 * fc.input_width_), origins[0])

@@ -71,7 +71,8 @@ def test_evaluate_reports_model_and_baselines_on_raw_scale(fitted):
 def test_predict_continues_the_calendar(fitted):
     fc, frame = fitted
     forecast = fc.predict()
-    assert list(forecast.columns) == ["date", "value"]
+    # the conformal interval columns follow the point forecast
+    assert list(forecast.columns) == ["date", "value", "value_lower_80", "value_upper_80", "value_lower_95", "value_upper_95"]
     expected = pd.date_range(frame["date"].iloc[-1], periods=5, freq="D")[1:]
     assert (pd.DatetimeIndex(forecast["date"]) == expected).all()
     assert np.isfinite(forecast["value"]).all()

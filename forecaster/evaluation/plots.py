@@ -40,6 +40,7 @@ __all__ = [
     "plot_future",
     "plot_history",
     "plot_horizon_error",
+    "plot_panel",
 ]
 
 _METRIC_LABELS = {
@@ -135,6 +136,7 @@ def plot_forecast(
     actual: object,
     forecast: object,
     *,
+    interval_label: str = "interval",
     lower: object = None,
     upper: object = None,
     baseline: object = None,
@@ -154,6 +156,7 @@ def plot_forecast(
         forecast: forecast values ``[horizon]``.
         lower: lower bound of a prediction interval ``[horizon]`` (with ``upper``).
         upper: upper bound of a prediction interval ``[horizon]``.
+        interval_label: the interval's legend entry, e.g. ``"80% conformal interval"``.
         baseline: a baseline forecast ``[horizon]``, or ``{name: [horizon]}``.
         title: figure title; default ``"<target>: forecast vs actual"``.
         target: name of the series, used in the title and the y label.
@@ -191,7 +194,7 @@ def plot_forecast(
         )
     if lower is not None:
         lo, hi = _vector(lower, "lower", n), _vector(upper, "upper", n)
-        ax.fill_between(x, lo, hi, color="C0", alpha=0.2, linewidth=0, label="interval")
+        ax.fill_between(x, lo, hi, color="C0", alpha=0.2, linewidth=0, label=interval_label)
     ax.plot(x, fc, color="C0", linewidth=2.0, marker="o", markersize=3, label="forecast")
     if baseline is not None:
         named = baseline if isinstance(baseline, Mapping) else {"baseline": baseline}
@@ -870,4 +873,49 @@ def plot_class_examples(
     if handles:
         fig.legend(handles, labs, loc="outside lower center", ncol=min(n_feat, 6), fontsize=8)
     fig.suptitle(title or "Examples per class")
+    return fig
+
+
+def plot_panel(
+    panels: Sequence[Mapping[str, Any]],
+    *,
+    title: str | None = None,
+    columns: int = 3,
+) -> Figure:
+    """Small multiples: one axis per series with its recent history, actual test values and forecast.
+
+    Args:
+        panels: one mapping per series with ``name`` (the axis title),
+            ``context_x`` / ``context`` (history), ``x`` / ``actual`` /
+            ``forecast`` (the test chunks; ``actual`` may be ``None``) and
+            optionally ``note`` (appended to the axis title, e.g. its MASE).
+            ``*_x`` are dates or ``None`` (row positions).
+        title: figure title.
+        columns: axes per row.
+    """
+    if not panels:
+        raise ForecasterError("plot_panel needs at least one series.")
+    n = len(panels)
+    cols = max(1, min(columns, n))
+    rows = -(-n // cols)
+    fig = _figure(4.0 * cols, 2.8 * rows)
+    for k, panel in enumerate(panels):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        forecast = _vector(panel["forecast"], "forecast")
+        context = _vector(panel.get("context", []), "context")
+        cx, fx, is_date = _x_pair(panel.get("context_x"), len(context), panel.get("x"), len(forecast))
+        if len(context):
+            ax.plot(cx, context, color="0.45", lw=1.0, label="history")
+        if panel.get("actual") is not None:
+            ax.plot(fx, _vector(panel["actual"], "actual", len(forecast)), color="black", lw=1.2, label="actual")
+        ax.plot(fx, forecast, color="tab:blue", lw=1.4, label="forecast")
+        note = panel.get("note")
+        ax.set_title(f"{panel['name']}" + (f" ({note})" if note else ""), fontsize=9)
+        ax.tick_params(labelsize=7)
+        _style_x(ax, is_date)
+        if k == 0:
+            ax.legend(fontsize=7, loc="best")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig
