@@ -119,3 +119,36 @@ def test_saved_run_has_the_future_plot_and_tensorboard_logs(tmp_path):
     assert len(runs) == 1 and runs[0].name.startswith("gru-")
     events = [p for p in runs[0].rglob("events.out.tfevents.*")]
     assert events
+
+
+def test_cli_as_of_predict_and_evaluate(fitted, tmp_path, capsys):
+    from forecaster.cli import main
+
+    fc, frame = fitted
+    run, csv = tmp_path / "run", tmp_path / "series.csv"
+    fc.save(run, plots=False)
+    frame.to_csv(csv, index=False)
+    out = tmp_path / "forecast.csv"
+    assert main(["predict", "--model", str(run), "--csv", str(csv), "--as-of", "2021-05-31", "--out", str(out)]) == 0
+    written = pd.read_csv(out, parse_dates=["date"])
+    assert list(written["date"]) == list(pd.date_range("2021-06-01", periods=4, freq="D"))
+    assert main(["evaluate", "--model", str(run), "--csv", str(csv), "--as-of", "2021-05-31"]) == 0
+    assert "as of 2021-05-31: 1 windows" in capsys.readouterr().out
+    assert main(["predict", "--model", str(run), "--csv", str(csv), "--as-of", "2031-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: `as_of` 2031-01-01 is after the last row") and err.count("\n") == 1
+    assert main(["fit", "--csv", str(csv), "--holidays", "NoSuchCalendar", "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path / "r2")]) == 2
+    assert "unknown holiday calendar" in capsys.readouterr().err
+
+
+def test_cli_help_shows_every_default_and_windows_takes_fit_data_flags(capsys):
+    from forecaster.cli import main
+
+    assert main(["fit", "--help"]) == 0
+    text = capsys.readouterr().out
+    options = text.split("options:")[1].split("\n  -")[2:]  # each flag's block, after -h
+    missing = [block.split()[0] for block in options if "default" not in block and "(required)" not in block]
+    assert missing == []
+    assert main(["windows", "--csv", PRICES, "--features", "Open", "--date-col", "Date"]) == 0
+    assert "input_width 24 + horizon 12" in capsys.readouterr().out

@@ -31,6 +31,8 @@ def _add_predict(subparsers: Any) -> None:
         "writes the date column, the target columns and any interval columns as CSV.",
     )
     add_run_input(parser, out_help="output CSV (default: stdout)")
+    parser.add_argument("--as-of", dest="as_of", metavar="DATE",
+                        help="forecast from the last row at or before DATE (default: the last row)")
     parser.set_defaults(handler=_run_predict)
 
 
@@ -39,7 +41,7 @@ def _run_predict(args: argparse.Namespace) -> int:
     _require_file(args.csv, "--csv")
     _check_csv_out(args.out)
     fc = _load_run(args.model)
-    _write_csv_atomic(fc.predict(args.csv), args.out)
+    _write_csv_atomic(fc.predict(args.csv, as_of=args.as_of), args.out)
     return 0
 
 
@@ -51,7 +53,10 @@ def _add_evaluate(subparsers: Any) -> None:
         "fraction of FILE; prints model and baseline metrics in raw units.",
     )
     add_run_input(parser)
-    parser.add_argument("--json", action="store_true", help="print the full metrics as JSON")
+    parser.add_argument("--json", action="store_true", help="print the full metrics as JSON (default: off)")
+    parser.add_argument("--as-of", dest="as_of", metavar="DATE",
+                        help="score the one forecast from the last row at or before DATE against the rows "
+                        "that followed (default: the last test fraction's windows)")
     parser.set_defaults(handler=_run_evaluate)
 
 
@@ -59,13 +64,14 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     _require_run_dir(args.model)
     _require_file(args.csv, "--csv")
     fc = _load_run(args.model)
-    metrics = fc.evaluate(args.csv)
+    metrics = fc.evaluate(args.csv, as_of=args.as_of)
     if args.json:
         from forecaster.runs import dumps_json
 
         _say(dumps_json(metrics))  # strict JSON: an undefined metric is null, never NaN
         return 0
-    _say(f"{args.csv}: {metrics['n_windows']} windows, horizon {fc.horizon}, season {metrics.get('season')} (raw units)")
+    where = f" as of {args.as_of}" if args.as_of else ""
+    _say(f"{args.csv}{where}: {metrics['n_windows']} windows, horizon {fc.horizon}, season {metrics.get('season')} (raw units)")
     for line in _metrics_table(metrics, ("mse", "rmse", "mae", "mase")):
         _say("  " + line)
     return 0
@@ -105,27 +111,34 @@ def _add_windows(subparsers: Any) -> None:
         "fall in the train / validation / test parts. Needs no TensorFlow.",
     )
     parser.add_argument("--csv", required=True, metavar="FILE", help="CSV file")
-    parser.add_argument("--input-width", required=True, type=_int, metavar="W", help="rows of input per window")
-    parser.add_argument("--horizon", required=True, type=_int, metavar="H", help="rows to forecast per window")
+    parser.add_argument("--input-width", type=_int, metavar="W",
+                        help="rows of input per window (default: as fit chooses it, two seasons)")
+    parser.add_argument("--horizon", type=_int, default=12, metavar="H", help="rows to forecast per window (default: 12)")
     parser.add_argument("--target", type=_columns, metavar="COL", help="target column(s) (default: detected)")
     parser.add_argument("--date-col", metavar="COL", help="date column (default: detected)")
-    parser.add_argument("--id-col", metavar="COL", help="series id column of long-format data")
-    parser.add_argument("--val", type=_float, default=0.15, metavar="FRAC", help="validation fraction (0.15)")
-    parser.add_argument("--test", type=_float, default=0.15, metavar="FRAC", help="test fraction (0.15)")
-    parser.add_argument("--show", type=_int, default=3, metavar="N", help="windows shown at each end (3)")
+    parser.add_argument("--features", metavar="a,b|all", help="extra input columns, as for fit (default: the targets only)")
+    parser.add_argument("--id-col", metavar="COL", help="series id column of long-format data (default: none)")
+    parser.add_argument("--val", type=_float, default=0.15, metavar="FRAC", help="validation fraction (default: 0.15)")
+    parser.add_argument("--test", type=_float, default=0.15, metavar="FRAC", help="test fraction (default: 0.15)")
+    parser.add_argument("--show", type=_int, default=3, metavar="N", help="windows shown at each end (default: 3)")
     parser.set_defaults(handler=_run_windows)
 
 
 def _run_windows(args: argparse.Namespace) -> int:
     for flag, value, low in (("--input-width", args.input_width, 1), ("--horizon", args.horizon, 1), ("--show", args.show, 0)):
-        if value < low:
+        if value is not None and value < low:
             raise ForecasterError(f"`{flag}` must be >= {low} (received {flag} {value}).")
     from forecaster.data.io import load_series
     from forecaster.data.split import chronological_split
     from forecaster.data.windowing import count_windows
 
-    series = load_series(args.csv, target=args.target, date_col=args.date_col, id_col=args.id_col)
-    width, horizon = args.input_width, args.horizon
+    series = load_series(args.csv, target=args.target, date_col=args.date_col, features=args.features, id_col=args.id_col)
+    horizon = args.horizon
+    width = args.input_width
+    if width is None:  # the rule Forecaster.fit uses, so the windows shown are the ones fit will cut
+        from forecaster.forecaster import Forecaster
+
+        width = Forecaster(horizon=horizon, val=args.val, test=args.test).default_input_width(series)
     segments = series.segments()
     totals = {"all": 0, "train": 0, "val": 0, "test": 0}
     shown = False
