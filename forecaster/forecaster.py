@@ -378,7 +378,9 @@ class Forecaster(Estimator):
             str(sid): _safe_mase_scale(v[s.train[0] : s.train[1], :n_targets], self.season_)
             for sid, v, s in zip(self.series_ids_, parts, splits, strict=True)
         }
-        self.skip_season_ = self.season_
+        # an explicit skip="seasonal" without a kept season repeats the frequency's natural one
+        natural = season_length(series.freq)
+        self.skip_season_ = self.season_ if self.season_ > 1 else (natural if natural <= self.input_width_ else 1)
         if self.skip == "auto":
             train_rows = [sc.transform(v[s.train[0] : s.train[1]]) for v, s, sc in zip(parts, splits, self.scalers_, strict=True)]
             chosen = choose_skip(train_rows, n_targets, self.seasons_, self.input_width_, self.horizon)
@@ -439,6 +441,8 @@ class Forecaster(Estimator):
         if not candidates:
             return ()
         rows = [r for r in rows if len(r) > 2]
+        if not rows:
+            return ()
         kept = select_seasons(rows if len(rows) > 1 else rows[0], candidates, horizon=self.horizon)
         if kept or len(rows) < 2:
             return kept

@@ -1152,7 +1152,9 @@ def _check_model_shapes(model: Any, meta: dict[str, Any], path: str) -> None:
     """The Keras model must take ``[batch, input_width, n_features]`` and give ``horizon`` steps."""
     shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
     series = [s for s in shapes if isinstance(s, tuple) and len(s) == 3]
-    expected = (meta["input_width"], len(meta["columns"]))
+    statics = meta.get("statics") or {}
+    n_static = len(statics.get("rows", {}).get(next(iter(statics.get("rows", {})), ""), [])) if statics else 0
+    expected = (meta["input_width"], len(meta["columns"]) + n_static)
     if series and tuple(series[0][1:]) != expected:
         raise ForecasterError(
             f"'{path}' takes inputs of shape {tuple(series[0][1:])} but forecaster.json says "

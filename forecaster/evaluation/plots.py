@@ -917,5 +917,4 @@ def plot_panel(
             ax.legend(fontsize=7, loc="best")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
