@@ -113,3 +113,38 @@ def test_encoder_width_crops_inside_the_graph() -> None:
     assert not np.allclose(seasonal(x).numpy(), seasonal(y).numpy())
     with pytest.raises(ForecasterError, match="encoder_width"):
         build_model("gru", (4,), 48, 1, 3, 1, encoder_width=49)
+
+
+def test_panel_calibrates_in_series_units_and_keeps_one_mase() -> None:
+    rng = np.random.default_rng(0)
+    frames = []
+    for k in range(3):
+        t = np.arange(200)
+        y = (k + 1) * 10 + (k + 1) * np.sin(2 * np.pi * t / 7) + 0.3 * rng.normal(size=t.size)
+        frames.append(pd.DataFrame({"date": pd.date_range("2022-01-01", periods=t.size, freq="D"), "id": f"s{k}", "y": y}))
+    df = pd.concat(frames)
+    fc = Forecaster(horizon=7, **FAST).fit(df, id_col="id")
+    assert fc.seasons_ == (7,) and fc.intervals_["scaled"]
+    assert set(fc.mase_scales_) == {"s0", "s1", "s2"}
+    assert fc.evaluate(df)["model"]["mase"] == pytest.approx(fc.metrics_["model"]["mase"], rel=1e-9)
+    widths = fc.predict().assign(w=lambda f: f["y_upper_80"] - f["y_lower_80"]).groupby("id")["w"].mean()
+    assert widths["s0"] < widths["s1"] < widths["s2"]  # a half-width follows its series' scale
+
+
+@pytest.mark.slow  # a full CLI fit: SavedModel export and plots
+def test_cli_fit_names_the_choice_the_best_baseline_and_the_coverage(tmp_path, capsys) -> None:
+    import json
+
+    path = tmp_path / "s.csv"
+    _two_cycles(weeks=3).to_csv(path, index=False)
+    run = tmp_path / "run"
+    code = main([
+        "fit", "--csv", str(path), "--cell", "gru", "--units", "4", "--epochs", "1", "--horizon", "6",
+        "--choose", "network", "--intervals", "0.8", "--quiet", "--out", str(run),
+    ])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "choice    the network" in out and "best baseline on test:" in out and "interval  80%" in out
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert set(metrics["intervals"]) == {"0.8"} and metrics["choice"]["used"] == "network"
+    assert metrics["best_baseline"] in metrics["baselines"]
