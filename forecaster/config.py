@@ -182,7 +182,8 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "clipnorm": Rule(1.0, lambda v: v is None or _float(0.0, low_open=True)(v), "a number > 0, or None"),
     "epochs": Rule(100, _int(1), "an integer >= 1"),
     "patience": Rule(10, _int(1), "an integer >= 1"),
-    "batch_size": Rule(64, _int(1), "an integer >= 1"),
+    "batch_size": Rule("auto", lambda v: v == "auto" or _int(1)(v),
+                       "'auto' (16 to 64, so short series get several steps per epoch) or an integer >= 1"),
     "val": Rule(0.15, _float(0.0, 0.9), "a fraction in [0, 0.9)"),
     "test": Rule(0.15, _float(0.0, 0.9, low_open=True), "a fraction in (0, 0.9)"),
     "fill": Rule("none", _choice(FILLS), "one of " + ", ".join(FILLS)),
@@ -208,6 +209,8 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "seasons": Rule(None, _seasons, "None (detect) or season lengths >= 2, e.g. 24,168"),
     "static": Rule(None, _static_columns, "None or static column names (constant within each series), e.g. region,size"),
     "id_embedding": Rule(False, lambda v: isinstance(v, bool), "True or False (a learned per-series input; needs id_col)"),
+    "refit": Rule(True, lambda v: isinstance(v, bool),
+                  "True (forecast with a model refit on every row) or False (the held-out model)"),
 }
 
 

@@ -51,6 +51,7 @@ from forecaster.scoring import Z80
 from forecaster.training.selection import (
     MIN_VAL_WINDOWS,
     ROLLING_FOLDS,
+    auto_batch_size,
     choose_skip,
     rolling_origin_epochs,
 )
@@ -84,7 +85,9 @@ class Forecaster(Estimator):
         optimizer, learning_rate, clipnorm: optimizer settings; gradient
             clipping by norm guards against exploding gradients.
         epochs, patience: training budget and early-stopping patience.
-        batch_size: windows per batch.
+        batch_size: windows per batch; ``"auto"`` takes a quarter of the
+            training windows within [16, 64], so a short series still gets
+            several optimizer steps per epoch (``batch_size_`` after fit).
         val, test: fractions of rows whose targets form the validation and
             test parts. When the validation part has fewer than 8 windows, it
             is folded into training, and the number of epochs (at most
@@ -130,6 +133,11 @@ class Forecaster(Estimator):
             Needs ``id_col``.
         id_embedding: add a one-hot of the series id as a static input, so the
             first layer learns one vector per series. Needs ``id_col``.
+        refit: after the held-out metrics (computed by the model that never
+            saw the test part), retrain on every row of each series for the
+            epoch budget the first fit found, and forecast/save/export with
+            that model (``refit_``); scalers stay those of the training part.
+            ``False`` forecasts with the held-out model.
 
     Example:
         >>> fc = Forecaster(cell="gru", units=(32,), horizon=5, epochs=3)
@@ -155,7 +163,7 @@ class Forecaster(Estimator):
         clipnorm: float | None = 1.0,
         epochs: int = 100,
         patience: int = 10,
-        batch_size: int = 64,
+        batch_size: int | str = "auto",
         val: float = 0.15,
         test: float = 0.15,
         fill: str = "none",
@@ -177,6 +185,7 @@ class Forecaster(Estimator):
         seasons: Sequence[int] | None = None,
         static: Sequence[str] | None = None,
         id_embedding: bool = False,
+        refit: bool = True,
     ) -> None:
         self.cell = cell
         self.units = units
@@ -215,6 +224,7 @@ class Forecaster(Estimator):
         self.seasons = seasons
         self.static = static
         self.id_embedding = id_embedding
+        self.refit = refit
 
     # ------------------------------------------------------------------ config
 
@@ -393,6 +403,10 @@ class Forecaster(Estimator):
         self._train(parts, splits, use_val, folded, fold_models)
         self._choose_and_calibrate(parts, splits, use_val, fold_models)
         self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
+        self.refit_ = None
+        # the metrics above stay those of the model that never saw the test part; a baseline needs no refit
+        if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") == "network":
+            self._refit_all(parts)
         return self
 
     def _choose_input_width(self, seasons: tuple[int, ...], natural: int, longest: int) -> tuple[int, int | None]:
@@ -498,6 +512,8 @@ class Forecaster(Estimator):
         base_seed = resolve_seed(self.seed)
         targets = list(range(n_targets))
         loss = loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss)
+        n_windows = sum(count_windows(len(p), self.input_width_, self.horizon) for p in train_parts)
+        self.batch_size_ = auto_batch_size(n_windows) if self.batch_size == "auto" else int(self.batch_size)
         epochs = self.epochs
         if folded:
             epochs = rolling_origin_epochs(
@@ -508,7 +524,7 @@ class Forecaster(Estimator):
                 n_targets=n_targets,
                 epochs=self.epochs,
                 patience=self.patience,
-                batch_size=self.batch_size,
+                batch_size=self.batch_size_,
                 seed=base_seed,
                 loss=loss,
                 fold_models=fold_models,
@@ -521,7 +537,7 @@ class Forecaster(Estimator):
             seed = base_seed + member
             train_ds = make_windows(
                 train_parts, self.input_width_, self.horizon, targets=targets,
-                batch_size=self.batch_size, shuffle=True, seed=seed,
+                batch_size=self.batch_size_, shuffle=True, seed=seed,
             )
             val_ds = (
                 make_windows(val_parts, self.input_width_, self.horizon, targets=targets, batch_size=256)
@@ -552,6 +568,51 @@ class Forecaster(Estimator):
         self.history_ = frame.reset_index(drop=True)
         self.n_epochs_ = int(len(frame))
         self.best_val_loss_ = float(frame["val_loss"].min()) if "val_loss" in frame else None
+        # the budget a refit on every row trains for: early stopping's best epoch, else the epochs run
+        self._budget = int(frame["val_loss"].to_numpy().argmin()) + 1 if "val_loss" in frame else self.n_epochs_
+
+    def _refit_all(self, parts: list[np.ndarray]) -> None:
+        """Retrain on every row of each series for the first fit's epoch budget; ``model_`` becomes that model.
+
+        The scalers stay those of the training part, so held-out metrics, the
+        conformal calibration (validation residuals) and the export agree.
+        """
+        from forecaster.data.windowing import make_windows
+        from forecaster.models.factory import average_models
+        from forecaster.models.heads import loss_for
+        from forecaster.training import resolve_seed, train
+
+        n_targets = len(self.targets_)
+        scaled = [
+            self._with_statics(sc.transform(v), sid) for sc, v, sid in zip(self.scalers_, parts, self.series_ids_, strict=True)
+        ]
+        scaled = [x for x in scaled if count_windows(len(x), self.input_width_, self.horizon)]
+        loss = loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss)
+        base_seed = resolve_seed(self.seed)
+        members = []
+        for member in range(self.ensemble):
+            seed = base_seed + member
+            train_ds = make_windows(
+                scaled, self.input_width_, self.horizon, targets=list(range(n_targets)),
+                batch_size=self.batch_size_, shuffle=True, seed=seed,
+            )
+            history = train(
+                self._build_fn(self._n_inputs(), n_targets, name=f"member_{member}" if self.ensemble > 1 else None),
+                train_ds,
+                None,
+                loss=loss,
+                epochs=self._budget,
+                patience=self.patience,
+                seed=seed,
+                verbose=self.verbose,
+                **self._fit_settings(),
+                reduce_lr=False,  # a fixed budget: no validation curve to schedule on
+            )
+            members.append(history.model)
+        self.model_ = members[0] if len(members) == 1 else average_models(members)
+        self._predict_fn = None
+        self.refit_ = {"rows": int(sum(len(x) for x in scaled)), "epochs": int(self._budget), "batch_size": int(self.batch_size_)}
+        logger.info("refit on all %d rows for %d epochs", self.refit_["rows"], self._budget)
 
     def _calibration_windows(
         self, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list

@@ -157,7 +157,8 @@ def backtest(fc: Any, data: Any, folds: int, refit: bool) -> pd.DataFrame:
     if data is None and not hasattr(fc, "data_"):
         raise ForecasterError("a loaded Forecaster has no data; pass data to backtest(data).")
     if series.ids is not None:
-        raise ForecasterError("backtest works on one series at a time; filter the data to one series id.")
+        with silence_retracing_warnings():
+            return _panel_backtest(fc, series, folds, refit, warn_inside=data is None)
     origins = rolling_origins(len(series.values), fc.input_width_, fc.horizon, folds)
     if not refit and data is None and origins.min() < fc.split_[0].train[1]:
         warnings.warn(
@@ -171,6 +172,94 @@ def backtest(fc: Any, data: Any, folds: int, refit: bool) -> pd.DataFrame:
     table = tidy_backtest(rows, keep=("forecast",))
     table.attrs["summary"] = backtest_summary(table)
     return table
+
+
+def _panel_backtest(fc: Any, series: SeriesData, folds: int, refit: bool, warn_inside: bool) -> pd.DataFrame:
+    """``backtest`` of a panel: every series at its last ``folds`` origins, one (re)fit per fold for all series.
+
+    Returns the tidy table with a ``series`` column; ``attrs["per_series"]`` holds
+    the mean metrics per series and model, ``attrs["aggregate"]`` the mean and
+    median of those per-series MASEs per model, ``attrs["summary"]`` the means
+    over all rows (raw metrics there mix the series' units; compare MASE).
+    """
+    from forecaster.evaluation.backtest import backtest_summary, rolling_origins, tidy_backtest
+    from forecaster.evaluation.baselines import baseline_forecasts
+    from forecaster.evaluation.metrics import compute_metrics
+
+    n_targets = len(fc.targets_)
+    plans, short = [], 0
+    for sid, start, stop in series.segments():
+        try:
+            plans.append((sid, start, stop, rolling_origins(stop - start, fc.input_width_, fc.horizon, folds)))
+        except ForecasterError:
+            short += 1
+    if short:
+        warnings.warn(f"{short} series are too short for {folds} backtest origins and were skipped.", stacklevel=4)
+    if not plans:
+        raise ForecasterError(f"no series is long enough for {folds} backtest origins of horizon {fc.horizon}.")
+    if warn_inside and not refit:
+        warnings.warn(
+            "some backtest origins fall inside the training rows; pass refit=True for an honest backtest.", stacklevel=4
+        )
+    if refit and getattr(fc, "statics_", None) is not None:
+        raise ForecasterError("backtest(refit=True) of a model with static covariates is not supported; use refit=False.")
+    rows: dict[str, list[dict[str, Any]]] = {str(p[0]): [] for p in plans}
+    for fold in range(folds):
+        model = fc
+        if refit:
+            cut = [(sid, start, start + int(o[fold])) for sid, start, _, o in plans]
+            model = clone(fc).set_params(verbose=0, tensorboard=None).fit(
+                _panel_frame(series, cut), target=list(fc.targets_), date_col=fc.date_col_, id_col=fc.id_col_,
+                features=[c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
+            )
+        inputs = []
+        for sid, start, stop, origins in plans:
+            values, origin = series.values[start:stop], int(origins[fold])
+            scaler, _ = model._scaler_seen(sid, values[:origin])
+            inputs.append((scaler, model._windows_at(values, np.array([origin]), scaler, sid)))
+        outputs = model._predict_scaled(np.concatenate([x for _, x in inputs]))  # one call per fold
+        for k, ((sid, start, stop, origins), (scaler, _)) in enumerate(zip(plans, inputs, strict=True)):
+            values, origin = series.values[start:stop], int(origins[fold])
+            targets = values[:, :n_targets]
+            pred = model._to_raw(outputs[k : k + 1], scaler)["mean"]
+            actual = targets[origin : origin + fc.horizon][None]
+            forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), fc.horizon, baseline_seasons(fc))}
+            scale = fc._mase_scale_for(sid, targets[:origin])
+            row: dict[str, Any] = {
+                "origin": origin - 1,
+                "origin_date": None if series.dates is None else series.dates[start + origin - 1],
+            }
+            for name, forecast in forecasts.items():
+                for metric, value in compute_metrics(actual, forecast, scale=scale).items():
+                    row[f"{name}_{metric}"] = float(value)
+            row["forecast"] = pred[0, :, 0].tolist()
+            rows[str(sid)].append(row)
+    tables = []
+    for sid, series_rows in rows.items():
+        part = tidy_backtest(series_rows, keep=("forecast",))
+        part.insert(0, "series", sid)
+        tables.append(part)
+    table = pd.concat(tables, ignore_index=True)
+    metric_cols = [c for c in table.columns if c not in ("series", "origin", "origin_date", "model", "forecast")]
+    per_series = table.groupby(["series", "model"], sort=False)[metric_cols].mean().reset_index()
+    table.attrs["summary"] = backtest_summary(table.drop(columns=["series"]))
+    table.attrs["per_series"] = per_series
+    table.attrs["aggregate"] = {
+        name: {"mase_mean": float(group["mase"].mean()), "mase_median": float(group["mase"].median()), "n_series": int(group["mase"].notna().sum())}
+        for name, group in per_series.groupby("model", sort=False)
+    } if "mase" in per_series else {}
+    return table
+
+
+def _panel_frame(series: SeriesData, segments: list[tuple[Any, int, int]]) -> pd.DataFrame:
+    """The long-format frame of ``segments`` (id, date and raw columns), as a refit reads it."""
+    index = np.concatenate([np.arange(a, b) for _, a, b in segments])
+    frame = pd.DataFrame(series.values[index], columns=list(series.columns))
+    frame = frame[[c for c in series.columns if c not in CALENDAR_COLUMNS]]
+    if series.dates is not None:
+        frame.insert(0, series.date_col or "date", series.dates[index])
+    frame.insert(0, series.id_col, series.ids[index])
+    return frame
 
 
 def _backtest_origin(fc: Any, series: SeriesData, origin: int, refit: bool) -> dict[str, Any]:

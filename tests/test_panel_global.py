@@ -172,3 +172,47 @@ def test_panel_backtest_has_per_series_and_aggregate_rows(fitted: Forecaster, pa
     assert set(summary["series"]) == {"s0", "s1", "s2", "s3"}
     agg = table.attrs["aggregate"]
     assert agg["model"]["mase_mean"] == pytest.approx(summary.loc[summary.model == "model", "mase"].mean())
+
+
+CLI_TINY = ["--cell", "gru", "--units", "4", "--input-width", "8", "--horizon", "4", "--epochs", "1",
+            "--intervals", "none", "--choose", "network", "--quiet"]
+
+
+def test_cli_fit_prints_per_series_report(panel: pd.DataFrame, tmp_path, capsys) -> None:
+    from forecaster.cli import main
+
+    panel.to_csv(tmp_path / "p.csv", index=False)
+    code = main(["fit", "--csv", str(tmp_path / "p.csv"), "--target", "sales", "--id-col", "store",
+                 "--static", "region,size", "--out", str(tmp_path / "run"), *CLI_TINY])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "pooled raw metrics omitted: series differ in scale" in out
+    assert "MEAN MASE" in out and "best:  " in out and "worst: " in out
+    assert (tmp_path / "run" / "export" / "saved_model.pb").exists()
+    assert main(["evaluate", "--model", str(tmp_path / "run"), "--csv", str(tmp_path / "p.csv")]) == 0
+    assert "worst: " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("case", "extra", "message"),
+    [
+        ("varying static", ["--id-col", "store", "--static", "region"], "varies within series"),
+        ("static without id", ["--static", "region"], "need a panel"),
+        ("NaN ids", ["--id-col", "store"], "missing values"),
+    ],
+)
+def test_cli_panel_mistakes_are_one_error_and_write_nothing(panel, tmp_path, capsys, case, extra, message) -> None:
+    from forecaster.cli import main
+
+    bad = panel.copy().astype({"store": object})
+    if case == "varying static":
+        bad.loc[bad.index[3], "region"] = "east"
+    if case == "NaN ids":
+        bad.loc[bad.index[5], "store"] = np.nan
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    code = main(["fit", "--csv", str(tmp_path / "bad.csv"), "--target", "sales", *extra,
+                 "--out", str(tmp_path / "run"), *CLI_TINY])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()

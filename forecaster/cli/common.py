@@ -226,6 +226,63 @@ def _metrics_table(metrics: dict[str, Any], names: Sequence[str] = ("mse", "mae"
     return lines
 
 
+def _static_list(text: str) -> list[str]:
+    """``"region,size"`` -> ``["region", "size"]`` (static columns of a panel)."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected column names, e.g. region,size")
+    return names
+
+
+def _panel_lines(metrics: dict[str, Any], show: int = 3) -> list[str]:
+    """A panel's test report: MASE over series (mean, median), pooled raw metrics only when units agree,
+    and the best and worst ``show`` series by MASE."""
+    rows = [r for r in metrics.get("series_table") or [] if r.get("mase") is not None]
+    if not rows:
+        return []
+    agg = metrics.get("aggregate", {})
+    lines = [f"per series ({len(metrics['series_table'])} series; MASE: each series' errors over its own seasonal-naive scale):"]
+    width = max(len(name) for name in agg) + 2
+    lines.append(" " * width + f"{'MEAN MASE':>12}{'MEDIAN MASE':>13}")
+    for name, values in agg.items():
+        lines.append(f"{name:<{width}}{_fmt(values.get('mase_mean')):>12}{_fmt(values.get('mase_median')):>13}")
+    for label in ("seen", "unseen"):
+        part = metrics.get(f"aggregate_{label}")
+        if part:
+            model = part.get("model", {})
+            lines.append(f"{label} series ({part['n_series']}): model MASE mean {_fmt(model.get('mase_mean'))}, "
+                         f"median {_fmt(model.get('mase_median'))}")
+    ranked = sorted(rows, key=lambda r: r["mase"])
+    base = next((k for k in ranked[0] if k.endswith("_mase") and k != "mase"), None)
+
+    def row_text(r: dict[str, Any]) -> str:
+        extra = f" ({base.removesuffix('_mase')} {_fmt(r.get(base))})" if base else ""
+        return f"{r['series']} MASE {_fmt(r['mase'])}{extra}"
+
+    n = min(show, len(ranked))
+    lines.append("best:  " + "; ".join(row_text(r) for r in ranked[:n]))
+    lines.append("worst: " + "; ".join(row_text(r) for r in ranked[::-1][:n]))
+    return lines
+
+
+def _is_panel(metrics: dict[str, Any]) -> bool:
+    """Several series: raw metrics pooled across them mix units, so they are left out of the summary."""
+    return len(metrics.get("series_table") or []) > 1
+
+
+def _comparison_lines(metrics: dict[str, Any]) -> list[str]:
+    """The best baseline on test with the model's MSE ratio to it, and each conformal level's coverage."""
+    lines = []
+    versus = metrics.get("vs_best_baseline")
+    if versus and versus.get("mse_ratio") is not None and not _is_panel(metrics):  # pooled MSE mixes scales
+        ratio = versus["mse_ratio"]
+        verdict = f"beats it by {1 - ratio:.0%}" if ratio < 1 else f"loses to it by {ratio - 1:.0%}"
+        lines.append(f"best baseline on test: {versus['baseline']}; the model's MSE is {ratio:.2f}x its MSE ({verdict})")
+    for level in (metrics.get("intervals") or {}).values():
+        lines.append(f"interval  {level['level']:.0%}: test coverage {level['coverage']:.1%}, mean width {level['mean_width']:.4g}")
+    return lines
+
+
 def _date_range_text(dates: Any, start: int, stop: int) -> str:
     """``2019-01-02 .. 2019-03-12`` for rows ``start..stop-1`` (or ``rows 0 .. 47``)."""
     if dates is None:

@@ -16,15 +16,27 @@ from forecaster.cli.common import (
     _float_list,
     _int,
     _int_list,
+    _is_panel,
     _metrics_table,
     _note,
     _optional_float,
     _optional_int,
+    _panel_lines,
     _say,
+    _static_list,
     import_tensorflow_quietly,
     verbosity,
 )
-from forecaster.config import CELLS, FILLS, HEADS, LOSSES, MODEL_CHOICES, OPTIMIZERS, SCALINGS, SKIPS
+from forecaster.config import (
+    CELLS,
+    FILLS,
+    HEADS,
+    LOSSES,
+    MODEL_CHOICES,
+    OPTIMIZERS,
+    SCALINGS,
+    SKIPS,
+)
 from forecaster.errors import ForecasterError
 
 
@@ -74,6 +86,10 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--features",), "features", "extra input columns: a,b or 'all' (default: the targets only)",
            metavar="a,b|all"),
     Option(("--id-col",), "id_col", "series id column of long-format data (one global model)", metavar="COL"),
+    Option(("--static",), "static", "static covariates of a panel: columns constant within each series, "
+           "e.g. region,size (needs --id-col)", _static_list, "static", metavar="a,b"),
+    Option(("--id-embedding",), "id_embedding", "learn one input vector per series id (needs --id-col)", None,
+           "id_embedding"),
     Option(("--calendar",), "calendar", "add day-of-week / day-of-year inputs", None, "calendar"),
     Option(("--fill",), "fill", "NaN and missing-timestamp handling: none (error), ffill or interpolate",
            param="fill", choices=FILLS),
@@ -252,6 +268,8 @@ def _run_fit(args: argparse.Namespace) -> int:
         target=settings["target"], date_col=settings["date_col"], features=settings["features"], id_col=settings["id_col"]
     )
     read_args = {name: settings[name] for name in ("fill", "sep", "decimal", "dayfirst")}
+    if params.get("static") or params.get("id_embedding"):
+        _check_statics(settings, params)
     series = load_series(settings["csv"], **read_args, **data_args)
     if out is None:
         out = _default_run_dir(series.targets)
@@ -266,6 +284,17 @@ def _run_fit(args: argparse.Namespace) -> int:
     fc.save(out, overwrite=settings["force"])
     _print_fit_summary(fc, settings["csv"], out)
     return 0
+
+
+def _check_statics(settings: dict[str, Any], params: dict[str, Any]) -> None:
+    """Static-covariate mistakes (no --id-col, a column varying within a series) before TensorFlow loads."""
+    if settings["id_col"] is None:
+        raise ForecasterError("--static and --id-embedding need a panel; pass --id-col.")
+    from forecaster.data.io import read_table
+    from forecaster.data.statics import fit_statics
+
+    frame = read_table(settings["csv"], sep=settings["sep"], decimal=settings["decimal"])
+    fit_statics(frame, settings["id_col"], params.get("static") or (), include_id=bool(params.get("id_embedding")))
 
 
 def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
@@ -301,11 +330,17 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
         used = "the network" if choice["used"] == "network" else choice["used"]
         _say(f"choice    {used} (validation MAE: network {choice['network_val_mae']:.4g}, best baseline "
              f"{choice['baseline']} {choice['baseline_val_mae']:.4g}; --choose {fc.model})")
-    _say(f"test metrics ({metrics['n_windows']} windows, raw units):")
-    for line in _metrics_table(metrics):
-        _say("  " + line)
+    panel = _is_panel(metrics)
+    if panel:
+        _say(f"test metrics ({metrics['n_windows']} windows; pooled raw metrics omitted: series differ in scale):")
+        for line in _panel_lines(metrics):
+            _say("  " + line)
+    else:
+        _say(f"test metrics ({metrics['n_windows']} windows, raw units):")
+        for line in _metrics_table(metrics):
+            _say("  " + line)
     versus = metrics.get("vs_best_baseline")
-    if versus and versus.get("mse_ratio") is not None:
+    if versus and versus.get("mse_ratio") is not None and not panel:
         ratio = versus["mse_ratio"]
         verdict = f"beats it by {1 - ratio:.0%}" if ratio < 1 else f"loses to it by {ratio - 1:.0%}"
         _say(f"best baseline on test: {versus['baseline']}; the model's MSE is {ratio:.2f}x its MSE ({verdict})")

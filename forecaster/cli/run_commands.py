@@ -9,11 +9,14 @@ from forecaster.cli.common import (
     _check_csv_out,
     _check_run_out,
     _columns,
+    _comparison_lines,
     _date_range_text,
     _float,
     _int,
+    _is_panel,
     _load_run,
     _metrics_table,
+    _panel_lines,
     _require_file,
     _require_run_dir,
     _say,
@@ -71,9 +74,17 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         _say(dumps_json(metrics))  # strict JSON: an undefined metric is null, never NaN
         return 0
     where = f" as of {args.as_of}" if args.as_of else ""
+    if _is_panel(metrics):
+        _say(f"{args.csv}{where}: {metrics['n_windows']} windows, horizon {fc.horizon}, season {metrics.get('season')} "
+             "(pooled raw metrics omitted: series differ in scale)")
+        for line in _panel_lines(metrics):
+            _say("  " + line)
+        return 0
     _say(f"{args.csv}{where}: {metrics['n_windows']} windows, horizon {fc.horizon}, season {metrics.get('season')} (raw units)")
     for line in _metrics_table(metrics, ("mse", "rmse", "mae", "mase")):
         _say("  " + line)
+    for line in _comparison_lines(metrics):
+        _say(line)
     return 0
 
 
@@ -98,8 +109,9 @@ def _run_export(args: argparse.Namespace) -> int:
 
     with atomic_directory(args.out, overwrite=args.force) as tmp:
         fc.export(tmp)
-    _say(f"SavedModel written to {args.out} (signature 'serve': float32[batch, {fc.input_width_}, "
-         f"{len(fc.columns_)}] raw units in, raw forecasts out)")
+    ids = ", series_id: string[batch]" if fc.id_col_ is not None else ""
+    _say(f"SavedModel written to {args.out} (signature 'serve': window float32[batch, {fc.input_width_}, "
+         f"{len(fc.columns_)}] raw units{ids} in, raw forecasts out)")
     return 0
 
 
