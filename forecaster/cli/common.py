@@ -277,6 +277,8 @@ def _comparison_lines(metrics: dict[str, Any]) -> list[str]:
     if versus and versus.get("mse_ratio") is not None and not _is_panel(metrics):  # pooled MSE mixes scales
         ratio = versus["mse_ratio"]
         verdict = f"beats it by {1 - ratio:.0%}" if ratio < 1 else f"loses to it by {ratio - 1:.0%}"
+        if abs(ratio - 1) < 0.005:
+            verdict = "a tie"
         lines.append(f"best baseline on test: {versus['baseline']}; the model's MSE is {ratio:.2f}x its MSE ({verdict})")
     for level in (metrics.get("intervals") or {}).values():
         lines.append(f"interval  {level['level']:.0%}: test coverage {level['coverage']:.1%}, mean width {level['mean_width']:.4g}")
