@@ -794,7 +794,8 @@ def forecaster_metadata(fc: Any) -> dict[str, Any]:
             {"id": _finite(sid), **sc.to_dict()} for sid, sc in zip(fc.series_ids_, fc.scalers_, strict=True)
         ],
         "tail": tail,
-        "training": {"epochs_run": fc.n_epochs_, "best_val_loss": fc.best_val_loss_},
+        "training": {"epochs_run": fc.n_epochs_, "best_val_loss": fc.best_val_loss_,
+                     "refit": getattr(fc, "refit_", None)},
         "data_hash": fc.data_hash_,
         "versions": versions(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -888,6 +889,7 @@ def load_forecaster(path: str | os.PathLike) -> Any:
     fc.data_hash_ = meta["data_hash"]
     fc.n_epochs_ = meta["training"]["epochs_run"]
     fc.best_val_loss_ = meta["training"]["best_val_loss"]
+    fc.refit_ = meta["training"].get("refit")
     history = os.path.join(directory, "history.csv")
     fc.history_ = _read_history(history) if os.path.exists(history) else pd.DataFrame()
     metrics = os.path.join(directory, "metrics.json")
@@ -1083,6 +1085,11 @@ def check_forecaster_meta(meta: dict[str, Any], path: str) -> None:
     loss = m.get("best_val_loss", training, "training.best_val_loss")
     if loss is not None and (isinstance(loss, bool) or not isinstance(loss, int | float)):
         m.fail("`training.best_val_loss` must be a number or null")
+    refit = training.get("refit")
+    if refit is not None and not (
+        isinstance(refit, dict) and all(isinstance(refit.get(k), int) and not isinstance(refit[k], bool) and refit[k] >= 1 for k in ("rows", "epochs", "batch_size"))
+    ):
+        m.fail("`training.refit` must be null or an object with integer rows, epochs and batch_size")
     m.text("data_hash", optional=True)
     _check_statics(m, meta)
 

@@ -122,7 +122,11 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--epochs",), "epochs", "maximum epochs (early stopping on val_loss)", _int, "epochs", metavar="N"),
     Option(("--patience",), "patience", "epochs without improvement before stopping", _int, "patience",
            metavar="N"),
-    Option(("--batch-size",), "batch_size", "windows per batch", _int, "batch_size", metavar="B"),
+    Option(("--batch-size",), "batch_size", "windows per batch ('auto': a quarter of the training windows "
+           "within 16..64)", lambda t: "auto" if t.strip().lower() == "auto" else _int(t), "batch_size",
+           metavar="B|auto"),
+    Option(("--refit",), "refit", "after the held-out metrics, retrain on every row for the budget found and "
+           "forecast with that model (no: forecast with the held-out model)", _yes_no, "refit", metavar="yes|no"),
     Option(("--optimizer",), "optimizer", "optimizer", param="optimizer", choices=OPTIMIZERS),
     Option(("--lr", "--learning-rate"), "lr", "learning rate", _float, "learning_rate", metavar="X"),
     Option(("--clipnorm",), "clipnorm", "gradient clipping by global norm ('none' to disable)",
@@ -325,6 +329,10 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
          f"head {fc.head}, skip {fc.skip_}, {fc.model_.count_params():,} parameters")
     _say(f"training  {training}")
+    refit = getattr(fc, "refit_", None)
+    if refit:
+        _say(f"refit     forecasts come from a model refit on all {refit['rows']} rows ({refit['epochs']} epochs, "
+             f"batch {refit['batch_size']}); the test metrics below are the held-out model's")
     choice = getattr(fc, "choice_", None)
     if choice:
         used = "the network" if choice["used"] == "network" else choice["used"]

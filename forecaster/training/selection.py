@@ -25,10 +25,23 @@ from forecaster.data.windowing import count_windows
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MIN_VAL_WINDOWS", "ROLLING_FOLDS", "best_epoch", "choose_skip", "rolling_origin_epochs"]
+__all__ = ["MIN_VAL_WINDOWS", "ROLLING_FOLDS", "auto_batch_size", "best_epoch", "choose_skip", "rolling_origin_epochs"]
 
 MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
 ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
+
+
+def auto_batch_size(n_windows: int) -> int:
+    """``batch_size="auto"``: a quarter of the training windows within [16, 64].
+
+    A short series (Airline: 57 training windows) got one optimizer step per
+    epoch at 64, so early stopping judged 10 noisy steps; at 16 it gets four.
+
+    Example:
+        >>> auto_batch_size(57), auto_batch_size(100), auto_batch_size(5000)
+        (16, 25, 64)
+    """
+    return int(min(64, max(16, n_windows // 4)))
 
 
 def choose_skip(
