@@ -234,16 +234,16 @@ def _target_indices(targets: Sequence[int] | None, n_features: int) -> np.ndarra
     return idx.astype(np.int32)
 
 
-# One gather cuts whole batches worth at most GATHER_BYTES of windows (x and y), and at
-# most MAX_BATCHES_PER_GATHER batches. Epochs of at least JIT_MIN_WINDOWS windows over a
-# series of at most JIT_MAX_SERIES_BYTES compile that gather with XLA: about 2x the
+# On a series of at most CHUNK_MAX_SERIES_BYTES, one gather cuts whole batches worth at
+# most GATHER_BYTES of windows (x and y), at most MAX_BATCHES_PER_GATHER of them, and
+# epochs of at least JIT_MIN_WINDOWS windows compile that gather with XLA: about 2x the
 # windows per CPU second, for a compile of a few tenths of a second that shorter epochs
-# would not win back. Larger series keep TensorFlow's gather: under XLA the peak memory
-# grew by up to 5x the series (about 350 MB at 10M points), past the documented bound.
+# would not win back. Larger series keep one TensorFlow gather per batch: chunks raised
+# the peak memory at 10M points by about 70 MB (303 MB, past the 276 MB bound), XLA by 350 MB.
 GATHER_BYTES = 4 * 2**20
 MAX_BATCHES_PER_GATHER = 32
 JIT_MIN_WINDOWS = 2**18
-JIT_MAX_SERIES_BYTES = 16 * 2**20
+CHUNK_MAX_SERIES_BYTES = 16 * 2**20
 
 
 def _batches_per_gather(batch_size: int, window_floats: int) -> int:
@@ -293,7 +293,12 @@ def _window_dataset(
     all_targets = n_targets == n_features and bool((target_idx == np.arange(n_features)).all())
     target_tensor = tf.constant(target_idx)
     base_seed = int(seed) if seed is not None else int(np.random.randint(0, 2**31 - 1))
-    per_chunk = _batches_per_gather(batch_size, input_width * n_features + horizon * n_targets)
+    small = values.nbytes <= CHUNK_MAX_SERIES_BYTES
+    per_chunk = (
+        _batches_per_gather(batch_size, input_width * n_features + horizon * n_targets)
+        if small
+        else 1
+    )
     n_chunks = per_epoch // (per_chunk * batch_size) if per_chunk > 1 else 0
 
     def cut(series: tf.Tensor, batch_starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -304,8 +309,7 @@ def _window_dataset(
         return x, y
 
     # The series goes in as an argument: captured, XLA would fold it in as a constant (minutes).
-    jit = per_epoch >= JIT_MIN_WINDOWS and values.nbytes <= JIT_MAX_SERIES_BYTES
-    chunk_cut = tf.function(cut, jit_compile=True) if jit else cut
+    chunk_cut = tf.function(cut, jit_compile=True) if per_epoch >= JIT_MIN_WINDOWS else cut
 
     def windows(
         seed_pair: tf.Tensor,
