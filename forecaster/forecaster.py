@@ -27,12 +27,13 @@ read them and write nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -609,6 +610,7 @@ class Forecaster(Estimator):
                 reduce_lr=False,  # a fixed budget: no validation curve to schedule on
             )
             members.append(history.model)
+        self.heldout_model_ = self.model_  # the test-part plot stays the held-out model's
         self.model_ = members[0] if len(members) == 1 else average_models(members)
         self._predict_fn = None
         self.refit_ = {"rows": int(sum(len(x) for x in scaled)), "epochs": int(self._budget), "batch_size": int(self.batch_size_)}
@@ -1096,6 +1098,20 @@ class Forecaster(Estimator):
 
     # -------------------------------------------------------------------- plots
 
+    @contextlib.contextmanager
+    def _heldout(self) -> Iterator[None]:
+        """Predict with the model that never saw the test part (after ``refit``, the one fit before it)."""
+        heldout = getattr(self, "heldout_model_", None)
+        if heldout is None:
+            yield
+            return
+        refit, cached = self.model_, self._predict_fn
+        self.model_, self._predict_fn = heldout, None
+        try:
+            yield
+        finally:
+            self.model_, self._predict_fn = refit, cached
+
     def plot_forecast(self, series_id: Any = None):
         """Forecast vs actual over the test part (first target; ``series_id``, default the first series) -> Figure."""
         self._check_fitted("plot_forecast")
@@ -1106,7 +1122,8 @@ class Forecaster(Estimator):
 
         if self.id_col_ is not None and series_id is None:
             series_id = self.series_ids_[0]
-        chunks = test_chunks(self, series_id)
+        with self._heldout():
+            chunks = test_chunks(self, series_id)
         best = chunks["baseline_name"]
         metric, model_m, base_m = "MSE", self.metrics_["model"]["mse"], self.metrics_["baselines"][best]["mse"]
         name = self.label or self.targets_[0]

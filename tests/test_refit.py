@@ -79,6 +79,16 @@ def test_refit_keeps_heldout_metrics_and_changes_the_forecast(fits) -> None:
     assert "y_lower_80" in a.columns  # the validation-calibrated intervals still apply
 
 
+def test_test_plot_uses_the_heldout_model(fits) -> None:
+    from forecaster.scoring import test_chunks
+
+    refit, held, _, _ = fits
+    with refit._heldout():
+        shown = test_chunks(refit, None)["forecast"]
+    assert np.allclose(shown, test_chunks(held, None)["forecast"], rtol=1e-3, atol=1e-3)
+    assert refit.plot_forecast() is not None
+
+
 def test_refit_is_saved(fits) -> None:
     from forecaster import load
 
