@@ -517,21 +517,10 @@ class Forecaster(Estimator):
         self.batch_size_ = auto_batch_size(n_windows) if self.batch_size == "auto" else int(self.batch_size)
         epochs = self.epochs
         if folded:
-            epochs = rolling_origin_epochs(
-                train_parts,
-                self._build_fn(self._n_inputs(), n_targets),
-                input_width=self.input_width_,
-                horizon=self.horizon,
-                n_targets=n_targets,
-                epochs=self.epochs,
-                patience=self.patience,
-                batch_size=self.batch_size_,
-                seed=base_seed,
-                loss=loss,
-                fold_models=fold_models,
-                # The origins exist only for short series: XLA's compilation would cost more than it saves.
-                **{**self._fit_settings(), "jit_compile": False if self.jit_compile == "auto" else self.jit_compile},
-            )
+            from forecaster.logs import silence_retracing_warnings
+
+            with silence_retracing_warnings():  # one fresh model per origin: each traces once
+                epochs = self._rolling_epochs(train_parts, n_targets, base_seed, loss, fold_models)
         members, histories = [], []
         run_name = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S-%f")
         for member in range(self.ensemble):
@@ -718,6 +707,24 @@ class Forecaster(Estimator):
         if calibration["scaled"]:
             scale = np.repeat(scaler.scale[: len(self.targets_)][None], len(point), axis=0)
         return apply_conformal(point, calibration, scale=scale)
+
+    def _rolling_epochs(self, train_parts: list, n_targets: int, base_seed: int, loss: Any, fold_models: list) -> int:
+        """The epoch budget chosen on rolling origins at the end of the training rows (short validation)."""
+        return rolling_origin_epochs(
+            train_parts,
+            self._build_fn(self._n_inputs(), n_targets),
+            input_width=self.input_width_,
+            horizon=self.horizon,
+            n_targets=n_targets,
+            epochs=self.epochs,
+            patience=self.patience,
+            batch_size=self.batch_size_,
+            seed=base_seed,
+            loss=loss,
+            fold_models=fold_models,
+            # The origins exist only for short series: XLA's compilation would cost more than it saves.
+            **{**self._fit_settings(), "jit_compile": False if self.jit_compile == "auto" else self.jit_compile},
+        )
 
     def _tensorboard_callbacks(self, run_name: str, member: int) -> list[Any]:
         """A Keras TensorBoard callback writing to ``tensorboard/<cell>-<time>[-m<k>]`` (one folder per fit)."""
