@@ -48,13 +48,19 @@ def evaluate_parts(
     seen_by: dict[str, bool] = {}
     n_by: dict[str, int] = {}
     step_mase: dict[str, list[np.ndarray]] = {}  # per series: mean |error| by step / its MASE scale
+    plans = []
     for (sid, _, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
         origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1)
         if origins.size == 0:
             continue
         scaler, seen = fc._scaler_seen(sid, insample)  # a new series: scaled from its rows before the test part
         seen_by[str(sid)], n_by[str(sid)] = bool(seen), int(origins.size)
-        forecast = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler, sid)), scaler)["mean"]
+        plans.append((sid, values, origins, insample, scaler, fc._windows_at(values, origins, scaler, sid)))
+    # one batched model call for every series' test windows (a call per series costs more than the model on big panels)
+    outputs = fc._predict_scaled(np.concatenate([p[-1] for p in plans])) if plans else None
+    offsets = np.cumsum([0, *(len(p[2]) for p in plans)])
+    for k, (sid, values, origins, insample, scaler, _) in enumerate(plans):
+        forecast = fc._to_raw(outputs[offsets[k] : offsets[k + 1]], scaler)["mean"]
         targets = values[:, :n_targets]
         actual = np.stack([targets[o : o + fc.horizon] for o in origins])
         forecasts = {"model": forecast, **baseline_forecasts(targets, origins, fc.horizon, baseline_seasons(fc))}
