@@ -58,7 +58,7 @@ class TuneResult:
                 lines.append(f"{key.replace('_', '-')} = {_toml(value)}")
         from forecaster.cli.fit import FIT_OPTIONS
 
-        settable = {opt.param for opt in FIT_OPTIONS if opt.param}  # what `fit --config` accepts
+        settable = {opt.param: opt for opt in FIT_OPTIONS if opt.param}  # what `fit --config` accepts
         for key, value in self.best_params.items():
             if key not in settable:
                 continue
@@ -68,6 +68,8 @@ class TuneResult:
                 value = "none"
             if isinstance(value, tuple | list) and not value:
                 value = "none"
+            if isinstance(value, bool) and settable[key].convert is not None:
+                value = "yes" if value else "no"  # a yes|no flag, not an on/off switch
             lines.append(f"{key.replace('_', '-')} = {_toml(value)}")
         from forecaster.runs import atomic_file
 
