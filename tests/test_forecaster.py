@@ -141,7 +141,7 @@ def test_save_and_load_round_trip(fitted, tmp_path):
     run = tmp_path / "run"
     fc.save(run)
     for name in ("model.keras", "export", "forecaster.json", "metrics.json", "history.csv", "forecast.csv",
-                 "plots/forecast.png", "plots/history.png", "plots/horizon_error.png"):
+                 "plots/forecast.png", "plots/history.png", "plots/horizon_error.png", "plots/future.png"):
         assert (run / name).exists(), name
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     meta = json.loads((run / "forecaster.json").read_text())
