@@ -188,6 +188,8 @@ def tune(
     class _Search(kt.RandomSearch):
         def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> float:
             params = {**base, **settings(trial.hyperparameters), "verbose": 0, "tensorboard": None}
+            if "refit" in FORECASTER_PARAMS:  # the score is the held-out one; retraining on every row adds nothing
+                params["refit"] = False
             fc = Forecaster(**params).fit(
                 frame, target=list(series.targets), date_col=series.date_col, features=feature_cols,
                 id_col=series.id_col,
