@@ -647,11 +647,18 @@ class Forecaster(Estimator):
                 candidates[f"seasonal_naive_{m}"] = ("seasonal", m)
         actual, scale, preds = [], [], {"network": [], **{name: [] for name in candidates}}
         steps = np.arange(horizon)
-        for i, model, origins in windows:
+        xs = [self._windows_at(parts[i], origins, self.scalers_[i], self.series_ids_[i]) for i, _, origins in windows]
+        outs: list[Any] = [None] * len(windows)
+        for model in {id(m): m for _, m, _ in windows}.values():  # one batched call per model, not per series
+            picked = [k for k, w in enumerate(windows) if w[1] is model]
+            x = np.concatenate([xs[k] for k in picked])
+            out = self._predict_scaled(x) if model is self.model_ else _predict_with(model, x)
+            offsets = np.cumsum([0, *(len(xs[k]) for k in picked)])
+            for j, k in enumerate(picked):
+                outs[k] = out[offsets[j] : offsets[j + 1]]
+        for (i, _, origins), out in zip(windows, outs, strict=True):
             values, scaler = parts[i], self.scalers_[i]
             targets = values[:, :n_targets]
-            x = self._windows_at(values, origins, scaler, self.series_ids_[i])
-            out = self._predict_scaled(x) if model is self.model_ else _predict_with(model, x)
             preds["network"].append(self._to_raw(out, scaler)["mean"])
             for name, (mode, m) in candidates.items():
                 if mode == "last":
