@@ -49,10 +49,10 @@ def fits(tmp_path_factory):
 
     training.train = spy
     try:
-        refit = _small().fit(_frame())
+        refit = _small(refit=True).fit(_frame())
     finally:
         training.train = original
-    held = _small(refit=False).fit(_frame())
+    held = _small().fit(_frame())  # refit=False is the default
     path = tmp_path_factory.mktemp("run") / "run"
     refit.save(path, plots=False)
     return refit, held, seen, path
