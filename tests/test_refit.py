@@ -52,7 +52,7 @@ def fits(tmp_path_factory):
         refit = _small(refit=True).fit(_frame())
     finally:
         training.train = original
-    held = _small().fit(_frame())  # refit=False is the default
+    held = _small(refit=False).fit(_frame())
     path = tmp_path_factory.mktemp("run") / "run"
     refit.save(path, plots=False)
     return refit, held, seen, path
