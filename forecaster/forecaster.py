@@ -1016,20 +1016,38 @@ class Forecaster(Estimator):
         Writes nothing to ``self``.
         """
         self._check_fitted("evaluate")
-        if as_of is not None:
-            return self._evaluate_as_of(data, as_of)
-        if data is None:
+        if data is None and as_of is None:
             if not hasattr(self, "metrics_"):
                 raise ForecasterError("a loaded Forecaster has no test data; pass data to evaluate(data).")
             return self.metrics_
-        series = self._load_like_fit(data)
-        parts = _segment_arrays(series)
-        tests, insamples = [], []
-        for values in parts:
-            split = chronological_split(len(values), self.input_width_, self.horizon, val=0.0, test=self.test)
-            tests.append(split.test)
-            insamples.append(values[: split.test[0] + self.input_width_])
-        return self._evaluate_parts(parts, tests, insamples, series)
+        # The refit model saw every fit row: score with the model fit before it, whose
+        # test part was held out, so evaluate(fit data) repeats fit's honest metrics.
+        with self._heldout():
+            if as_of is not None:
+                return self._evaluate_as_of(data, as_of)
+            series = self._load_like_fit(data)
+            parts = _segment_arrays(series)
+            tests, insamples = [], []
+            for values in parts:
+                split = chronological_split(len(values), self.input_width_, self.horizon, val=0.0, test=self.test)
+                tests.append(split.test)
+                insamples.append(values[: split.test[0] + self.input_width_])
+            self._warn_if_seen(series, parts, tests)
+            return self._evaluate_parts(parts, tests, insamples, series)
+
+    def _warn_if_seen(self, series: SeriesData, parts: list[np.ndarray], tests: list[tuple[int, int]]) -> None:
+        """Warn when a loaded, refit model is scored on rows it trained on (its held-out twin is not saved)."""
+        if not getattr(self, "refit_", None) or hasattr(self, "heldout_model_"):
+            return
+        if series.dates is None or self.last_date_ is None:
+            return
+        first_targets = [series.dates[start + test[0] + self.input_width_] for (_, start, _), test in zip(series.segments(), tests, strict=True)]
+        if min(first_targets) <= pd.Timestamp(self.last_date_):
+            warnings.warn(
+                "this run's model was refit on every row of its fit data, and the scored windows lie inside "
+                "that data: these metrics are in-sample; metrics.json holds the held-out ones.",
+                stacklevel=3,
+            )
 
     def _evaluate_as_of(self, data: Any, as_of: Any) -> dict[str, Any]:
         if data is None and not hasattr(self, "data_"):
