@@ -265,7 +265,10 @@ def test_predict_writes_the_horizon_after_the_last_row(fitted_run, tmp_path, cap
     _, csv, runs, _ = fitted_run
     assert main(["predict", "--model", str(runs[0]), "--csv", str(csv)]) == 0
     printed = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
-    assert list(printed.columns) == ["date", "value"]
+    # the point forecast, then the default conformal 80 % and 95 % intervals
+    assert list(printed.columns) == [
+        "date", "value", "value_lower_80", "value_upper_80", "value_lower_95", "value_upper_95"
+    ]
     assert printed["date"].tolist() == [f"2023-06-{d:02d}" for d in (11, 12, 13, 14)]
     out = tmp_path / "forecast.csv"
     assert main(["predict", "--model", str(runs[0]), "--csv", str(csv), "--out", str(out)]) == 0

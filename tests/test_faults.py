@@ -168,7 +168,10 @@ def outcomes(reference, tmp_path_factory, request) -> dict[tuple, tuple[Path, su
     selected = [
         item.callspec.params["case"]
         for item in request.session.items
-        if getattr(item, "callspec", None) is not None and "case" in item.callspec.params
+        # only this module's cases: other modules parametrize a `case` of their own
+        if item.module is request.module
+        and getattr(item, "callspec", None) is not None
+        and "case" in item.callspec.params
     ]
 
     def one(case: tuple) -> tuple[tuple, tuple[Path, subprocess.CompletedProcess]]:
