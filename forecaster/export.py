@@ -48,7 +48,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -121,14 +121,9 @@ def export_saved_model(
     input_width, n_features = _input_shape(model)
     center_arr, scale_arr = _check_scaling(center, scale, n_features)
     _check_head(model, head, quantiles, n_targets, n_features)
-    path = os.path.abspath(os.fspath(path))
-    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
-        raise ForecasterError(f"'{path}' already exists; export to a new directory.")
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
-    try:
-        _write(
+    _write_new_directory(
+        path,
+        lambda tmp: _write(
             model,
             tmp,
             input_width=input_width,
@@ -139,13 +134,8 @@ def export_saved_model(
             head=head,
             mid=_middle_index(quantiles),
             jit_compile=jit_compile,
-        )
-        if os.path.isdir(path):
-            os.rmdir(path)  # empty (checked above)
-        os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        ),
+    )
 
 
 def export_panel_saved_model(
@@ -221,14 +211,9 @@ def export_panel_saved_model(
         )
     centers_arr, scales_arr = _check_panel_scaling(centers, scales, len(keys), n_dynamic)
     _check_head(model, head, quantiles, n_targets, n_dynamic)
-    path = os.path.abspath(os.fspath(path))
-    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
-        raise ForecasterError(f"'{path}' already exists; export to a new directory.")
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
-    try:
-        _write_panel(
+    _write_new_directory(
+        path,
+        lambda tmp: _write_panel(
             model,
             tmp,
             input_width=input_width,
@@ -240,7 +225,24 @@ def export_panel_saved_model(
             head=head,
             mid=_middle_index(quantiles),
             jit_compile=jit_compile,
-        )
+        ),
+    )
+
+
+def _write_new_directory(path: str | os.PathLike, write: Callable[[str], None]) -> None:
+    """Run ``write(tmp)`` in a temporary sibling of ``path``, then rename it into place.
+
+    A failed or interrupted export leaves no half-written ``path``; an existing
+    non-empty ``path`` is refused, an empty one replaced.
+    """
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise ForecasterError(f"'{path}' already exists; export to a new directory.")
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    try:
+        write(tmp)
         if os.path.isdir(path):
             os.rmdir(path)  # empty (checked above)
         os.replace(tmp, path)
