@@ -169,8 +169,8 @@ def outcomes(reference, tmp_path_factory, request) -> dict[tuple, tuple[Path, su
         item.callspec.params["case"]
         for item in request.session.items
         # only this module's cases: other modules parametrize a `case` of their own
-        if item.module is request.module
-        and getattr(item, "callspec", None) is not None
+        if getattr(item, "callspec", None) is not None  # doctest items have neither callspec nor module
+        and getattr(item, "module", None) is request.module
         and "case" in item.callspec.params
     ]
 
