@@ -54,19 +54,19 @@ if point == "train":
         return fit(self, *a, **k)
     keras.Model.fit = patched
 elif point == "write":
-    write_json = runs.write_json
+    write_json = runs.forecaster_run.write_json
     def patched(*a, **k):
         fire()
         return write_json(*a, **k)
-    runs.write_json = patched
+    runs.forecaster_run.write_json = patched
 elif point == "commit":
-    exchange = runs._exchange
+    exchange = runs.atomic._exchange
     def patched(a, b):
         fire()
         return exchange(a, b)
-    runs._exchange = patched
+    runs.atomic._exchange = patched
 elif point == "fallback":
-    runs._exchange = lambda a, b: False
+    runs.atomic._exchange = lambda a, b: False
     rename = os.rename
     def patched(src, dst, *a, **k):
         rename(src, dst, *a, **k)
@@ -74,12 +74,12 @@ elif point == "fallback":
             fire()
     os.rename = patched
 elif point == "cleanup":
-    rmtree = runs.shutil.rmtree
+    rmtree = runs.atomic.shutil.rmtree
     def patched(path, *a, **k):
         if os.path.basename(str(path)).startswith(base):
             fire()
         return rmtree(path, *a, **k)
-    runs.shutil.rmtree = patched
+    runs.atomic.shutil.rmtree = patched
 from forecaster.cli import main
 sys.exit(main(argv))
 """
@@ -270,7 +270,7 @@ def test_disk_full_read_only_or_denied_during_save_is_one_line_and_keeps_the_old
         except OSError as exc:
             raise RuntimeError(f"could not write {path}") from exc
 
-    monkeypatch.setattr(runs, "write_json", failing)
+    monkeypatch.setattr(runs.forecaster_run, "write_json", failing)
     fc = runs.load(old)
     with pytest.raises(ForecasterError, match=rf"could not write '.*run' because {reason} \(the previous run is intact\)"):
         fc.save(run, overwrite=True, plots=False)
@@ -283,7 +283,7 @@ def test_disk_full_read_only_or_denied_during_save_is_one_line_and_keeps_the_old
 
 def test_a_bug_during_save_is_not_disguised(reference, tmp_path, monkeypatch) -> None:
     _, old, _ = reference
-    monkeypatch.setattr(runs, "write_json", lambda path, payload: 1 / 0)
+    monkeypatch.setattr(runs.forecaster_run, "write_json", lambda path, payload: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         runs.load(old).save(tmp_path / "run", plots=False)
     assert list(tmp_path.iterdir()) == []

@@ -104,7 +104,7 @@ def test_forecaster_json_not_utf8_or_too_large(run, base, capsys, monkeypatch) -
     (run / "forecaster.json").write_bytes(b'{"a": "\xff\xfe"}')
     assert_refused(run, base[1], "is not UTF-8 text", capsys)
     (run / "forecaster.json").write_text("{}" + " " * 5000)
-    monkeypatch.setattr(runs, "MAX_JSON_BYTES", 1000)
+    monkeypatch.setattr(runs.jsonio, "MAX_JSON_BYTES", 1000)
     with pytest.raises(ForecasterError, match=r"has 5002 bytes, more than a run file may have \(1000\)"):
         runs.load(run)
 
