@@ -1,8 +1,10 @@
 """Recurrent model builders and their output heads.
 
-``build_model`` / ``build_classifier`` live in :mod:`forecaster.models.factory`;
-the heads, their losses and the helpers that read them back
-(``loss_for``, ``head_of``, ``point_forecast``) in :mod:`forecaster.models.heads`.
+``build_model`` lives in :mod:`forecaster.models.factory`, ``build_classifier`` in
+:mod:`forecaster.models.classifier` (both importable from the factory), their
+shared recurrent stack in :mod:`forecaster.models.recurrent`, the custom layers in
+:mod:`forecaster.models.layers`; the heads, their losses and the helpers that read
+them back (``loss_for``, ``head_of``, ``point_forecast``) in :mod:`forecaster.models.heads`.
 Importing this package registers the custom layers and losses with Keras, which
 loading a saved ``.keras`` model needs.
 """

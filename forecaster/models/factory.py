@@ -1,4 +1,4 @@
-"""Recurrent forecasting and classification models built with the Keras functional API.
+"""Recurrent forecasting models built with the Keras functional API.
 
 :func:`build_model` maps a window ``[batch, input_width, n_features]`` to a
 forecast ``[batch, horizon, n_targets]`` (or the quantile / Gaussian variants
@@ -15,14 +15,13 @@ With ``skip="last"``, ``"seasonal"`` or ``"mean"`` the network predicts a
 correction to a baseline computed in the graph from the (scaled) input window:
 the last observed value, the seasonal naive forecast, or the window's mean.
 The final dense layer starts near zero, so an untrained model already
-forecasts the baseline.
+forecasts the baseline. :func:`average_models` averages an ensemble.
 
-:func:`build_classifier` maps a (possibly variable-length, padded) sequence to
-softmax class probabilities ``[batch, n_classes]``.
-
-The models contain only Keras layers and the registered layers of this package
-(no ``Lambda``), so they save to ``.keras``, load with ``safe_mode=True`` and
-export as a TensorFlow SavedModel.
+The models contain only Keras layers and the registered layers of
+:mod:`forecaster.models.layers` (no ``Lambda``), so they save to ``.keras``,
+load with ``safe_mode=True`` and export as a TensorFlow SavedModel.
+``build_classifier`` (:mod:`forecaster.models.classifier`), ``CELLS``
+(:mod:`forecaster.models.recurrent`) and the layers stay importable from here.
 """
 
 from __future__ import annotations
@@ -32,22 +31,31 @@ from typing import Any
 
 import keras
 import numpy as np
-from keras import ops
 
 from forecaster import config
 from forecaster.errors import ForecasterError
+from forecaster.models.classifier import build_classifier
 from forecaster.models.heads import (
     DEFAULT_QUANTILES,
     HEAD_LAYER_NAME,
     HEADS,
     ForecastHead,
     head_width,
-    middle_index,
     validate_quantiles,
 )
+from forecaster.models.layers import FeedbackInput, RelativeToLast, SkipBaseline
+from forecaster.models.recurrent import (
+    CELLS,
+    _check_cell,
+    _check_dropout,
+    _check_positive_int,
+    _check_units,
+    _encoder,
+    _is_int,
+    _recurrent_layer,
+)
 
-# The option names come from forecaster.config (the one vocabulary); the layers they select live here.
-CELLS = dict(zip(config.CELLS, (keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU), strict=True))
+# The option names come from forecaster.config (the one vocabulary).
 DECODERS = config.DECODERS  # how the horizon is produced (not a tf.distribute strategy)
 STRATEGIES = DECODERS  # the old name of DECODERS, kept for imports
 SKIPS = (None, *(s for s in config.SKIPS if s not in ("auto", "none")))  # what the graph can add
@@ -61,133 +69,6 @@ __all__ = [
     "build_classifier",
     "build_model",
 ]
-
-
-@keras.saving.register_keras_serializable(package="forecaster")
-class SkipBaseline(keras.layers.Layer):
-    """Baseline forecast ``[B, horizon, T]`` taken from the input window ``[B, W, F]``.
-
-    ``mode="last"`` repeats the last observed value of each target column;
-    ``mode="seasonal"`` gives step ``h`` the value at row
-    ``W - season + (h % season)`` (the seasonal naive forecast);
-    ``mode="mean"`` repeats the mean of the window, the better start for a
-    level observed through heavy noise (a local level, as in the Nile flows).
-    """
-
-    def __init__(
-        self,
-        mode: str = "last",
-        horizon: int = 1,
-        target_indices: Sequence[int] = (0,),
-        season: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.mode = mode
-        self.horizon = int(horizon)
-        self.target_indices = [int(i) for i in target_indices]
-        self.season = None if season is None else int(season)
-
-    def call(self, x: Any) -> Any:
-        width = x.shape[1]
-        targets = ops.take(x, np.asarray(self.target_indices, "int32"), axis=2)
-        if self.mode == "mean":
-            return ops.repeat(ops.mean(targets, axis=1, keepdims=True), self.horizon, axis=1)
-        if self.mode == "last":
-            rows = [width - 1] * self.horizon
-        else:
-            rows = [width - self.season + h % self.season for h in range(self.horizon)]
-        return ops.take(targets, np.asarray(rows, "int32"), axis=1)
-
-    def compute_output_shape(self, input_shape: Any) -> tuple:
-        return (input_shape[0], self.horizon, len(self.target_indices))
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            mode=self.mode,
-            horizon=self.horizon,
-            target_indices=list(self.target_indices),
-            season=self.season,
-        )
-        return config
-
-
-@keras.saving.register_keras_serializable(package="forecaster")
-class RelativeToLast(keras.layers.Layer):
-    """Express the target columns of a window relative to their last observed value.
-
-    ``[B, W, F] -> [B, W, F]``: target columns become ``x[:, t] - x[:, -1]``,
-    other columns pass through. With a skip baseline this makes the whole
-    model level-free: a trending series whose later windows lie outside the
-    range seen in training still gives the network inputs in a familiar range.
-    """
-
-    def __init__(self, target_indices: Sequence[int] = (0,), n_features: int = 1, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.target_indices = [int(i) for i in target_indices]
-        self.n_features = int(n_features)
-
-    def call(self, x: Any) -> Any:
-        mask = np.zeros((1, 1, self.n_features), "float32")
-        mask[..., self.target_indices] = 1.0
-        return x - x[:, -1:, :] * ops.convert_to_tensor(mask, dtype=x.dtype)
-
-    def compute_output_shape(self, input_shape: Any) -> tuple:
-        return tuple(input_shape)
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(target_indices=list(self.target_indices), n_features=self.n_features)
-        return config
-
-
-@keras.saving.register_keras_serializable(package="forecaster")
-class FeedbackInput(keras.layers.Layer):
-    """Next input row of the recursive model: the previous row with its target columns replaced.
-
-    Called on ``[row, step_output]``: ``row`` ``[B, 1, F]`` and the head output
-    of one step (``[B, 1, T]``, ``[B, 1, T, Q]`` or ``[B, 1, T, 2]``). The point
-    forecast of the step (the forecast, the middle quantile, or the mean) is
-    written into columns ``target_indices``; other columns are carried over.
-    """
-
-    def __init__(
-        self,
-        target_indices: Sequence[int] = (0,),
-        head: str = "point",
-        quantiles: Sequence[float] = DEFAULT_QUANTILES,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.target_indices = [int(i) for i in target_indices]
-        self.head = head
-        self.quantiles = validate_quantiles(quantiles)
-
-    def call(self, inputs: Any) -> Any:
-        row, step = inputs
-        if self.head == "quantile":
-            step = step[..., middle_index(self.quantiles)]
-        elif self.head == "gaussian":
-            step = step[..., 0]
-        n_features = row.shape[-1]
-        scatter = np.zeros((len(self.target_indices), n_features), "float32")
-        scatter[np.arange(len(self.target_indices)), self.target_indices] = 1.0
-        keep = 1.0 - scatter.sum(axis=0)
-        step = ops.cast(step, row.dtype)
-        return row * keep + ops.sum(ops.expand_dims(step, -1) * scatter, axis=-2)
-
-    def compute_output_shape(self, input_shape: Any) -> tuple:
-        return tuple(input_shape[0])
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            target_indices=list(self.target_indices),
-            head=self.head,
-            quantiles=list(self.quantiles),
-        )
-        return config
 
 
 def build_model(
@@ -324,120 +205,6 @@ def build_model(
     return keras.Model(inputs, outputs, name=name or f"{cell_key}_{decoder}_{head}")
 
 
-def build_classifier(
-    cell: str,
-    units: int | Sequence[int],
-    input_width: int | None,
-    n_features: int,
-    n_classes: int,
-    *,
-    dropout: float = 0.0,
-    bidirectional: bool = False,
-    mask_value: float | None = None,
-    conv_filters: Sequence[int] = (),
-    kernel_sizes: Sequence[int] | None = None,
-    recurrent_steps: int | None = None,
-    name: str | None = None,
-) -> keras.Model:
-    """Build a sequence classifier ``[B, input_width, n_features] -> [B, n_classes]``.
-
-    Without ``conv_filters`` it is a stack of recurrent layers. With them a
-    convolutional front-end (``Conv1D`` + batch norm + ReLU per entry) first
-    extracts local shape features, because recurrent layers alone train
-    unreliably on long, small UCR-style sets; the recurrent stack then reads the
-    conv features average-pooled to at most ``recurrent_steps`` steps (a short
-    loop is fast on a CPU), and the classifier sees the recurrent summary
-    concatenated with the conv features averaged over time.
-
-    Recurrent layers keep the cuDNN-compatible defaults described in
-    :func:`build_model`. With ``mask_value`` (recurrent-only models) a
-    ``Masking`` layer makes every layer skip the time steps whose features all
-    equal it (padding at the end).
-
-    Args:
-        cell: ``"rnn"``, ``"lstm"`` or ``"gru"`` (any case).
-        units: units of each recurrent layer; an int means one layer.
-        input_width: time steps per sequence, or ``None`` for variable length.
-        n_features: features per time step.
-        n_classes: number of classes (>= 2).
-        dropout: rate of the ``Dropout`` after each recurrent layer and before the output, in [0, 1).
-        bidirectional: wrap each recurrent layer in ``Bidirectional``.
-        mask_value: padding value to mask, e.g. ``0.0``; ``None`` for no masking. Not
-            with ``conv_filters`` (convolutions do not skip masked steps).
-        conv_filters: filters of each convolution of the front-end; empty for none.
-        kernel_sizes: kernel width of each convolution (default 7, 5, 3, 3, ...).
-        recurrent_steps: most time steps the recurrent stack reads after the
-            front-end (``None``: all); needs a known ``input_width`` and ``conv_filters``.
-        name: model name.
-
-    Returns:
-        An uncompiled ``keras.Model`` whose output is softmax probabilities
-        ``float32[B, n_classes]``; train it with sparse categorical cross-entropy
-        on integer labels.
-
-    Raises:
-        ForecasterError: if an argument is out of range.
-
-    Example:
-        >>> model = build_classifier("gru", 16, None, 2, n_classes=3, mask_value=0.0)
-        >>> tuple(model.output.shape)
-        (None, 3)
-        >>> tuple(build_classifier("gru", 8, 100, 1, 2, conv_filters=(16, 16), recurrent_steps=20).output.shape)
-        (None, 2)
-    """
-    cell_key = _check_cell(cell)
-    units = _check_units(units)
-    if input_width is not None:
-        _check_positive_int("input_width", input_width)
-    _check_positive_int("n_features", n_features)
-    if not _is_int(n_classes) or n_classes < 2:
-        raise ForecasterError(
-            f"`n_classes` must be an integer >= 2 (received n_classes={n_classes!r})."
-        )
-    _check_dropout(dropout)
-    if mask_value is not None and not isinstance(mask_value, int | float):
-        raise ForecasterError(
-            f"`mask_value` must be a number or None (received mask_value={mask_value!r})."
-        )
-    filters, kernels = _check_conv(conv_filters, kernel_sizes)
-    if filters and mask_value is not None:
-        raise ForecasterError(
-            "`mask_value` cannot be combined with `conv_filters`; pad with zeros instead "
-            "(convolutions do not skip masked steps)."
-        )
-    if recurrent_steps is not None:
-        _check_positive_int("recurrent_steps", recurrent_steps)
-    inputs = keras.Input((input_width, n_features), name="sequence")
-    hidden = inputs
-    if mask_value is not None:
-        hidden = keras.layers.Masking(mask_value=float(mask_value), name="masking")(hidden)
-    summaries = []
-    if filters:
-        for i, (size, kernel) in enumerate(zip(filters, kernels, strict=True)):
-            hidden = keras.layers.Conv1D(
-                size, kernel, padding="same", use_bias=False, name=f"conv_{i}"
-            )(hidden)
-            # momentum 0.9: small sets give few steps per epoch, and the default 0.99 leaves the
-            # inference statistics far from the training ones for hundreds of steps.
-            hidden = keras.layers.BatchNormalization(momentum=0.9, name=f"conv_norm_{i}")(hidden)
-            hidden = keras.layers.Activation("relu", name=f"conv_relu_{i}")(hidden)
-        summaries.append(keras.layers.GlobalAveragePooling1D(name="conv_mean")(hidden))
-    short = recurrent_steps is None or input_width is None or input_width <= recurrent_steps
-    if filters and not short:
-        pool = -(-int(input_width) // int(recurrent_steps))
-        hidden = keras.layers.AveragePooling1D(pool, padding="same", name="recurrent_pool")(hidden)
-    summaries.append(
-        _encoder(hidden, cell_key, units, dropout=float(dropout), bidirectional=bool(bidirectional))
-    )
-    hidden = (
-        keras.layers.Concatenate(name="summaries")(summaries) if len(summaries) > 1 else summaries[0]
-    )
-    if dropout and filters:
-        hidden = keras.layers.Dropout(dropout, name="summary_dropout")(hidden)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="class_probs")(hidden)
-    return keras.Model(inputs, outputs, name=name or f"{cell_key}_classifier")
-
-
 def average_models(members: Sequence[keras.Model], name: str = "ensemble") -> keras.Model:
     """One model whose output is the mean of ``members``' outputs (an ensemble of the same input shape).
 
@@ -453,34 +220,6 @@ def average_models(members: Sequence[keras.Model], name: str = "ensemble") -> ke
     return keras.Model(inputs, outputs, name=name)
 
 
-def _check_conv(
-    conv_filters: Any, kernel_sizes: Any
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Validated front-end filters and kernel widths (default widths 7, 5, 3, 3, ...)."""
-    filters = () if conv_filters is None else conv_filters
-    if isinstance(filters, int) and not isinstance(filters, bool):
-        filters = (filters,)
-    if not isinstance(filters, tuple | list) or not all(_is_int(f) and f >= 1 for f in filters):
-        raise ForecasterError(
-            "`conv_filters` must be a tuple of integers >= 1, e.g. (64, 64, 64), or () for none "
-            f"(received conv_filters={conv_filters!r})."
-        )
-    if kernel_sizes is None:
-        kernels = tuple((7, 5, 3)[i] if i < 3 else 3 for i in range(len(filters)))
-    else:
-        kernels = (kernel_sizes,) if _is_int(kernel_sizes) else kernel_sizes
-        if (
-            not isinstance(kernels, tuple | list)
-            or len(kernels) != len(filters)
-            or not all(_is_int(k) and k >= 1 for k in kernels)
-        ):
-            raise ForecasterError(
-                "`kernel_sizes` must hold one integer >= 1 per entry of `conv_filters` "
-                f"(received kernel_sizes={kernel_sizes!r} for conv_filters={conv_filters!r})."
-            )
-    return tuple(int(f) for f in filters), tuple(int(k) for k in kernels)
-
-
 # --- private builders (arguments already validated) ------------------------------------------
 
 
@@ -489,31 +228,6 @@ def _crop_to(x: Any, input_width: int, encoder_width: int) -> Any:
     if encoder_width >= input_width:
         return x
     return keras.layers.Cropping1D((input_width - encoder_width, 0), name="encoder_crop")(x)
-
-
-def _recurrent_layer(
-    cell: str, units: int, *, return_sequences: bool, return_state: bool = False, name: str
-) -> keras.layers.Layer:
-    """One recurrent layer on Keras defaults (the cuDNN-eligible configuration)."""
-    return CELLS[cell](
-        units, return_sequences=return_sequences, return_state=return_state, name=name
-    )
-
-
-def _encoder(
-    hidden: Any, cell: str, units: tuple[int, ...], *, dropout: float, bidirectional: bool
-) -> Any:
-    """Stacked recurrent layers; the last one returns only its final output."""
-    for i, size in enumerate(units):
-        layer = _recurrent_layer(
-            cell, size, return_sequences=i < len(units) - 1, name=f"{cell}_{i}"
-        )
-        if bidirectional:
-            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{cell}_{i}")
-        hidden = layer(hidden)
-        if dropout:
-            hidden = keras.layers.Dropout(dropout, name=f"dropout_{i}")(hidden)
-    return hidden
 
 
 def _head_dense(size: int, skip: str | None) -> keras.layers.Dense:
@@ -634,50 +348,6 @@ def _recursive_forecast(
 
 
 # --- argument checks ---------------------------------------------------------------------------
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-def _check_positive_int(arg: str, value: Any) -> None:
-    if not _is_int(value) or value < 1:
-        raise ForecasterError(f"`{arg}` must be an integer >= 1 (received {arg}={value!r}).")
-
-
-def _check_cell(cell: Any) -> str:
-    key = cell.lower() if isinstance(cell, str) else cell
-    if key == "simplernn":
-        key = "rnn"
-    if key not in CELLS:
-        raise ForecasterError(f"`cell` must be one of {tuple(CELLS)} (received cell={cell!r}).")
-    return key
-
-
-def _check_units(units: Any) -> tuple[int, ...]:
-    sizes = (units,) if _is_int(units) else units
-    if (
-        isinstance(sizes, str)
-        or not isinstance(sizes, Sequence)
-        or not sizes
-        or not all(_is_int(u) and u >= 1 for u in sizes)
-    ):
-        raise ForecasterError(
-            f"`units` must be a non-empty sequence of integers >= 1, one per layer, e.g. (64, 64) "
-            f"(received units={units!r})."
-        )
-    return tuple(int(u) for u in sizes)
-
-
-def _check_dropout(dropout: Any) -> None:
-    if (
-        isinstance(dropout, bool)
-        or not isinstance(dropout, int | float)
-        or not 0.0 <= dropout < 1.0
-    ):
-        raise ForecasterError(
-            f"`dropout` must be a number in [0, 1) (received dropout={dropout!r})."
-        )
 
 
 def _check_target_indices(

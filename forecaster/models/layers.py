@@ -1,0 +1,149 @@
+"""The custom Keras layers of the forecasting models (registered, so saved models load in safe mode).
+
+* :class:`SkipBaseline`: the baseline forecast of a skip connection, from the input window;
+* :class:`RelativeToLast`: target columns relative to their last observed value;
+* :class:`FeedbackInput`: the next input row of the recursive decoder.
+
+They are registered as ``forecaster>ClassName``, so a ``.keras`` file saved
+before they moved here from :mod:`forecaster.models.factory` loads unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from forecaster.models.heads import DEFAULT_QUANTILES, middle_index, validate_quantiles
+
+__all__ = ["FeedbackInput", "RelativeToLast", "SkipBaseline"]
+
+
+@keras.saving.register_keras_serializable(package="forecaster")
+class SkipBaseline(keras.layers.Layer):
+    """Baseline forecast ``[B, horizon, T]`` taken from the input window ``[B, W, F]``.
+
+    ``mode="last"`` repeats the last observed value of each target column;
+    ``mode="seasonal"`` gives step ``h`` the value at row
+    ``W - season + (h % season)`` (the seasonal naive forecast);
+    ``mode="mean"`` repeats the mean of the window, the better start for a
+    level observed through heavy noise (a local level, as in the Nile flows).
+    """
+
+    def __init__(
+        self,
+        mode: str = "last",
+        horizon: int = 1,
+        target_indices: Sequence[int] = (0,),
+        season: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.mode = mode
+        self.horizon = int(horizon)
+        self.target_indices = [int(i) for i in target_indices]
+        self.season = None if season is None else int(season)
+
+    def call(self, x: Any) -> Any:
+        width = x.shape[1]
+        targets = ops.take(x, np.asarray(self.target_indices, "int32"), axis=2)
+        if self.mode == "mean":
+            return ops.repeat(ops.mean(targets, axis=1, keepdims=True), self.horizon, axis=1)
+        if self.mode == "last":
+            rows = [width - 1] * self.horizon
+        else:
+            rows = [width - self.season + h % self.season for h in range(self.horizon)]
+        return ops.take(targets, np.asarray(rows, "int32"), axis=1)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return (input_shape[0], self.horizon, len(self.target_indices))
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            mode=self.mode,
+            horizon=self.horizon,
+            target_indices=list(self.target_indices),
+            season=self.season,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="forecaster")
+class RelativeToLast(keras.layers.Layer):
+    """Express the target columns of a window relative to their last observed value.
+
+    ``[B, W, F] -> [B, W, F]``: target columns become ``x[:, t] - x[:, -1]``,
+    other columns pass through. With a skip baseline this makes the whole
+    model level-free: a trending series whose later windows lie outside the
+    range seen in training still gives the network inputs in a familiar range.
+    """
+
+    def __init__(self, target_indices: Sequence[int] = (0,), n_features: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target_indices = [int(i) for i in target_indices]
+        self.n_features = int(n_features)
+
+    def call(self, x: Any) -> Any:
+        mask = np.zeros((1, 1, self.n_features), "float32")
+        mask[..., self.target_indices] = 1.0
+        return x - x[:, -1:, :] * ops.convert_to_tensor(mask, dtype=x.dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(target_indices=list(self.target_indices), n_features=self.n_features)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="forecaster")
+class FeedbackInput(keras.layers.Layer):
+    """Next input row of the recursive model: the previous row with its target columns replaced.
+
+    Called on ``[row, step_output]``: ``row`` ``[B, 1, F]`` and the head output
+    of one step (``[B, 1, T]``, ``[B, 1, T, Q]`` or ``[B, 1, T, 2]``). The point
+    forecast of the step (the forecast, the middle quantile, or the mean) is
+    written into columns ``target_indices``; other columns are carried over.
+    """
+
+    def __init__(
+        self,
+        target_indices: Sequence[int] = (0,),
+        head: str = "point",
+        quantiles: Sequence[float] = DEFAULT_QUANTILES,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.target_indices = [int(i) for i in target_indices]
+        self.head = head
+        self.quantiles = validate_quantiles(quantiles)
+
+    def call(self, inputs: Any) -> Any:
+        row, step = inputs
+        if self.head == "quantile":
+            step = step[..., middle_index(self.quantiles)]
+        elif self.head == "gaussian":
+            step = step[..., 0]
+        n_features = row.shape[-1]
+        scatter = np.zeros((len(self.target_indices), n_features), "float32")
+        scatter[np.arange(len(self.target_indices)), self.target_indices] = 1.0
+        keep = 1.0 - scatter.sum(axis=0)
+        step = ops.cast(step, row.dtype)
+        return row * keep + ops.sum(ops.expand_dims(step, -1) * scatter, axis=-2)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return tuple(input_shape[0])
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            target_indices=list(self.target_indices),
+            head=self.head,
+            quantiles=list(self.quantiles),
+        )
+        return config
