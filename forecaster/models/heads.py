@@ -35,11 +35,13 @@ import keras
 import numpy as np
 from keras import ops
 
+from forecaster import config
+from forecaster.config import HEADS
 from forecaster.errors import ForecasterError
 
-HEADS = ("point", "quantile", "gaussian")
-POINT_LOSSES = ("mse", "mae", "huber")
-DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+# The option lists are defined once in forecaster.config; these names stay importable from here.
+POINT_LOSSES = config.LOSSES  # the losses of the point head (the Forecaster's `loss` choices)
+DEFAULT_QUANTILES = config.FORECASTER_PARAMS["quantiles"].default
 GAUSSIAN_MIN_STD = 1e-3
 HEAD_LAYER_NAME = "forecast_head"
 
