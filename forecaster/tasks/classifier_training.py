@@ -1,0 +1,203 @@
+"""Training of :class:`~forecaster.tasks.classification.SequenceClassifier`.
+
+Build the network, search the epoch count on the validation part (one retry
+with a 10x smaller learning rate when it stays at the majority class), then
+refit on every case, as a small seed ensemble when that is cheap.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecaster.tasks.sequences import MASK_VALUE
+
+ENSEMBLE_BUDGET = 1_000_000
+"""Most ``cases x steps x features x epochs`` of model input the final refit spends on extra seeds."""
+
+
+class _ClassifierTraining:
+    """Network building and the search-then-refit training of a classifier."""
+
+    def _batch_size(self, n: int) -> int:
+        if self.batch_size is not None:
+            return int(self.batch_size)
+        return int(min(32, max(4, n // 10)))
+
+    def _build(self) -> Any:
+        from forecaster.models.factory import build_classifier
+
+        units = (self.units,) if isinstance(self.units, int) else tuple(self.units)
+        return build_classifier(
+            self.cell.lower(),
+            units,
+            self.model_steps_,
+            self.n_features_,
+            len(self.classes_),
+            dropout=self.dropout,
+            bidirectional=self.bidirectional,
+            mask_value=None if self.conv_filters else MASK_VALUE,
+            conv_filters=tuple(self.conv_filters),
+            recurrent_steps=self.recurrent_steps,
+            name=f"{self.cell.lower()}_sequence_classifier",
+        )
+
+    def _fit_one(
+        self,
+        x: np.ndarray,
+        labels: np.ndarray,
+        *,
+        seed: int,
+        learning_rate: float,
+        epochs: int,
+        decay_epochs: int,
+        val: tuple[np.ndarray, np.ndarray] | None,
+        weights: dict[int, float] | None,
+    ) -> tuple[Any, dict[str, list[float]]]:
+        """Train one model for ``epochs`` epochs on a cosine decay over ``decay_epochs``."""
+        import keras
+
+        from forecaster.training import resolve_jit_compile
+
+        keras.utils.set_random_seed(seed)
+        model = self._build()
+        batch = self._batch_size(len(x))
+        steps = math.ceil(len(x) / batch)
+        schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps * decay_epochs)
+        model.compile(
+            optimizer=_optimizer(self.optimizer, schedule),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            jit_compile=resolve_jit_compile(self.jit_compile, model, distributed=False),
+        )
+        callbacks = []
+        if val is not None:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    "val_accuracy", patience=self.patience, mode="max", restore_best_weights=False
+                )
+            )
+        history = model.fit(
+            x,
+            labels,
+            batch_size=batch,
+            epochs=epochs,
+            validation_data=val,
+            class_weight=weights,
+            shuffle=True,
+            callbacks=callbacks,
+            verbose=self.verbose,
+        )
+        return model, history.history
+
+    def _train(self, x: np.ndarray, encoded: np.ndarray, train_idx: np.ndarray, val_idx: np.ndarray) -> None:
+        from forecaster.training import resolve_seed
+
+        seed = resolve_seed(self.seed)
+        labels = encoded.astype(np.int32)
+        n_classes = len(self.classes_)
+        weights = None
+        if self.class_weight == "balanced":
+            counts = np.bincount(labels, minlength=n_classes)
+            weights = {k: float(len(labels) / (n_classes * counts[k])) for k in range(n_classes) if counts[k]}
+        report: dict[str, Any] = {"retried": False}
+        if len(val_idx):
+            val = (x[val_idx], labels[val_idx])
+            majority = float(np.bincount(labels[val_idx]).max() / len(val_idx))
+            search, history = self._fit_one(
+                x[train_idx], labels[train_idx], seed=seed, learning_rate=self.learning_rate,
+                epochs=self.epochs, decay_epochs=self.epochs, val=val, weights=weights,
+            )
+            best, accuracy = _best_epoch(history)
+            # Keras reports float32 accuracies: compare at half a case's resolution.
+            tolerance = 0.5 / len(val_idx)
+            if accuracy <= majority + tolerance:
+                # A too-large step can leave the network at the majority class: one retry, 10x smaller.
+                report["retried"] = True
+                again, history_again = self._fit_one(
+                    x[train_idx], labels[train_idx], seed=seed + 1, learning_rate=self.learning_rate / 10,
+                    epochs=self.epochs, decay_epochs=self.epochs, val=val, weights=weights,
+                )
+                best_again, accuracy_again = _best_epoch(history_again)
+                if accuracy_again > accuracy + tolerance:
+                    search, history, best, accuracy = again, history_again, best_again, accuracy_again
+                    report["learning_rate"] = self.learning_rate / 10
+            learning_rate = report.get("learning_rate", self.learning_rate)
+            report["best_val_epoch"] = best
+            # A validation part of a few cases often peaks early by luck; it may lengthen the
+            # refit but not cut it below half the budget (these networks rarely get worse with
+            # more epochs on unseen cases, and an early stop leaves them under-trained).
+            best = max(best, math.ceil(self.epochs / 2))
+            self.val_metrics_ = self._score(_predict(search, val[0]), val[1])
+            learned = bool(accuracy > majority + tolerance)
+            report.update(val_accuracy=accuracy, majority_rate=majority, learned=learned)
+            if not report["learned"]:
+                warnings.warn(
+                    f"training did not learn: the best validation accuracy {accuracy:.3f} is not above the "
+                    f"majority-class rate {majority:.3f}; try more cases, another learning_rate or more epochs.",
+                    stacklevel=3,
+                )
+        else:
+            history, best, learning_rate = None, self.epochs, self.learning_rate
+            self.val_metrics_ = None
+            report.update(val_accuracy=None, majority_rate=None, learned=None)
+        members = _ensemble_size(self.ensemble, len(x) * x.shape[1] * x.shape[2] * best)
+        models = []
+        for k in range(members):
+            model, final_history = self._fit_one(
+                # the refit anneals its own cosine over the chosen epochs
+                x, labels, seed=seed + 100 + k, learning_rate=learning_rate, epochs=best, decay_epochs=best,
+                val=None, weights=weights,
+            )
+            models.append(model)
+        if history is None:
+            history = final_history
+        self.model_ = models[0] if members == 1 else _average(models, self.model_steps_, self.n_features_)
+        frame = pd.DataFrame(history)
+        frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
+        self.history_ = frame
+        report.update(epochs_chosen=int(best), ensemble=members, batch_size=self._batch_size(len(x)))
+        self.fit_report_ = report
+
+
+def _best_epoch(history: dict[str, list[float]]) -> tuple[int, float]:
+    """1-based last epoch at the best validation accuracy, and that accuracy.
+
+    The last one: a small validation part often reaches its best accuracy early
+    by luck, and these networks keep improving on unseen cases long after.
+    """
+    accuracy = np.asarray(history["val_accuracy"], np.float64)
+    best = int(np.flatnonzero(accuracy >= accuracy.max() - 1e-6)[-1])
+    return best + 1, float(accuracy[best])
+
+
+def _ensemble_size(most: int, work_per_model: int) -> int:
+    """Seeds for the final refit: ``most`` while their total work stays within ``ENSEMBLE_BUDGET``."""
+    return int(max(1, min(most, ENSEMBLE_BUDGET // max(1, work_per_model))))
+
+
+def _optimizer(name: str, learning_rate: Any) -> Any:
+    """Optimizer with a global gradient-norm clip of 1 (recurrent layers), taking a schedule."""
+    import keras
+
+    cls = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}[name]
+    return cls(learning_rate=learning_rate, global_clipnorm=1.0)
+
+
+def _predict(model: Any, x: np.ndarray) -> np.ndarray:
+    return np.asarray(model.predict(x, batch_size=256, verbose=0), np.float32)
+
+
+def _average(models: list[Any], steps: int, n_features: int) -> Any:
+    """One Keras model whose output is the mean of the members' probabilities."""
+    import keras
+
+    inputs = keras.Input((steps, n_features), name="sequence")
+    for k, model in enumerate(models):
+        model.name = f"member_{k}"
+    outputs = keras.layers.Average(name="ensemble_mean")([model(inputs) for model in models])
+    return keras.Model(inputs, outputs, name="sequence_classifier_ensemble")
