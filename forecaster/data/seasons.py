@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from forecaster.data.arrays import series_arrays
 from forecaster.errors import ForecasterError
 
 __all__ = [
@@ -283,22 +284,8 @@ def candidate_seasons(freq: str | None) -> tuple[int, ...]:
 
 def _columns(values: object) -> list[np.ndarray]:
     """Every (series, target) column as a float64 1-D array; a list means a panel."""
-    panel = (
-        isinstance(values, list | tuple)
-        and len(values) > 0
-        and all(isinstance(part, np.ndarray | pd.Series | pd.DataFrame) for part in values)
-    )
-    parts = list(values) if panel else [values]
     cols = []
-    for part in parts:
-        arr = np.asarray(part, dtype=np.float64)
-        if arr.ndim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2:
-            raise ForecasterError(
-                f"`values` must have shape [n_rows, n_targets] or [n_rows], or be a list of such "
-                f"arrays for several series (received shape {arr.shape})."
-            )
+    for arr in series_arrays(values, "values"):
         if not np.isfinite(arr).all():
             raise ForecasterError(
                 "`values` contains NaN or infinite values; fill or drop them before choosing seasons."

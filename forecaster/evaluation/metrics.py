@@ -43,6 +43,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from forecaster.data.arrays import series_arrays
 from forecaster.errors import ForecasterError
 
 __all__ = [
@@ -219,21 +220,9 @@ def _insample_scale(
     """
     if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
         raise ForecasterError(f"`m` (season length) must be an integer >= 1 (received m={m!r}).")
-    panel = (
-        isinstance(insample, list | tuple)
-        and len(insample) > 0
-        and all(isinstance(part, np.ndarray | pd.Series | pd.DataFrame) for part in insample)
-    )
-    parts = list(insample) if panel else [insample]
+    parts = series_arrays(insample, "insample")
     diffs = []
-    for part in parts:
-        arr = np.asarray(part, dtype=np.float64)
-        if arr.ndim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2:
-            raise ForecasterError(
-                f"`insample` must have shape [n_rows, n_targets] or [n_rows] (received shape {arr.shape})."
-            )
+    for arr in parts:
         if n_targets is None:
             n_targets = arr.shape[1]
         if arr.shape[1] != n_targets:
@@ -244,7 +233,7 @@ def _insample_scale(
         if arr.shape[0] > m:
             diffs.append(np.abs(arr[m:] - arr[:-m]))
     if not diffs:
-        rows = max(np.shape(part)[0] if np.ndim(part) else 0 for part in parts)
+        rows = max(arr.shape[0] for arr in parts)
         message = (
             f"`insample` has {rows} rows; MASE with m={m} needs at least {m + 1} training rows"
         )
