@@ -39,6 +39,12 @@ Reading never guesses silently:
   trading calendars: runs of at most :data:`B_HOLIDAY_RUN` missing weekdays
   are market holidays and are kept as they are; only longer runs are gaps.
 
+The steps live in :mod:`~forecaster.data.dialect` (CSV separator and
+decimal mark), :mod:`~forecaster.data.columns` (column roles, numeric values),
+:mod:`~forecaster.data.dates` (date parsing, duplicates) and
+:mod:`~forecaster.data.gaps` (frequency, missing rows, fill); this module
+holds :class:`SeriesData` and the functions that chain them.
+
 Example:
     >>> import pandas as pd
     >>> df = pd.DataFrame({"Date": pd.date_range("2024-01-01", periods=5),

@@ -5,7 +5,9 @@ Modules:
 * :mod:`forecaster.tasks.sequences`: load and pad labelled sequences (arrays,
   lists of arrays, wide UCR-style CSV / DataFrame, long CSV with an id column).
 * :mod:`forecaster.tasks.classification`: :class:`SequenceClassifier`, an
-  sklearn-like classifier over recurrent layers, and ``load_classifier``.
+  sklearn-like classifier over recurrent layers, and ``load_classifier``; its
+  data preparation, training and run directory are in ``classifier_data``,
+  ``classifier_training`` and ``classifier_runs``.
 * :mod:`forecaster.tasks.sampling`: ``sample_paths`` (free-running
   probabilistic paths from a fitted gaussian / quantile ``Forecaster``) and
   ``plot_paths``.
