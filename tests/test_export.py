@@ -86,28 +86,24 @@ def _close(actual: np.ndarray, expected: np.ndarray) -> None:
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=2e-6 * scale)
 
 
-@pytest.mark.slow
-def test_export_loads_in_a_process_that_imports_only_tensorflow(exports):
-    root, raw, result = exports
-    script = textwrap.dedent(
-        """
-        import json, os, sys
-        import numpy as np
-        import tensorflow as tf
-        root = sys.argv[1]
-        raw = np.load(os.path.join(root, "raw.npy"))
-        out = {}
-        for head in ("point", "quantile", "gaussian"):
-            loaded = tf.saved_model.load(os.path.join(root, head))
-            y = loaded.serve(tf.constant(raw))
-            y = y if isinstance(y, dict) else {"output_0": y}
-            out[head] = {k: v.numpy().tolist() for k, v in y.items()}
-            out[head + "_dtypes"] = sorted({v.dtype.name for v in y.values()})
-            out[head + "_signature_inputs"] = str(loaded.signatures["serve"].structured_input_signature)
-        out["forecaster_imported"] = any(m == "forecaster" or m.startswith("forecaster.") for m in sys.modules)
-        out["keras_imported"] = "keras" in sys.modules
-        print(json.dumps(out))
-        """
+def _run_with_tensorflow_only(root, body: str) -> dict:
+    """Run ``body`` in a fresh process that imports only NumPy and TensorFlow; return the ``out`` it fills.
+
+    ``body`` sees ``root`` (the export folder, as text) and an empty dict ``out``; the
+    process also records whether any forecaster module got imported, which must not happen.
+    """
+    script = "\n".join(
+        [
+            "import json, os, sys",
+            "import numpy as np",
+            "import tensorflow as tf",
+            "root = sys.argv[1]",
+            "out = {}",
+            textwrap.dedent(body),
+            'out["forecaster_imported"] = any(m == "forecaster" or m.startswith("forecaster.") for m in sys.modules)',
+            'out["keras_imported"] = "keras" in sys.modules',
+            "print(json.dumps(out))",
+        ]
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     proc = subprocess.run(
@@ -116,6 +112,25 @@ def test_export_loads_in_a_process_that_imports_only_tensorflow(exports):
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["forecaster_imported"] is False
+    return got
+
+
+@pytest.mark.slow
+def test_export_loads_in_a_process_that_imports_only_tensorflow(exports):
+    root, raw, result = exports
+    got = _run_with_tensorflow_only(
+        root,
+        """
+        raw = np.load(os.path.join(root, "raw.npy"))
+        for head in ("point", "quantile", "gaussian"):
+            loaded = tf.saved_model.load(os.path.join(root, head))
+            y = loaded.serve(tf.constant(raw))
+            y = y if isinstance(y, dict) else {"output_0": y}
+            out[head] = {k: v.numpy().tolist() for k, v in y.items()}
+            out[head + "_dtypes"] = sorted({v.dtype.name for v in y.values()})
+            out[head + "_signature_inputs"] = str(loaded.signatures["serve"].structured_input_signature)
+        """,
+    )
     for head, (_, _, expected) in result.items():
         assert set(got[head]) == set(expected), head
         assert got[head + "_dtypes"] == ["float32"]
@@ -295,15 +310,11 @@ def panel_exports(tmp_path_factory):
 @pytest.mark.slow
 def test_panel_export_serves_by_id_in_a_process_that_imports_only_tensorflow(panel_exports):
     root, expected = panel_exports
-    script = textwrap.dedent(
+    got = _run_with_tensorflow_only(
+        root,
         """
-        import json, os, sys
-        import numpy as np
-        import tensorflow as tf
-        root = sys.argv[1]
         arr = {k: np.load(os.path.join(root, k + ".npy")) for k in ("window", "center", "scale", "static")}
         ids = tf.constant(json.load(open(os.path.join(root, "ids.json"))))
-        out = {}
         for head in ("point", "quantile", "gaussian"):
             loaded = tf.saved_model.load(os.path.join(root, head))
             for name, y in (
@@ -319,18 +330,8 @@ def test_panel_export_serves_by_id_in_a_process_that_imports_only_tensorflow(pan
                 out[head + "/unknown"] = "no error"
             except tf.errors.InvalidArgumentError as exc:
                 out[head + "/unknown"] = str(exc)
-        out["forecaster_imported"] = any(m == "forecaster" or m.startswith("forecaster.") for m in sys.modules)
-        out["keras_imported"] = "keras" in sys.modules
-        print(json.dumps(out))
-        """
+        """,
     )
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, cwd=str(root), timeout=600
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert got["forecaster_imported"] is False
     for head, wanted in expected.items():
         assert got[head + "/dtypes"] == ["float32"]
         assert f"shape=(None, {WIDTH}, {N_DYNAMIC})" in got[head + "/signature"]
