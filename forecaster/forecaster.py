@@ -407,9 +407,12 @@ class Forecaster(Estimator):
         self._choose_and_calibrate(parts, splits, use_val, fold_models)
         self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
         self.refit_ = None
+        if self.refit:
+            self._recalibrate_with_test(parts, splits)
         # the metrics above stay those of the model that never saw the test part; a baseline needs no refit
         if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") == "network":
             self._refit_all(parts)
+        self._calibration = None  # the calibration scores are not kept past fit
         return self
 
     def _choose_input_width(self, seasons: tuple[int, ...], natural: int, longest: int) -> tuple[int, int | None]:
@@ -629,15 +632,37 @@ class Forecaster(Estimator):
                     windows.append((i, model, np.arange(cut, cut + per_fold)))
         return windows
 
+    def _window_outputs(self, parts: list[np.ndarray], windows: list[tuple[int, Any, np.ndarray]]) -> list[np.ndarray]:
+        """Raw mean forecasts of each (series index, model, origins) group; one batched call per model."""
+        xs = [self._windows_at(parts[i], origins, self.scalers_[i], self.series_ids_[i]) for i, _, origins in windows]
+        outs: list[Any] = [None] * len(windows)
+        for model in {id(m): m for _, m, _ in windows}.values():  # one batched call per model, not per series
+            picked = [k for k, w in enumerate(windows) if w[1] is model]
+            x = np.concatenate([xs[k] for k in picked])
+            out = self._predict_scaled(x) if model is self.model_ else _predict_with(model, x)
+            offsets = np.cumsum([0, *(len(xs[k]) for k in picked)])
+            for j, k in enumerate(picked):
+                outs[k] = self._to_raw(out[offsets[j] : offsets[j + 1]], self.scalers_[windows[k][0]])["mean"]
+        return outs
+
+    def _local_scale(self, values: np.ndarray, origins: np.ndarray, scaler: Scaler) -> np.ndarray:
+        """Each window's local scale for the conformal scores (mean absolute one-step change of its targets)."""
+        from forecaster.evaluation.intervals import local_scale
+
+        n_targets, width = len(self.targets_), self.input_width_
+        inputs = np.stack([values[o - width : o, :n_targets] for o in origins])
+        # a flat window (e.g. zeros of an intermittent series) would divide by ~0: floor at 1 % of the training spread
+        return local_scale(inputs, floor=1e-2 * scaler.scale[:n_targets])
+
     def _choose_and_calibrate(
         self, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
     ) -> None:
         """Network vs window baselines on out-of-sample windows (``choice_``), then conformal ``intervals_``."""
-        from forecaster.evaluation.intervals import check_levels, fit_conformal
+        from forecaster.evaluation.intervals import check_levels
 
         n_targets, width, horizon = len(self.targets_), self.input_width_, self.horizon
         levels = check_levels(self.intervals) if len(self.intervals) else ()
-        self.choice_, self.intervals_ = None, None
+        self.choice_, self.intervals_, self._calibration = None, None, None
         windows = self._calibration_windows(parts, splits, use_val, fold_models)
         if not windows:
             if levels:
@@ -647,21 +672,12 @@ class Forecaster(Estimator):
         for m in self.seasons_:
             if 1 < m <= width:
                 candidates[f"seasonal_naive_{m}"] = ("seasonal", m)
-        actual, scale, preds = [], [], {"network": [], **{name: [] for name in candidates}}
+        actual, scale, local, preds = [], [], [], {"network": [], **{name: [] for name in candidates}}
         steps = np.arange(horizon)
-        xs = [self._windows_at(parts[i], origins, self.scalers_[i], self.series_ids_[i]) for i, _, origins in windows]
-        outs: list[Any] = [None] * len(windows)
-        for model in {id(m): m for _, m, _ in windows}.values():  # one batched call per model, not per series
-            picked = [k for k, w in enumerate(windows) if w[1] is model]
-            x = np.concatenate([xs[k] for k in picked])
-            out = self._predict_scaled(x) if model is self.model_ else _predict_with(model, x)
-            offsets = np.cumsum([0, *(len(xs[k]) for k in picked)])
-            for j, k in enumerate(picked):
-                outs[k] = out[offsets[j] : offsets[j + 1]]
-        for (i, _, origins), out in zip(windows, outs, strict=True):
+        for (i, _, origins), out in zip(windows, self._window_outputs(parts, windows), strict=True):
             values, scaler = parts[i], self.scalers_[i]
             targets = values[:, :n_targets]
-            preds["network"].append(self._to_raw(out, scaler)["mean"])
+            preds["network"].append(out)
             for name, (mode, m) in candidates.items():
                 if mode == "last":
                     base = np.repeat(targets[origins - 1][:, None], horizon, axis=1)
@@ -671,9 +687,10 @@ class Forecaster(Estimator):
                     base = targets[origins[:, None] - m + steps[None, :] % m]
                 preds[name].append(base)
             actual.append(np.stack([targets[o : o + horizon] for o in origins]))
-            # panels compare and calibrate in units of each series' training spread
+            # panels compare in units of each series' training spread
             spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
             scale.append(np.repeat(spread[None], len(origins), axis=0))
+            local.append(self._local_scale(values, origins, scaler))
         y, s = np.concatenate(actual), np.concatenate(scale)
         maes = {name: float(np.mean(np.abs(y - np.concatenate(p)) / s[:, None, :])) for name, p in preds.items()}
         best = min(candidates, key=maes.__getitem__)
@@ -694,8 +711,42 @@ class Forecaster(Estimator):
         if used != "network":
             logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", best, maes[best], maes["network"])
         if levels and len(y) >= 2:
-            residuals = y - np.concatenate(preds[used])
-            self.intervals_ = fit_conformal(residuals, levels, scale=s if len(parts) > 1 else None)
+            # the used forecast's residuals, each divided by its window's local scale (see evaluation.intervals)
+            self._calibration = (y - np.concatenate(preds[used]), np.concatenate(local))
+            self.intervals_ = self._fit_intervals(*self._calibration)
+
+    def _fit_intervals(self, residuals: np.ndarray, local: np.ndarray) -> dict[str, Any]:
+        from forecaster.evaluation.intervals import LOCAL_SCALE, check_levels, fit_conformal
+
+        calibration = fit_conformal(residuals, check_levels(self.intervals), scale=local)
+        calibration["score_scale"] = LOCAL_SCALE
+        return calibration
+
+    def _recalibrate_with_test(self, parts: list[np.ndarray], splits: list[Split]) -> None:
+        """Before a refit: calibrate the deployed intervals on validation + test windows (the test part's metrics are taken).
+
+        The test windows are out of sample for the held-out model, and the most
+        recent ones; the refit model is deployed on every row likewise. The
+        validation-only calibration stays ``heldout_intervals_`` for scoring
+        the test part again (``evaluate(fit data)``).
+        """
+        if getattr(self, "_calibration", None) is None:
+            return
+        windows = []
+        for i, s in enumerate(splits):
+            origins = np.arange(s.test[0] + self.input_width_, s.test[1] - self.horizon + 1)
+            if origins.size:
+                windows.append((i, self.model_, origins))
+        if not windows:
+            return
+        n_targets = len(self.targets_)
+        residuals, local = [self._calibration[0]], [self._calibration[1]]
+        for (i, _, origins), out in zip(windows, self._window_outputs(parts, windows), strict=True):
+            targets = parts[i][:, :n_targets]
+            residuals.append(np.stack([targets[o : o + self.horizon] for o in origins]) - out)
+            local.append(self._local_scale(parts[i], origins, self.scalers_[i]))
+        self.heldout_intervals_ = self.intervals_
+        self.intervals_ = self._fit_intervals(np.concatenate(residuals), np.concatenate(local))
 
     def _mase_scale_for(self, series_id: Any, insample: np.ndarray) -> np.ndarray:
         """The run's one MASE scale of a series seen at fit; else seasonal naive on ``insample``."""
@@ -705,15 +756,19 @@ class Forecaster(Estimator):
             return np.array([np.nan if v is None else v for v in stored[key]], dtype=np.float64)
         return np.asarray(_safe_mase_scale(insample[:, : len(self.targets_)], self.season_), dtype=np.float64)
 
-    def _conformal(self, point: np.ndarray, scaler: Scaler) -> dict[float, dict[str, np.ndarray]]:
-        """Conformal bounds around raw point forecasts ``[n, H, T]`` (``{}`` without calibration)."""
+    def _conformal(
+        self, point: np.ndarray, scaler: Scaler, values: np.ndarray, origins: np.ndarray
+    ) -> dict[float, dict[str, np.ndarray]]:
+        """Conformal bounds around raw point forecasts ``[n, H, T]`` from ``origins`` of ``values`` (``{}`` without calibration)."""
         calibration = getattr(self, "intervals_", None)
         if not calibration:
             return {}
-        from forecaster.evaluation.intervals import apply_conformal
+        from forecaster.evaluation.intervals import LOCAL_SCALE, apply_conformal
 
         scale = None
-        if calibration["scaled"]:
+        if calibration.get("score_scale") == LOCAL_SCALE:
+            scale = self._local_scale(values, np.asarray(origins), scaler)
+        elif calibration["scaled"]:  # runs written before the local scale: the series' training spread
             scale = np.repeat(scaler.scale[: len(self.targets_)][None], len(point), axis=0)
         return apply_conformal(point, calibration, scale=scale)
 
@@ -950,7 +1005,7 @@ class Forecaster(Estimator):
         for i, ((sid, start, stop), (scaler, seen, _)) in enumerate(zip(segments, inputs, strict=True)):
             values = series.values[start:stop]
             raw = self._to_raw(outputs[i : i + 1], scaler)
-            raw["conformal"] = self._conformal(raw["mean"], scaler)
+            raw["conformal"] = self._conformal(raw["mean"], scaler, values, np.array([len(values)]))
             dates = None if series.dates is None else series.dates[start:stop]
             frame = self._forecast_frame(raw, dates, len(values))
             if self.id_col_ is not None:
@@ -1134,17 +1189,17 @@ class Forecaster(Estimator):
 
     @contextlib.contextmanager
     def _heldout(self) -> Iterator[None]:
-        """Predict with the model that never saw the test part (after ``refit``, the one fit before it)."""
-        heldout = getattr(self, "heldout_model_", None)
-        if heldout is None:
-            yield
-            return
-        refit, cached = self.model_, self._predict_fn
-        self.model_, self._predict_fn = heldout, None
+        """Predict with the model and intervals that never saw the test part (after ``refit``, those fit before it)."""
+        heldout, intervals = getattr(self, "heldout_model_", None), getattr(self, "heldout_intervals_", None)
+        refit, cached, deployed = self.model_, self._predict_fn, getattr(self, "intervals_", None)
+        if heldout is not None:
+            self.model_, self._predict_fn = heldout, None
+        if intervals is not None:
+            self.intervals_ = intervals
         try:
             yield
         finally:
-            self.model_, self._predict_fn = refit, cached
+            self.model_, self._predict_fn, self.intervals_ = refit, cached, deployed
 
     def plot_forecast(self, series_id: Any = None):
         """Forecast vs actual over the test part (first target; ``series_id``, default the first series) -> Figure."""

@@ -65,7 +65,7 @@ def evaluate_parts(
         actual = np.stack([targets[o : o + fc.horizon] for o in origins])
         forecasts = {"model": forecast, **baseline_forecasts(targets, origins, fc.horizon, baseline_seasons(fc))}
         scale = fc._mase_scale_for(sid, insample)  # the run's one MASE scale (training rows)
-        for level, b in fc._conformal(forecast, scaler).items():
+        for level, b in fc._conformal(forecast, scaler, values, origins).items():
             for side in ("lower", "upper"):
                 bounds.setdefault(level, {"lower": [], "upper": []})[side].append(b[side])
         entry = {}
@@ -351,7 +351,7 @@ def test_chunks(fc: Any, series_id: Any = None) -> dict[str, Any]:
         "baseline": {best: baselines[best][:, :, 0].ravel()},
         "baseline_name": best,
     }
-    conformal = fc._conformal(raw["mean"], scaler)
+    conformal = fc._conformal(raw["mean"], scaler, values, origins)
     if conformal and "quantiles" not in raw and "std" not in raw:
         level = 0.8 if 0.8 in conformal else min(conformal)
         out["lower"] = conformal[level]["lower"][:, :, 0].ravel()

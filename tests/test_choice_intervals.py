@@ -61,6 +61,20 @@ def test_conformal_intervals_cover_near_their_level(fitted, tmp_path) -> None:
     assert again.mase_scales_ == fc.mase_scales_ and tuple(again.seasons_) == fc.seasons_
 
 
+def test_half_widths_follow_the_window_local_scale_and_evaluate_keeps_the_heldout_calibration(fitted) -> None:
+    fc, df = fitted
+    assert fc.intervals_["score_scale"] == "window_mean_abs_change"
+    # refit (the default): the deployed calibration also took the test windows; the held-out one did not
+    assert fc.intervals_["n_windows"] > fc.heldout_intervals_["n_windows"]
+    again = fc.evaluate(df)["intervals"]
+    for level, values in fc.metrics_["intervals"].items():
+        assert again[level]["coverage"] == pytest.approx(values["coverage"], rel=1e-12)
+    # the score scale is the window's mean absolute change: three times the changes, three times the band
+    width = lambda f: (f["y_upper_80"] - f["y_lower_80"]).to_numpy()  # noqa: E731
+    tripled = df.assign(y=10 + 3 * (df["y"] - 10))
+    np.testing.assert_allclose(width(fc.predict(tripled)), 3 * width(fc.predict(df)), rtol=1e-5)
+
+
 def test_auto_forecasts_with_the_baseline_that_wins_on_validation() -> None:
     # white noise around a weekly mean: an untrained network (tiny learning rate, no skip) loses
     # to seasonal naive on validation, so "auto" forecasts with seasonal naive and says so
@@ -124,7 +138,7 @@ def test_panel_calibrates_in_series_units_and_keeps_one_mase() -> None:
         frames.append(pd.DataFrame({"date": pd.date_range("2022-01-01", periods=t.size, freq="D"), "id": f"s{k}", "y": y}))
     df = pd.concat(frames)
     fc = Forecaster(horizon=7, **FAST).fit(df, id_col="id")
-    assert fc.seasons_ == (7,) and fc.intervals_["scaled"]
+    assert fc.seasons_ == (7,) and fc.intervals_["scaled"]  # scale-free scores: each window's local scale
     assert set(fc.mase_scales_) == {"s0", "s1", "s2"}
     assert fc.evaluate(df)["model"]["mase"] == pytest.approx(fc.metrics_["model"]["mase"], rel=1e-9)
     widths = fc.predict().assign(w=lambda f: f["y_upper_80"] - f["y_lower_80"]).groupby("id")["w"].mean()

@@ -19,6 +19,15 @@ target, e.g. each series' MASE scale or scaler spread) to calibrate scale-free
 scores ``|residual| / scale``; pass the same kind of scale to
 :func:`apply_conformal`, so a half-width follows each series' scale.
 
+**Local scale.** Pass as ``scale`` each window's :func:`local_scale` (the mean
+absolute one-step change of its input rows) and the scores become
+``|residual| / local scale``: the half-width then follows the level and
+volatility of the window being forecast, not those of the calibration
+period. On the accuracy benchmark's 12 short-to-medium series (default fit,
+validation windows to calibrate, the run's held-out test windows to score)
+80 % intervals covered 0.73 on average in raw units and 0.81 with the local
+scale (docs/benchmarks.md).
+
 **Few windows.** With fewer than ``min_windows`` (20) calibration windows, or
 when a level needs more windows than there are (``ceil((n + 1) * level) > n``,
 e.g. 0.95 with 15 windows), the steps are pooled: each window's score at step
@@ -67,8 +76,12 @@ __all__ = [
     "coverage",
     "fit_conformal",
     "interval_metrics",
+    "local_scale",
     "mean_width",
 ]
+
+LOCAL_SCALE = "window_mean_abs_change"
+"""The ``score_scale`` a calibration records when its scores were divided by :func:`local_scale`."""
 
 MIN_WINDOWS = 20
 """Calibration windows below which the steps are pooled (see the module docstring)."""
@@ -275,6 +288,31 @@ def apply_conformal(
         half = np.asarray(calibration["quantiles"][key], dtype=np.float64)[None] * factor
         out[float(level)] = {"lower": p - half, "upper": p + half}
     return out
+
+
+def local_scale(inputs: object, floor: object = 0.0) -> np.ndarray:
+    """Each window's mean absolute one-step change, per target: the scale of locally scaled scores.
+
+    Args:
+        inputs: raw input windows ``[n_windows, width, n_targets]`` (or
+            ``[n_windows, width]``), the rows each forecast starts from.
+        floor: the smallest scale returned (a number or one per target), so a
+            flat window never divides by zero; e.g. a small share of the
+            training spread.
+
+    Returns:
+        ``[n_windows, n_targets]`` positive scales, raw units.
+
+    Example:
+        >>> local_scale(np.array([[1.0, 2.0, 4.0], [5.0, 5.0, 5.0]]), floor=0.1).ravel().tolist()
+        [1.5, 0.1]
+    """
+    x = _as_3d(inputs, "inputs")
+    if x.shape[1] < 2:
+        raise ForecasterError(f"`inputs` need at least 2 rows per window (received {x.shape[1]}).")
+    change = np.nanmean(np.abs(np.diff(x, axis=1)), axis=1)
+    floor = np.broadcast_to(np.asarray(floor, dtype=np.float64), change.shape[1:])
+    return np.maximum(np.nan_to_num(change, nan=0.0), np.maximum(floor, 1e-12))
 
 
 def _triple(y: object, lower: object, upper: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
