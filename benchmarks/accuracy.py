@@ -218,9 +218,28 @@ def summarize(rows: dict[str, dict]) -> dict:
         summary["model_beats_ets"] = sum(
             r["scores"]["model"]["mse"] < r["scores"]["ets"]["mse"] for r in rows.values()
         )
+    # model="auto" against the best naive baseline on test (target: never worse by more than 5 %)
+    vs_best = {name: _vs_best_baseline(r) for name, r in rows.items()}
+    summary["model_vs_best_baseline_mse"] = {k: round(v, 4) for k, v in vs_best.items()}
+    summary["model_vs_best_baseline_max"] = round(max(vs_best.values()), 4)
+    summary["model_within_5pct_of_best_baseline"] = sum(v <= 1.05 for v in vs_best.values())
+    coverage: dict[str, list[float]] = {}
+    for r in rows.values():
+        for level, value in (r.get("interval_coverage") or {}).items():
+            coverage.setdefault(level, []).append(value)
+    summary["interval_coverage"] = {
+        level: {"mean": round(float(np.mean(v)), 4), "min": round(float(min(v)), 4), "n": len(v)}
+        for level, v in sorted(coverage.items())
+    }
     summary["model_fit_seconds_total"] = round(sum(r["seconds"]["model"] for r in rows.values()), 1)
     summary["model_fit_seconds_max"] = max(r["seconds"]["model"] for r in rows.values())
     return summary
+
+
+def _vs_best_baseline(row: dict) -> float:
+    """The model's test MSE over the best of naive and seasonal naive at every candidate season."""
+    names = ["naive", *(k for k in row["scores"] if k.startswith("seasonal_naive_"))]
+    return row["scores"]["model"]["mse"] / min(row["scores"][k]["mse"] for k in names)
 
 
 def _primary_snaive(row: dict) -> str:
@@ -251,8 +270,9 @@ def markdown(result: dict) -> str:
         key = _primary_snaive(row) if method == "seasonal_naive" else method
         return row["scores"].get(key)
 
-    head = "| series | freq | H | W / skip / epochs |"
-    head += "".join(f" {m} |" for m in methods) + " model fit s | peers fit s |"
+    head = "| series | freq | H | W / skip / epochs / used |"
+    head += "".join(f" {m} |" for m in methods)
+    head += " model / best baseline | 80% / 95% coverage | model fit s | peers fit s |"
     lines = [
         "MSE ratio vs AutoETS, then MASE in brackets (seasonal naive at the primary season; "
         "other seasons in the JSON)."
@@ -268,7 +288,7 @@ def markdown(result: dict) -> str:
             name,
             row["freq"],
             str(row["h"]),
-            f"{f['input_width']} / {f['skip']} / {f['epochs_run']}",
+            f"{f['input_width']} / {f['skip']} / {f['epochs_run']} / {_used(f.get('choice'))}",
         ]
         for method in methods:
             s = score(row, method)
@@ -279,6 +299,9 @@ def markdown(result: dict) -> str:
             else:
                 cells.append(f"{s['mse']:.4g} ({s['mase']:.3g})")
         peer_s = sum(v for k, v in row["seconds"].items() if k != "model")
+        cov = row.get("interval_coverage") or {}
+        cells.append(f"{_vs_best_baseline(row):.3g}")
+        cells.append(" / ".join(f"{cov[k]:.2f}" for k in ("80", "95") if k in cov) or "–")
         cells += [f"{row['seconds']['model']:.0f}", f"{peer_s:.1f}" if has_peers else ""]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
@@ -286,14 +309,36 @@ def markdown(result: dict) -> str:
         "| method | geomean MSE / AutoETS | geomean MSE / seasonal naive | mean MASE | geomean MASE |",
     ]
     lines.append("|---|---|---|---|---|")
-    for method in [m for m in summary if isinstance(summary[m], dict)]:
+    for method in [m for m in summary if isinstance(summary[m], dict) and "mean_mase" in summary[m]]:
         e = summary[method]
         vs_ets = e.get("geomean_mse_vs_ets", "")
         lines.append(
             f"| {method} | {vs_ets} | {e['geomean_mse_vs_seasonal_naive']} | {e['mean_mase']} | "
             f"{e['geomean_mase']} |"
         )
+    cov = summary.get("interval_coverage", {})
+    lines += [
+        "",
+        f"Beats seasonal naive (primary season): {summary['model_beats_seasonal_naive']} of "
+        f"{summary['n_series']}; model MSE within 5 % of the best naive baseline: "
+        f"{summary['model_within_5pct_of_best_baseline']} of {summary['n_series']} (worst ratio "
+        f"{summary['model_vs_best_baseline_max']}); interval coverage "
+        + ", ".join(f"{k} %: mean {v['mean']}, min {v['min']}" for k, v in cov.items())
+        + f"; model fit seconds: total {summary['model_fit_seconds_total']}, max "
+        f"{summary['model_fit_seconds_max']}; load average {result.get('loadavg_start')} at the start, "
+        f"{result.get('loadavg_end')} at the end.",
+    ]
     return "\n".join(lines)
+
+
+def _used(choice: object) -> str:
+    """The model ``model="auto"`` forecast with ("network" or a baseline), from the stored choice."""
+    if isinstance(choice, str):  # stored as its repr
+        try:
+            choice = ast.literal_eval(choice)
+        except (ValueError, SyntaxError):
+            return "?"
+    return choice.get("used", "?") if isinstance(choice, dict) else "–"
 
 
 def _result(forecaster, params: dict, load_start: list[float], rows: dict) -> dict:
