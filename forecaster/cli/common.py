@@ -82,14 +82,34 @@ def _columns(text: str) -> str | list[str]:
 def add_run_input(
     parser: argparse.ArgumentParser,
     model_help: str = "run directory written by `forecaster fit`",
-    csv_help: str = "CSV with the columns the model was fit on",
+    csv_help: str | None = "CSV with the columns the model was fit on",
     out_help: str | None = None,
 ) -> None:
-    """The ``--model RUN_DIR --csv FILE`` pair (and ``--out OUT.csv`` with ``out_help``) of commands that read a run."""
+    """The ``--model RUN_DIR --csv FILE`` pair (and ``--out OUT.csv`` with ``out_help``) of commands that read a run.
+
+    ``csv_help=None`` leaves out ``--csv`` (commands that read only the run, or take an optional CSV).
+    """
     parser.add_argument("--model", required=True, metavar="RUN_DIR", help=model_help)
-    parser.add_argument("--csv", required=True, metavar="FILE", help=csv_help)
+    if csv_help is not None:
+        parser.add_argument("--csv", required=True, metavar="FILE", help=csv_help)
     if out_help is not None:
         parser.add_argument("--out", metavar="OUT.csv", help=out_help)
+
+
+def check_run_input(args: argparse.Namespace, marker: str = "forecaster.json", command: str = "forecaster fit") -> None:
+    """The cheap checks (no TensorFlow) of the flags of :func:`add_run_input`, before a run is loaded.
+
+    ``--model`` must be a run directory holding ``marker`` (written by ``command``),
+    ``--csv`` (when given) an existing file, and ``--out`` (when the command has it) a CSV name
+    in a folder that can be written.
+    """
+    if marker == "forecaster.json":
+        _require_run_dir(args.model)
+    else:
+        _require_task_dir(args.model, marker, command)
+    if getattr(args, "csv", None) is not None:
+        _require_file(args.csv, "--csv")
+    _check_csv_out(getattr(args, "out", None))
 
 
 def verbosity(quiet: bool) -> int:

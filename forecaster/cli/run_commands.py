@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from forecaster.cli.common import (
-    _check_csv_out,
     _check_run_out,
     _columns,
     _comparison_lines,
@@ -17,11 +16,11 @@ from forecaster.cli.common import (
     _load_run,
     _metrics_table,
     _panel_lines,
-    _require_file,
     _require_run_dir,
     _say,
     _write_csv_atomic,
     add_run_input,
+    check_run_input,
 )
 from forecaster.errors import ForecasterError
 
@@ -40,9 +39,7 @@ def _add_predict(subparsers: Any) -> None:
 
 
 def _run_predict(args: argparse.Namespace) -> int:
-    _require_run_dir(args.model)
-    _require_file(args.csv, "--csv")
-    _check_csv_out(args.out)
+    check_run_input(args)
     fc = _load_run(args.model)
     _write_csv_atomic(fc.predict(args.csv, as_of=args.as_of), args.out)
     return 0
@@ -64,8 +61,7 @@ def _add_evaluate(subparsers: Any) -> None:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    _require_run_dir(args.model)
-    _require_file(args.csv, "--csv")
+    check_run_input(args)
     fc = _load_run(args.model)
     metrics = fc.evaluate(args.csv, as_of=args.as_of)
     if args.json:
@@ -95,7 +91,7 @@ def _add_export(subparsers: Any) -> None:
         description="Write a TensorFlow SavedModel whose `serve` signature takes raw "
         "float32[batch, input_width, n_features] windows and returns raw forecasts.",
     )
-    parser.add_argument("--model", required=True, metavar="RUN_DIR", help="run directory written by `forecaster fit`")
+    add_run_input(parser, csv_help=None)
     parser.add_argument("--out", required=True, metavar="DIR", help="directory to create")
     parser.add_argument("--force", action="store_true", help="replace an existing export directory")
     parser.set_defaults(handler=_run_export)

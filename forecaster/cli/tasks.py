@@ -10,7 +10,6 @@ from typing import Any
 
 from forecaster.cli.common import (
     UsageError,
-    _check_csv_out,
     _check_run_out,
     _check_writable_parent,
     _float,
@@ -19,15 +18,58 @@ from forecaster.cli.common import (
     _load_run,
     _Parser,
     _require_file,
-    _require_run_dir,
-    _require_task_dir,
     _say,
     _write_csv_atomic,
     add_run_input,
+    check_run_input,
     import_tensorflow_quietly,
     verbosity,
 )
 from forecaster.config import CELLS
+
+_CLASSIFIER_RUN = "run directory of `classify fit`"
+
+# `classify fit` flags left unset keep SequenceClassifier's defaults (tuned on real UCR/UEA sets):
+# flag dest -> constructor parameter. Their help reads the defaults from its signature.
+_CLASSIFIER_PARAMS = {
+    "cell": "cell",
+    "units": "units",
+    "bidirectional": "bidirectional",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "lr": "learning_rate",
+    "seed": "seed",
+}
+
+
+def _classifier_default(param: str) -> str:
+    """The default of ``SequenceClassifier(param=...)`` as help text (imports no TensorFlow)."""
+    import inspect
+
+    from forecaster.tasks.classification import SequenceClassifier
+
+    value = inspect.signature(SequenceClassifier).parameters[param].default
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    if value is None and param == "batch_size":
+        return "chosen from the number of training sequences"
+    return "none" if value is None else str(value)
+
+
+class _ClassifierHelp(argparse.HelpFormatter):
+    """Help of `classify fit`: each classifier flag ends with SequenceClassifier's default.
+
+    The defaults are read only when the help is shown, so building the parser
+    (``forecaster --help``) imports neither the classifier nor pandas.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        param = _CLASSIFIER_PARAMS.get(action.dest)
+        if param is None or action.help is None:
+            return action.help
+        return f"{action.help} (default: {_classifier_default(param)})"
 
 
 def _add_classify(subparsers: Any) -> None:
@@ -41,6 +83,7 @@ def _add_classify(subparsers: Any) -> None:
 
     fit = commands.add_parser(
         "fit",
+        formatter_class=_ClassifierHelp,
         help="train a sequence classifier and write a run directory",
         description="Train on --train, report validation (and --test) accuracy, and write an atomic run "
         "directory (model.keras, export/, classifier.json, metrics.json, history.csv, plots/).",
@@ -50,15 +93,15 @@ def _add_classify(subparsers: Any) -> None:
     fit.add_argument("--label-col", default="label", metavar="COL", help="label column (default: label)")
     fit.add_argument("--id-col", metavar="COL", help="series id column: read the CSV in the long layout")
     fit.add_argument("--time-col", metavar="COL", help="time column of a long CSV (sorts the steps)")
-    # Unset options keep SequenceClassifier's defaults (tuned on real UCR/UEA sets).
-    fit.add_argument("--cell", choices=CELLS, help="recurrent cell (default: gru)")
-    fit.add_argument("--units", type=_int_list, metavar="32", help="units per recurrent layer (default: 32)")
+    # Unset options (None) keep SequenceClassifier's defaults; _ClassifierHelp shows them.
+    fit.add_argument("--cell", choices=CELLS, help="recurrent cell")
+    fit.add_argument("--units", type=_int_list, metavar="N,N", help="units per recurrent layer")
     fit.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
-                     help="read sequences both ways (default: on)")
-    fit.add_argument("--epochs", type=_int, metavar="N", help="epoch budget of the search (default: 100)")
-    fit.add_argument("--batch-size", type=_int, metavar="B", help="sequences per batch (default: n/10 in [4, 32])")
-    fit.add_argument("--lr", type=_float, metavar="X", help="initial learning rate (default: 0.003)")
-    fit.add_argument("--seed", default=0, type=_int, metavar="S", help="random seed (default: 0)")
+                     help="read sequences both ways")
+    fit.add_argument("--epochs", type=_int, metavar="N", help="epoch budget of the search")
+    fit.add_argument("--batch-size", type=_int, metavar="B", help="sequences per batch")
+    fit.add_argument("--lr", type=_float, metavar="X", help="initial learning rate")
+    fit.add_argument("--seed", type=_int, metavar="S", help="random seed")
     fit.add_argument("--out", metavar="RUN_DIR", help="run directory (default: runs/classifier-<time>)")
     fit.add_argument("--force", action="store_true", help="replace an existing RUN_DIR written by this tool")
     fit.add_argument("--quiet", action="store_true", help="no progress output")
@@ -72,7 +115,7 @@ def _add_classify(subparsers: Any) -> None:
     )
     add_run_input(
         predict,
-        model_help="run directory of `classify fit`",
+        model_help=_CLASSIFIER_RUN,
         csv_help="CSV of sequences (same layout as at fit)",
         out_help="output CSV (default: stdout)",
     )
@@ -84,8 +127,7 @@ def _add_classify(subparsers: Any) -> None:
         description="Print accuracy, balanced accuracy, the majority-class rate, per-class recall and the "
         "confusion matrix (rows: true class, columns: predicted).",
     )
-    evaluate.add_argument("--model", required=True, metavar="RUN_DIR", help="run directory of `classify fit`")
-    evaluate.add_argument("--csv", required=True, metavar="FILE", help="CSV of labelled sequences (layout as at fit)")
+    add_run_input(evaluate, model_help=_CLASSIFIER_RUN, csv_help="CSV of labelled sequences (layout as at fit)")
     evaluate.set_defaults(handler=_run_classify_evaluate)
     parser.set_defaults(handler=_run_classify_missing)
 
@@ -111,10 +153,8 @@ def _run_classify_fit(args: argparse.Namespace) -> int:
 
     given = {"cell": args.cell, "units": None if args.units is None else tuple(args.units),
              "bidirectional": args.bidirectional, "learning_rate": args.lr, "epochs": args.epochs,
-             "batch_size": args.batch_size}
-    clf = SequenceClassifier(
-        **{k: v for k, v in given.items() if v is not None}, seed=args.seed, verbose=verbosity(args.quiet)
-    )
+             "batch_size": args.batch_size, "seed": args.seed}
+    clf = SequenceClassifier(**{k: v for k, v in given.items() if v is not None}, verbose=verbosity(args.quiet))
     if args.test is not None:  # a test file with other features fails here, before training
         load_sequences(args.test, **roles)
     clf.fit(args.train, **roles)
@@ -146,24 +186,22 @@ def _say_scores(part: str, scores: dict[str, Any]) -> None:
         _say(name.rjust(width) + "".join(str(v).rjust(width) for v in row))
 
 
-def _run_classify_evaluate(args: argparse.Namespace) -> int:
-    _require_task_dir(args.model, "classifier.json", "forecaster classify fit")
-    _require_file(args.csv, "--csv")
+def _load_classifier(args: argparse.Namespace) -> Any:
+    """The classifier run of ``--model``, after the cheap checks of ``--model``, ``--csv`` and ``--out``."""
+    check_run_input(args, "classifier.json", "forecaster classify fit")
     import_tensorflow_quietly()
     from forecaster.tasks.classification import load_classifier
 
-    _say_scores("test", load_classifier(args.model).evaluate(args.csv))
+    return load_classifier(args.model)
+
+
+def _run_classify_evaluate(args: argparse.Namespace) -> int:
+    _say_scores("test", _load_classifier(args).evaluate(args.csv))
     return 0
 
 
 def _run_classify_predict(args: argparse.Namespace) -> int:
-    _require_task_dir(args.model, "classifier.json", "forecaster classify fit")
-    _require_file(args.csv, "--csv")
-    _check_csv_out(args.out)
-    import_tensorflow_quietly()
-    from forecaster.tasks.classification import load_classifier
-
-    frame = load_classifier(args.model).predict_frame(args.csv)
+    frame = _load_classifier(args).predict_frame(args.csv)
     _write_csv_atomic(frame, args.out)
     return 0
 
@@ -176,7 +214,7 @@ def _add_generate(subparsers: Any) -> None:
         "quantile, feeding each draw back as input; writes path, date (or step) and target columns. "
         "A TokenGenerator run directory (generator.json) generates --steps characters after --prompt.",
     )
-    parser.add_argument("--model", required=True, metavar="RUN_DIR", help="run directory")
+    add_run_input(parser, model_help="run directory", csv_help=None)
     parser.add_argument("--paths", default=100, type=_int, metavar="N", help="number of paths (default: 100)")
     parser.add_argument("--steps", required=True, type=_int, metavar="S", help="rows (or characters) to generate")
     parser.add_argument("--csv", metavar="FILE", help="history to continue (default: the end of the fit data)")
@@ -204,10 +242,7 @@ def _run_generate(args: argparse.Namespace) -> int:
             with open(args.out, "w", encoding="utf-8") as handle:
                 handle.write(args.prompt + text)
         return 0
-    _require_run_dir(args.model)
-    if args.csv is not None:
-        _require_file(args.csv, "--csv")
-    _check_csv_out(args.out)
+    check_run_input(args)
     if args.plot is not None:
         _check_writable_parent(args.plot)
     fc = _load_run(args.model)
