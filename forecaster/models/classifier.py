@@ -13,15 +13,9 @@ from typing import Any
 
 import keras
 
+from forecaster import config
 from forecaster.errors import ForecasterError
-from forecaster.models.recurrent import (
-    _check_cell,
-    _check_dropout,
-    _check_positive_int,
-    _check_units,
-    _encoder,
-    _is_int,
-)
+from forecaster.models import recurrent
 
 __all__ = ["build_classifier"]
 
@@ -87,16 +81,16 @@ def build_classifier(
         >>> tuple(build_classifier("gru", 8, 100, 1, 2, conv_filters=(16, 16), recurrent_steps=20).output.shape)
         (None, 2)
     """
-    cell_key = _check_cell(cell)
-    units = _check_units(units)
+    cell_key = recurrent.check_cell(cell)
+    units = recurrent.check_units(units)
     if input_width is not None:
-        _check_positive_int("input_width", input_width)
-    _check_positive_int("n_features", n_features)
-    if not _is_int(n_classes) or n_classes < 2:
+        recurrent.check_positive_int("input_width", input_width)
+    recurrent.check_positive_int("n_features", n_features)
+    if not config.is_int(n_classes) or n_classes < 2:
         raise ForecasterError(
             f"`n_classes` must be an integer >= 2 (received n_classes={n_classes!r})."
         )
-    _check_dropout(dropout)
+    recurrent.check_dropout(dropout)
     if mask_value is not None and not isinstance(mask_value, int | float):
         raise ForecasterError(
             f"`mask_value` must be a number or None (received mask_value={mask_value!r})."
@@ -108,7 +102,7 @@ def build_classifier(
             "(convolutions do not skip masked steps)."
         )
     if recurrent_steps is not None:
-        _check_positive_int("recurrent_steps", recurrent_steps)
+        recurrent.check_positive_int("recurrent_steps", recurrent_steps)
     inputs = keras.Input((input_width, n_features), name="sequence")
     hidden = inputs
     if mask_value is not None:
@@ -129,7 +123,7 @@ def build_classifier(
         pool = -(-int(input_width) // int(recurrent_steps))
         hidden = keras.layers.AveragePooling1D(pool, padding="same", name="recurrent_pool")(hidden)
     summaries.append(
-        _encoder(hidden, cell_key, units, dropout=float(dropout), bidirectional=bool(bidirectional))
+        recurrent.encoder(hidden, cell_key, units, dropout=float(dropout), bidirectional=bool(bidirectional))
     )
     hidden = (
         keras.layers.Concatenate(name="summaries")(summaries) if len(summaries) > 1 else summaries[0]
@@ -147,7 +141,7 @@ def _check_conv(
     filters = () if conv_filters is None else conv_filters
     if isinstance(filters, int) and not isinstance(filters, bool):
         filters = (filters,)
-    if not isinstance(filters, tuple | list) or not all(_is_int(f) and f >= 1 for f in filters):
+    if not isinstance(filters, tuple | list) or not all(config.is_int(f) and f >= 1 for f in filters):
         raise ForecasterError(
             "`conv_filters` must be a tuple of integers >= 1, e.g. (64, 64, 64), or () for none "
             f"(received conv_filters={conv_filters!r})."
@@ -155,11 +149,11 @@ def _check_conv(
     if kernel_sizes is None:
         kernels = tuple((7, 5, 3)[i] if i < 3 else 3 for i in range(len(filters)))
     else:
-        kernels = (kernel_sizes,) if _is_int(kernel_sizes) else kernel_sizes
+        kernels = (kernel_sizes,) if config.is_int(kernel_sizes) else kernel_sizes
         if (
             not isinstance(kernels, tuple | list)
             or len(kernels) != len(filters)
-            or not all(_is_int(k) and k >= 1 for k in kernels)
+            or not all(config.is_int(k) and k >= 1 for k in kernels)
         ):
             raise ForecasterError(
                 "`kernel_sizes` must hold one integer >= 1 per entry of `conv_filters` "

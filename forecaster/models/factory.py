@@ -34,6 +34,7 @@ import numpy as np
 
 from forecaster import config
 from forecaster.errors import ForecasterError
+from forecaster.models import recurrent
 from forecaster.models.classifier import build_classifier
 from forecaster.models.heads import (
     DEFAULT_QUANTILES,
@@ -44,16 +45,7 @@ from forecaster.models.heads import (
     validate_quantiles,
 )
 from forecaster.models.layers import FeedbackInput, RelativeToLast, SkipBaseline
-from forecaster.models.recurrent import (
-    CELLS,
-    _check_cell,
-    _check_dropout,
-    _check_positive_int,
-    _check_units,
-    _encoder,
-    _is_int,
-    _recurrent_layer,
-)
+from forecaster.models.recurrent import CELLS
 
 # The option names come from forecaster.config (the one vocabulary).
 DECODERS = config.DECODERS  # how the horizon is produced (not a tf.distribute strategy)
@@ -141,16 +133,16 @@ def build_model(
         >>> tuple(q.output.shape)
         (None, 6, 1, 3)
     """
-    cell_key = _check_cell(cell)
-    units = _check_units(units)
+    cell_key = recurrent.check_cell(cell)
+    units = recurrent.check_units(units)
     for arg, value in (
         ("input_width", input_width),
         ("n_features", n_features),
         ("horizon", horizon),
         ("n_targets", n_targets),
     ):
-        _check_positive_int(arg, value)
-    _check_dropout(dropout)
+        recurrent.check_positive_int(arg, value)
+    recurrent.check_dropout(dropout)
     if head not in HEADS:
         raise ForecasterError(f"`head` must be one of {HEADS} (received head={head!r}).")
     quantiles = validate_quantiles(quantiles)
@@ -165,12 +157,12 @@ def build_model(
         raise ForecasterError(f"`decoder` must be one of {DECODERS} (received decoder={decoder!r}).")
     if skip not in SKIPS:
         raise ForecasterError(f"`skip` must be one of {SKIPS} (received skip={skip!r}).")
-    if skip == "seasonal" and (not _is_int(season) or not 1 <= season <= input_width):
+    if skip == "seasonal" and (not config.is_int(season) or not 1 <= season <= input_width):
         raise ForecasterError(
             f"`season` must be an integer in [1, input_width={input_width}] with skip='seasonal' "
             f"(received season={season!r}); use a longer input_width or a shorter season."
         )
-    if encoder_width is not None and (not _is_int(encoder_width) or not 1 <= encoder_width <= input_width):
+    if encoder_width is not None and (not config.is_int(encoder_width) or not 1 <= encoder_width <= input_width):
         raise ForecasterError(
             f"`encoder_width` must be an integer in [1, input_width={input_width}] or None "
             f"(received encoder_width={encoder_width!r})."
@@ -264,7 +256,7 @@ def _direct_forecast(
     if skip is not None:
         encoded = RelativeToLast(targets, inputs.shape[-1], name="relative_to_last")(inputs)
     encoded = _crop_to(encoded, input_width, encoder_width)
-    hidden = _encoder(encoded, cell, units, dropout=dropout, bidirectional=bidirectional)
+    hidden = recurrent.encoder(encoded, cell, units, dropout=dropout, bidirectional=bidirectional)
     raw = _head_dense(horizon * width, skip)(hidden)
     raw = keras.layers.Reshape((horizon, width), name="head_reshape")(raw)
     head_layer = ForecastHead(head, n_targets, quantiles, name=HEAD_LAYER_NAME)
@@ -292,7 +284,7 @@ def _recursive_forecast(
 ) -> Any:
     """FeedBack model: warm up on the window, then feed each prediction back as input."""
     layers = [
-        _recurrent_layer(cell, size, return_sequences=True, return_state=True, name=f"{cell}_{i}")
+        recurrent.recurrent_layer(cell, size, return_sequences=True, return_state=True, name=f"{cell}_{i}")
         for i, size in enumerate(units)
     ]
     drops = [
@@ -364,7 +356,7 @@ def _check_target_indices(
     if (
         indices is None
         or len(indices) != n_targets
-        or not all(_is_int(i) and 0 <= i < n_features for i in indices)
+        or not all(config.is_int(i) and 0 <= i < n_features for i in indices)
         or len(set(indices)) != len(indices)
     ):
         raise ForecasterError(

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
-import numpy as np
 
 from forecaster import config
 from forecaster.errors import ForecasterError
@@ -18,10 +17,18 @@ from forecaster.errors import ForecasterError
 # The option names come from forecaster.config (the one vocabulary); the layers they select live here.
 CELLS = dict(zip(config.CELLS, (keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU), strict=True))
 
-__all__ = ["CELLS"]
+__all__ = [
+    "CELLS",
+    "check_cell",
+    "check_dropout",
+    "check_positive_int",
+    "check_units",
+    "encoder",
+    "recurrent_layer",
+]
 
 
-def _recurrent_layer(
+def recurrent_layer(
     cell: str, units: int, *, return_sequences: bool, return_state: bool = False, name: str
 ) -> keras.layers.Layer:
     """One recurrent layer on Keras defaults (the cuDNN-eligible configuration)."""
@@ -30,12 +37,12 @@ def _recurrent_layer(
     )
 
 
-def _encoder(
+def encoder(
     hidden: Any, cell: str, units: tuple[int, ...], *, dropout: float, bidirectional: bool
 ) -> Any:
     """Stacked recurrent layers; the last one returns only its final output."""
     for i, size in enumerate(units):
-        layer = _recurrent_layer(
+        layer = recurrent_layer(
             cell, size, return_sequences=i < len(units) - 1, name=f"{cell}_{i}"
         )
         if bidirectional:
@@ -46,17 +53,14 @@ def _encoder(
     return hidden
 
 
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-def _check_positive_int(arg: str, value: Any) -> None:
-    if not _is_int(value) or value < 1:
+def check_positive_int(arg: str, value: Any) -> None:
+    """Raise ForecasterError unless ``value`` is an integer >= 1 (``arg`` names it)."""
+    if not config.is_int(value) or value < 1:
         raise ForecasterError(f"`{arg}` must be an integer >= 1 (received {arg}={value!r}).")
 
 
-def _check_cell(cell: Any) -> str:
+def check_cell(cell: Any) -> str:
+    """The key of ``cell`` in :data:`CELLS` (any case; ``simplernn`` means ``rnn``)."""
     key = cell.lower() if isinstance(cell, str) else cell
     if key == "simplernn":
         key = "rnn"
@@ -65,13 +69,14 @@ def _check_cell(cell: Any) -> str:
     return key
 
 
-def _check_units(units: Any) -> tuple[int, ...]:
-    sizes = (units,) if _is_int(units) else units
+def check_units(units: Any) -> tuple[int, ...]:
+    """The units per layer as a tuple (an int means one layer)."""
+    sizes = (units,) if config.is_int(units) else units
     if (
         isinstance(sizes, str)
         or not isinstance(sizes, Sequence)
         or not sizes
-        or not all(_is_int(u) and u >= 1 for u in sizes)
+        or not all(config.is_int(u) and u >= 1 for u in sizes)
     ):
         raise ForecasterError(
             f"`units` must be a non-empty sequence of integers >= 1, one per layer, e.g. (64, 64) "
@@ -80,7 +85,8 @@ def _check_units(units: Any) -> tuple[int, ...]:
     return tuple(int(u) for u in sizes)
 
 
-def _check_dropout(dropout: Any) -> None:
+def check_dropout(dropout: Any) -> None:
+    """Raise ForecasterError unless ``dropout`` is a number in [0, 1)."""
     if (
         isinstance(dropout, bool)
         or not isinstance(dropout, int | float)
