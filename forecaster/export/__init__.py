@@ -48,13 +48,11 @@ TensorFlow at import time.
 
 from __future__ import annotations
 
-# The classifier's export (forecaster.tasks.classifier_runs) imports the two private writers from here.
-from forecaster.export.archive import (  # noqa: F401
-    ENDPOINT,
-    STATS_ENDPOINT,
-    _portable_recurrent_layers,
-    _write_archive,
-)
+from forecaster.export.archive import ENDPOINT, STATS_ENDPOINT
+
+# The old private names, which the classifier's export (forecaster.tasks.classifier_runs) imports from here.
+from forecaster.export.archive import portable_recurrent_layers as _portable_recurrent_layers  # noqa: F401
+from forecaster.export.archive import write_archive as _write_archive  # noqa: F401
 from forecaster.export.panel import export_panel_saved_model
 from forecaster.export.single import export_saved_model
 

@@ -25,10 +25,20 @@ ENDPOINT = "serve"
 
 STATS_ENDPOINT = "serve_with_stats"
 
-__all__ = ["ENDPOINT", "STATS_ENDPOINT"]
+__all__ = [
+    "ENDPOINT",
+    "STATS_ENDPOINT",
+    "check_head",
+    "input_shape",
+    "middle_index",
+    "portable_recurrent_layers",
+    "warn_plain_graph",
+    "write_archive",
+    "write_new_directory",
+]
 
 
-def _write_new_directory(path: str | os.PathLike, write: Callable[[str], None]) -> None:
+def write_new_directory(path: str | os.PathLike, write: Callable[[str], None]) -> None:
     """Run ``write(tmp)`` in a temporary sibling of ``path``, then rename it into place.
 
     A failed or interrupted export leaves no half-written ``path``; an existing
@@ -50,7 +60,8 @@ def _write_new_directory(path: str | os.PathLike, write: Callable[[str], None]) 
         raise
 
 
-def _input_shape(model: Any) -> tuple[int, int]:
+def input_shape(model: Any) -> tuple[int, int]:
+    """``(input_width, n_features)`` of a built model with one fixed-shape input."""
     inputs = getattr(model, "inputs", None)
     if not inputs or len(inputs) != 1:
         raise ForecasterError(
@@ -64,7 +75,8 @@ def _input_shape(model: Any) -> tuple[int, int]:
     return int(shape[1]), int(shape[2])
 
 
-def _check_head(model: Any, head: str, quantiles: Sequence[float], n_targets: Any, n_features: int) -> None:
+def check_head(model: Any, head: str, quantiles: Sequence[float], n_targets: Any, n_features: int) -> None:
+    """Raise ForecasterError unless the model's one output has the shape ``head`` reads."""
     if head not in HEADS:
         raise ForecasterError(f"`head` must be one of {', '.join(HEADS)} (received head={head!r}).")
     if isinstance(n_targets, bool) or not isinstance(n_targets, int | np.integer) or not 1 <= n_targets <= n_features:
@@ -94,7 +106,8 @@ def _check_head(model: Any, head: str, quantiles: Sequence[float], n_targets: An
         )
 
 
-def _middle_index(quantiles: Sequence[float]) -> int:
+def middle_index(quantiles: Sequence[float]) -> int:
+    """Index of the 0.5 quantile (else the middle level): the ``mean`` output of a quantile head."""
     levels = [float(q) for q in quantiles]
     for i, q in enumerate(levels):
         if np.isclose(q, 0.5):
@@ -102,7 +115,7 @@ def _middle_index(quantiles: Sequence[float]) -> int:
     return (len(levels) - 1) // 2 if levels else 0
 
 
-def _write_archive(model: Any, folder: str, endpoints: dict[str, Any], track: Sequence[Any] = ()) -> None:
+def write_archive(model: Any, folder: str, endpoints: dict[str, Any], track: Sequence[Any] = ()) -> None:
     """Write ``endpoints`` (traced ``tf.function`` objects) and the model's variables as a SavedModel."""
     import keras
     import tensorflow as tf
@@ -123,7 +136,7 @@ def _write_archive(model: Any, folder: str, endpoints: dict[str, Any], track: Se
         tf_logger.setLevel(level)
 
 
-def _warn_plain_graph(exc: BaseException) -> None:
+def warn_plain_graph(exc: BaseException) -> None:
     """Warn that XLA could not compile a serving function, so the plain graph is exported."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     warnings.warn(
@@ -143,7 +156,7 @@ def _layers(layer: Any) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def _portable_recurrent_layers(model: Any) -> Iterator[None]:
+def portable_recurrent_layers(model: Any) -> Iterator[None]:
     """Trace LSTM / GRU layers with their generic kernels (no cuDNN op in the graph).
 
     A cuDNN op in the SavedModel would not run on a CPU-only machine and

@@ -14,17 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecaster.errors import ForecasterError
-from forecaster.export.archive import (
-    ENDPOINT,
-    STATS_ENDPOINT,
-    _check_head,
-    _input_shape,
-    _middle_index,
-    _portable_recurrent_layers,
-    _warn_plain_graph,
-    _write_archive,
-    _write_new_directory,
-)
+from forecaster.export import archive
 
 if TYPE_CHECKING:
     import keras
@@ -96,7 +86,7 @@ def export_panel_saved_model(
         >>> tuple(loaded.serve(np.zeros((3, 4, 1), "float32"), tf.constant(["a", "b", "a"])).shape)
         (3, 2, 1)
     """
-    input_width, n_features = _input_shape(model)
+    input_width, n_features = archive.input_shape(model)
     keys = _check_ids(series_ids)
     static_arr = _check_statics(statics, len(keys))
     n_dynamic = n_features - static_arr.shape[1]
@@ -106,8 +96,8 @@ def export_panel_saved_model(
             "at least one dynamic (scaled) column is needed."
         )
     centers_arr, scales_arr = _check_panel_scaling(centers, scales, len(keys), n_dynamic)
-    _check_head(model, head, quantiles, n_targets, n_dynamic)
-    _write_new_directory(
+    archive.check_head(model, head, quantiles, n_targets, n_dynamic)
+    archive.write_new_directory(
         path,
         lambda tmp: _write_panel(
             model,
@@ -119,7 +109,7 @@ def export_panel_saved_model(
             statics=static_arr,
             n_targets=int(n_targets),
             head=head,
-            mid=_middle_index(quantiles),
+            mid=archive.middle_index(quantiles),
             jit_compile=jit_compile,
         ),
     )
@@ -187,7 +177,7 @@ def _write_panel(
     n_dynamic, n_static = centers.shape[1], statics.shape[1]
     probe_window = tf.zeros([1, input_width, n_dynamic], tf.float32)
     probe_id = tf.constant([keys[0]])
-    with _portable_recurrent_layers(model):
+    with archive.portable_recurrent_layers(model):
         table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(
                 tf.constant(keys, tf.string), tf.range(len(keys), dtype=tf.int64)
@@ -198,18 +188,18 @@ def _write_panel(
             model, table, input_width, centers, scales, statics, n_targets, head, mid, jit_compile
         )
         try:
-            endpoints[ENDPOINT](probe_window, probe_id)
+            endpoints[archive.ENDPOINT](probe_window, probe_id)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as exc:
             if not jit_compile:
                 raise
-            _warn_plain_graph(exc)
+            archive.warn_plain_graph(exc)
             endpoints = _panel_functions(
                 model, table, input_width, centers, scales, statics, n_targets, head, mid, False
             )
-            endpoints[ENDPOINT](probe_window, probe_id)
+            endpoints[archive.ENDPOINT](probe_window, probe_id)
         stats_probe = [probe_window, tf.zeros([1, n_dynamic]), tf.ones([1, n_dynamic])]
-        endpoints[STATS_ENDPOINT](*stats_probe, *([tf.zeros([1, n_static])] if n_static else []))
-        _write_archive(model, folder, endpoints, track=[table])
+        endpoints[archive.STATS_ENDPOINT](*stats_probe, *([tf.zeros([1, n_static])] if n_static else []))
+        archive.write_archive(model, folder, endpoints, track=[table])
     logger.debug("wrote panel SavedModel (%d series) to %s (jit_compile=%s)", len(keys), folder, jit_compile)
 
 
@@ -276,12 +266,12 @@ def _panel_functions(
     if n_static:
         stats_specs.append(tf.TensorSpec([None, n_static], tf.float32, name="static"))
     endpoints = {
-        ENDPOINT: tf.function(
+        archive.ENDPOINT: tf.function(
             serve,
             input_signature=[window_spec, tf.TensorSpec([None], tf.string, name="series_id")],
             autograph=False,
         ),
-        STATS_ENDPOINT: tf.function(serve_with_stats, input_signature=stats_specs, autograph=False),
+        archive.STATS_ENDPOINT: tf.function(serve_with_stats, input_signature=stats_specs, autograph=False),
     }
     for fn in endpoints.values():
         fn.get_concrete_function()

@@ -10,16 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecaster.errors import ForecasterError
-from forecaster.export.archive import (
-    ENDPOINT,
-    _check_head,
-    _input_shape,
-    _middle_index,
-    _portable_recurrent_layers,
-    _warn_plain_graph,
-    _write_archive,
-    _write_new_directory,
-)
+from forecaster.export import archive
 
 if TYPE_CHECKING:
     import keras
@@ -79,10 +70,10 @@ def export_saved_model(
         >>> tuple(loaded.serve(np.zeros((5, 4, 2), "float32")).shape)
         (5, 3, 1)
     """
-    input_width, n_features = _input_shape(model)
+    input_width, n_features = archive.input_shape(model)
     center_arr, scale_arr = _check_scaling(center, scale, n_features)
-    _check_head(model, head, quantiles, n_targets, n_features)
-    _write_new_directory(
+    archive.check_head(model, head, quantiles, n_targets, n_features)
+    archive.write_new_directory(
         path,
         lambda tmp: _write(
             model,
@@ -93,7 +84,7 @@ def export_saved_model(
             scale=scale_arr,
             n_targets=int(n_targets),
             head=head,
-            mid=_middle_index(quantiles),
+            mid=archive.middle_index(quantiles),
             jit_compile=jit_compile,
         ),
     )
@@ -132,17 +123,17 @@ def _write(
 
     spec = tf.TensorSpec([None, input_width, n_features], tf.float32, name="window")
     probe = tf.zeros([1, input_width, n_features], tf.float32)
-    with _portable_recurrent_layers(model):
+    with archive.portable_recurrent_layers(model):
         serve = _serving_function(model, spec, center, scale, n_targets, head, mid, jit_compile)
         try:
             serve(probe)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as exc:
             if not jit_compile:
                 raise
-            _warn_plain_graph(exc)
+            archive.warn_plain_graph(exc)
             serve = _serving_function(model, spec, center, scale, n_targets, head, mid, False)
             serve(probe)
-        _write_archive(model, folder, {ENDPOINT: serve})
+        archive.write_archive(model, folder, {archive.ENDPOINT: serve})
     logger.debug("wrote SavedModel to %s (jit_compile=%s)", folder, jit_compile)
 
 
