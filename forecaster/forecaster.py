@@ -610,117 +610,19 @@ class Forecaster(Estimator):
         self.refit_ = {"rows": int(sum(len(x) for x in scaled)), "epochs": int(self._budget), "batch_size": int(self.batch_size_)}
         logger.info("refit on all %d rows for %d epochs", self.refit_["rows"], self._budget)
 
-    def _calibration_windows(
-        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
-    ) -> list[tuple[int, Any, np.ndarray]]:
-        """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds."""
-        from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS
-
-        width, horizon = self.input_width_, self.horizon
-        windows = []
-        if use_val:
-            for i, s in enumerate(splits):
-                origins = np.arange(s.val[0] + width, s.val[1] - horizon + 1)
-                if origins.size:
-                    windows.append((i, self.model_, origins))
-            return windows
-        per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
-        for model, tail in fold_models:
-            for i, s in enumerate(splits):
-                cut = s.train[1] - tail  # first target row of the fold's validation windows
-                if cut >= width and count_windows(cut, width, horizon):
-                    windows.append((i, model, np.arange(cut, cut + per_fold)))
-        return windows
-
-    def _window_outputs(self, parts: list[np.ndarray], windows: list[tuple[int, Any, np.ndarray]]) -> list[np.ndarray]:
-        """Raw mean forecasts of each (series index, model, origins) group; one batched call per model."""
-        xs = [self._windows_at(parts[i], origins, self.scalers_[i], self.series_ids_[i]) for i, _, origins in windows]
-        outs: list[Any] = [None] * len(windows)
-        for model in {id(m): m for _, m, _ in windows}.values():  # one batched call per model, not per series
-            picked = [k for k, w in enumerate(windows) if w[1] is model]
-            x = np.concatenate([xs[k] for k in picked])
-            out = self._predict_scaled(x) if model is self.model_ else _predict_with(model, x)
-            offsets = np.cumsum([0, *(len(xs[k]) for k in picked)])
-            for j, k in enumerate(picked):
-                outs[k] = self._to_raw(out[offsets[j] : offsets[j + 1]], self.scalers_[windows[k][0]])["mean"]
-        return outs
-
-    def _local_scale(self, values: np.ndarray, origins: np.ndarray, scaler: Scaler) -> np.ndarray:
-        """Each window's local scale for the conformal scores (mean absolute one-step change of its targets)."""
-        from forecaster.evaluation.intervals import local_scale
-
-        n_targets, width = len(self.targets_), self.input_width_
-        inputs = np.stack([values[o - width : o, :n_targets] for o in origins])
-        # a flat window (e.g. zeros of an intermittent series) would divide by ~0: floor at 1 % of the training spread
-        return local_scale(inputs, floor=1e-2 * scaler.scale[:n_targets])
-
     def _choose_and_calibrate(
         self, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
     ) -> None:
-        """Network vs window baselines on out-of-sample windows (``choice_``), then conformal ``intervals_``."""
-        from forecaster.evaluation.intervals import check_levels
+        """Network vs window baselines on out-of-sample windows (``choice_``), then conformal ``intervals_``.
 
-        n_targets, width, horizon = len(self.targets_), self.input_width_, self.horizon
-        levels = check_levels(self.intervals) if len(self.intervals) else ()
+        A better baseline (``model="auto"``, point head) becomes ``model_``; see ``training.choice``.
+        """
+        from forecaster.training.choice import choose_and_calibrate
+
         self.choice_, self.intervals_, self._calibration = None, None, None
-        windows = self._calibration_windows(parts, splits, use_val, fold_models)
-        if not windows:
-            if levels:
-                warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=3)
-            return
-        candidates = {"last": ("last", None), "mean": ("mean", None)}
-        for m in self.seasons_:
-            if 1 < m <= width:
-                candidates[f"seasonal_naive_{m}"] = ("seasonal", m)
-        actual, scale, local, preds = [], [], [], {"network": [], **{name: [] for name in candidates}}
-        steps = np.arange(horizon)
-        for (i, _, origins), out in zip(windows, self._window_outputs(parts, windows), strict=True):
-            values, scaler = parts[i], self.scalers_[i]
-            targets = values[:, :n_targets]
-            preds["network"].append(out)
-            for name, (mode, m) in candidates.items():
-                if mode == "last":
-                    base = np.repeat(targets[origins - 1][:, None], horizon, axis=1)
-                elif mode == "mean":
-                    base = np.repeat(np.stack([targets[o - width : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
-                else:
-                    base = targets[origins[:, None] - m + steps[None, :] % m]
-                preds[name].append(base)
-            actual.append(np.stack([targets[o : o + horizon] for o in origins]))
-            # panels compare in units of each series' training spread
-            spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
-            scale.append(np.repeat(spread[None], len(origins), axis=0))
-            local.append(self._local_scale(values, origins, scaler))
-        y, s = np.concatenate(actual), np.concatenate(scale)
-        maes = {name: float(np.mean(np.abs(y - np.concatenate(p)) / s[:, None, :])) for name, p in preds.items()}
-        best = min(candidates, key=maes.__getitem__)
-        used = "network"
-        if self.model == "auto" and self.head == "point" and maes[best] < maes["network"]:
-            used = best
-            mode, m = candidates[best]
-            self.model_ = _baseline_model(width, self._n_inputs(), horizon, n_targets, mode, m)
-            self._predict_fn = None
-        self.choice_ = {
-            "used": used,
-            "network_val_mae": maes["network"],
-            "baseline": best,
-            "baseline_val_mae": maes[best],
-            "windows": int(len(y)),
-            "units": "raw" if len(parts) == 1 else "per-series training scale",
-        }
-        if used != "network":
-            logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", best, maes[best], maes["network"])
-        if levels and len(y) >= 2:
-            # the used forecast's residuals, each divided by its window's local scale (see evaluation.intervals)
-            self._calibration = (y - np.concatenate(preds[used]), np.concatenate(local))
-            self.intervals_ = self._fit_intervals(*self._calibration)
-
-    def _fit_intervals(self, residuals: np.ndarray, local: np.ndarray) -> dict[str, Any]:
-        from forecaster.evaluation.intervals import LOCAL_SCALE, check_levels, fit_conformal
-
-        calibration = fit_conformal(residuals, check_levels(self.intervals), scale=local)
-        calibration["score_scale"] = LOCAL_SCALE
-        return calibration
+        self.choice_, self.intervals_, self._calibration, baseline = choose_and_calibrate(self, parts, splits, use_val, fold_models)
+        if baseline is not None:
+            self.model_, self._predict_fn = baseline, None
 
     def _recalibrate_with_test(self, parts: list[np.ndarray], splits: list[Split]) -> None:
         """Before a refit: calibrate the deployed intervals on validation + test windows (the test part's metrics are taken).
@@ -730,23 +632,12 @@ class Forecaster(Estimator):
         validation-only calibration stays ``heldout_intervals_`` for scoring
         the test part again (``evaluate(fit data)``).
         """
-        if getattr(self, "_calibration", None) is None:
-            return
-        windows = []
-        for i, s in enumerate(splits):
-            origins = np.arange(s.test[0] + self.input_width_, s.test[1] - self.horizon + 1)
-            if origins.size:
-                windows.append((i, self.model_, origins))
-        if not windows:
-            return
-        n_targets = len(self.targets_)
-        residuals, local = [self._calibration[0]], [self._calibration[1]]
-        for (i, _, origins), out in zip(windows, self._window_outputs(parts, windows), strict=True):
-            targets = parts[i][:, :n_targets]
-            residuals.append(np.stack([targets[o : o + self.horizon] for o in origins]) - out)
-            local.append(self._local_scale(parts[i], origins, self.scalers_[i]))
-        self.heldout_intervals_ = self.intervals_
-        self.intervals_ = self._fit_intervals(np.concatenate(residuals), np.concatenate(local))
+        from forecaster.training.choice import recalibrate_with_test
+
+        intervals = recalibrate_with_test(self, parts, splits)
+        if intervals is not None:
+            self.heldout_intervals_ = self.intervals_
+            self.intervals_ = intervals
 
     def _mase_scale_for(self, series_id: Any, insample: np.ndarray) -> np.ndarray:
         """The run's one MASE scale of a series seen at fit; else seasonal naive on ``insample``."""
@@ -760,17 +651,9 @@ class Forecaster(Estimator):
         self, point: np.ndarray, scaler: Scaler, values: np.ndarray, origins: np.ndarray
     ) -> dict[float, dict[str, np.ndarray]]:
         """Conformal bounds around raw point forecasts ``[n, H, T]`` from ``origins`` of ``values`` (``{}`` without calibration)."""
-        calibration = getattr(self, "intervals_", None)
-        if not calibration:
-            return {}
-        from forecaster.evaluation.intervals import LOCAL_SCALE, apply_conformal
+        from forecaster.training.choice import conformal
 
-        scale = None
-        if calibration.get("score_scale") == LOCAL_SCALE:
-            scale = self._local_scale(values, np.asarray(origins), scaler)
-        elif calibration["scaled"]:  # runs written before the local scale: the series' training spread
-            scale = np.repeat(scaler.scale[: len(self.targets_)][None], len(point), axis=0)
-        return apply_conformal(point, calibration, scale=scale)
+        return conformal(self, point, scaler, values, origins)
 
     def _rolling_epochs(self, train_parts: list, n_targets: int, base_seed: int, loss: Any, fold_models: list) -> int:
         """The epoch budget chosen on rolling origins at the end of the training rows (short validation)."""
@@ -1502,23 +1385,6 @@ def _safe_mase_scale(insample: np.ndarray, m: int) -> list[float | None]:
         warnings.simplefilter("ignore")  # a constant training series: left out of MASE, said in the metrics
         scale = mase_scale(insample, m)
     return [None if not np.isfinite(v) else float(v) for v in scale]
-
-
-def _predict_with(model: Any, x: np.ndarray) -> np.ndarray:
-    """Outputs of a Keras model that is not the fitted one (a rolling-origin fold's)."""
-    outputs = [np.asarray(model(x[i : i + 4096].astype(np.float32), training=False)) for i in range(0, len(x), 4096)]
-    return np.concatenate(outputs)
-
-
-def _baseline_model(width: int, n_features: int, horizon: int, n_targets: int, mode: str, season: int | None) -> Any:
-    """A Keras model window -> baseline forecast, so predict, save/load and export work as for the network."""
-    import keras
-
-    from forecaster.models.factory import SkipBaseline
-
-    inputs = keras.Input((width, n_features), name="window")
-    outputs = SkipBaseline(mode, horizon, list(range(n_targets)), season, name="skip_baseline")(inputs)
-    return keras.Model(inputs, outputs, name=f"baseline_{mode}" + (f"_{season}" if season else ""))
 
 
 def _median_quantile(q: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:

@@ -1,0 +1,222 @@
+"""After training: the network or a window baseline (``model="auto"``), and the conformal intervals.
+
+Both are decided on the same out-of-sample windows of a fitted ``Forecaster``
+(``fc``): the validation windows, or, when the validation part was folded into
+training, the windows after each rolling-origin fold's cut, forecast by that
+fold's model.
+
+* :func:`choose_and_calibrate`: the MAE of the network and of each window
+  baseline (last value, window mean, seasonal naive at each kept season) in
+  raw units (a panel: per-series training scale); a better baseline replaces
+  the network (point head), then the used forecast's residuals calibrate the
+  conformal intervals (``evaluation.intervals``).
+* :func:`recalibrate_with_test`: before a refit, the deployed intervals also
+  take the test windows (out of sample for the held-out model).
+* :func:`conformal`: the bounds around raw point forecasts at prediction time.
+
+The functions read the fitted state of ``fc`` and return what the estimator
+stores; none writes to ``fc``. TensorFlow / Keras are imported lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+
+from forecaster.data.scaling import Scaler
+from forecaster.data.split import Split
+from forecaster.data.windowing import count_windows
+from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "baseline_model",
+    "calibration_windows",
+    "choose_and_calibrate",
+    "conformal",
+    "fit_intervals",
+    "local_scale",
+    "recalibrate_with_test",
+    "window_outputs",
+]
+
+Windows = list[tuple[int, Any, np.ndarray]]  # (series index, model, origins) groups
+
+
+def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models: list) -> Windows:
+    """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds."""
+    width, horizon = fc.input_width_, fc.horizon
+    windows = []
+    if use_val:
+        for i, s in enumerate(splits):
+            origins = np.arange(s.val[0] + width, s.val[1] - horizon + 1)
+            if origins.size:
+                windows.append((i, fc.model_, origins))
+        return windows
+    per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
+    for model, tail in fold_models:
+        for i, s in enumerate(splits):
+            cut = s.train[1] - tail  # first target row of the fold's validation windows
+            if cut >= width and count_windows(cut, width, horizon):
+                windows.append((i, model, np.arange(cut, cut + per_fold)))
+    return windows
+
+
+def window_outputs(fc: Any, parts: list[np.ndarray], windows: Windows) -> list[np.ndarray]:
+    """Raw mean forecasts ``[n, H, T]`` of each (series index, model, origins) group; one batched call per model."""
+    xs = [fc._windows_at(parts[i], origins, fc.scalers_[i], fc.series_ids_[i]) for i, _, origins in windows]
+    outs: list[Any] = [None] * len(windows)
+    for model in {id(m): m for _, m, _ in windows}.values():  # one batched call per model, not per series
+        picked = [k for k, w in enumerate(windows) if w[1] is model]
+        x = np.concatenate([xs[k] for k in picked])
+        out = fc._predict_scaled(x) if model is fc.model_ else _predict_with(model, x)
+        offsets = np.cumsum([0, *(len(xs[k]) for k in picked)])
+        for j, k in enumerate(picked):
+            outs[k] = fc._to_raw(out[offsets[j] : offsets[j + 1]], fc.scalers_[windows[k][0]])["mean"]
+    return outs
+
+
+def local_scale(fc: Any, values: np.ndarray, origins: np.ndarray, scaler: Scaler) -> np.ndarray:
+    """Each window's local scale for the conformal scores (mean absolute one-step change of its targets)."""
+    from forecaster.evaluation.intervals import local_scale as window_scale
+
+    n_targets, width = len(fc.targets_), fc.input_width_
+    inputs = np.stack([values[o - width : o, :n_targets] for o in origins])
+    # a flat window (e.g. zeros of an intermittent series) would divide by ~0: floor at 1 % of the training spread
+    return window_scale(inputs, floor=1e-2 * scaler.scale[:n_targets])
+
+
+def choose_and_calibrate(
+    fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
+) -> tuple[dict | None, dict | None, tuple | None, Any]:
+    """Network vs window baselines on out-of-sample windows, then the conformal calibration.
+
+    Returns:
+        ``(choice, intervals, calibration, baseline)``: the ``choice_`` dict,
+        the ``intervals_`` calibration, the (residuals, local scales) it was
+        fit on, and the Keras baseline model that replaces the network
+        (``None`` when the network stays).
+    """
+    from forecaster.evaluation.intervals import check_levels
+
+    n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
+    levels = check_levels(fc.intervals) if len(fc.intervals) else ()
+    windows = calibration_windows(fc, splits, use_val, fold_models)
+    if not windows:
+        if levels:
+            warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=4)
+        return None, None, None, None
+    candidates = {"last": ("last", None), "mean": ("mean", None)}
+    for m in fc.seasons_:
+        if 1 < m <= width:
+            candidates[f"seasonal_naive_{m}"] = ("seasonal", m)
+    actual, scale, local, preds = [], [], [], {"network": [], **{name: [] for name in candidates}}
+    steps = np.arange(horizon)
+    for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
+        values, scaler = parts[i], fc.scalers_[i]
+        targets = values[:, :n_targets]
+        preds["network"].append(out)
+        for name, (mode, m) in candidates.items():
+            if mode == "last":
+                base = np.repeat(targets[origins - 1][:, None], horizon, axis=1)
+            elif mode == "mean":
+                base = np.repeat(np.stack([targets[o - width : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
+            else:
+                base = targets[origins[:, None] - m + steps[None, :] % m]
+            preds[name].append(base)
+        actual.append(np.stack([targets[o : o + horizon] for o in origins]))
+        # panels compare in units of each series' training spread
+        spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
+        scale.append(np.repeat(spread[None], len(origins), axis=0))
+        local.append(local_scale(fc, values, origins, scaler))
+    y, s = np.concatenate(actual), np.concatenate(scale)
+    maes = {name: float(np.mean(np.abs(y - np.concatenate(p)) / s[:, None, :])) for name, p in preds.items()}
+    best = min(candidates, key=maes.__getitem__)
+    used, baseline = "network", None
+    if fc.model == "auto" and fc.head == "point" and maes[best] < maes["network"]:
+        used = best
+        mode, m = candidates[best]
+        baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
+    choice = {
+        "used": used,
+        "network_val_mae": maes["network"],
+        "baseline": best,
+        "baseline_val_mae": maes[best],
+        "windows": int(len(y)),
+        "units": "raw" if len(parts) == 1 else "per-series training scale",
+    }
+    if used != "network":
+        logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", best, maes[best], maes["network"])
+    intervals, calibration = None, None
+    if levels and len(y) >= 2:
+        # the used forecast's residuals, each divided by its window's local scale (see evaluation.intervals)
+        calibration = (y - np.concatenate(preds[used]), np.concatenate(local))
+        intervals = fit_intervals(fc.intervals, *calibration)
+    return choice, intervals, calibration, baseline
+
+
+def fit_intervals(levels: Any, residuals: np.ndarray, local: np.ndarray) -> dict[str, Any]:
+    """The conformal calibration of ``levels`` from residuals ``[n, H, T]`` scored in units of ``local`` ``[n, T]``."""
+    from forecaster.evaluation.intervals import LOCAL_SCALE, check_levels, fit_conformal
+
+    calibration = fit_conformal(residuals, check_levels(levels), scale=local)
+    calibration["score_scale"] = LOCAL_SCALE
+    return calibration
+
+
+def recalibrate_with_test(fc: Any, parts: list[np.ndarray], splits: list[Split]) -> dict[str, Any] | None:
+    """The intervals calibrated on validation + test windows (``None``: nothing to add; see ``Forecaster._recalibrate_with_test``)."""
+    if getattr(fc, "_calibration", None) is None:
+        return None
+    windows = []
+    for i, s in enumerate(splits):
+        origins = np.arange(s.test[0] + fc.input_width_, s.test[1] - fc.horizon + 1)
+        if origins.size:
+            windows.append((i, fc.model_, origins))
+    if not windows:
+        return None
+    n_targets = len(fc.targets_)
+    residuals, local = [fc._calibration[0]], [fc._calibration[1]]
+    for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
+        targets = parts[i][:, :n_targets]
+        residuals.append(np.stack([targets[o : o + fc.horizon] for o in origins]) - out)
+        local.append(local_scale(fc, parts[i], origins, fc.scalers_[i]))
+    return fit_intervals(fc.intervals, np.concatenate(residuals), np.concatenate(local))
+
+
+def conformal(
+    fc: Any, point: np.ndarray, scaler: Scaler, values: np.ndarray, origins: np.ndarray
+) -> dict[float, dict[str, np.ndarray]]:
+    """Conformal bounds around raw point forecasts ``[n, H, T]`` from ``origins`` of ``values`` (``{}`` without calibration)."""
+    calibration = getattr(fc, "intervals_", None)
+    if not calibration:
+        return {}
+    from forecaster.evaluation.intervals import LOCAL_SCALE, apply_conformal
+
+    scale = None
+    if calibration.get("score_scale") == LOCAL_SCALE:
+        scale = local_scale(fc, values, np.asarray(origins), scaler)
+    elif calibration["scaled"]:  # runs written before the local scale: the series' training spread
+        scale = np.repeat(scaler.scale[: len(fc.targets_)][None], len(point), axis=0)
+    return apply_conformal(point, calibration, scale=scale)
+
+
+def _predict_with(model: Any, x: np.ndarray) -> np.ndarray:
+    """Outputs of a Keras model that is not the fitted one (a rolling-origin fold's)."""
+    outputs = [np.asarray(model(x[i : i + 4096].astype(np.float32), training=False)) for i in range(0, len(x), 4096)]
+    return np.concatenate(outputs)
+
+
+def baseline_model(width: int, n_features: int, horizon: int, n_targets: int, mode: str, season: int | None) -> Any:
+    """A Keras model window -> baseline forecast, so predict, save/load and export work as for the network."""
+    import keras
+
+    from forecaster.models.factory import SkipBaseline
+
+    inputs = keras.Input((width, n_features), name="window")
+    outputs = SkipBaseline(mode, horizon, list(range(n_targets)), season, name="skip_baseline")(inputs)
+    return keras.Model(inputs, outputs, name=f"baseline_{mode}" + (f"_{season}" if season else ""))
