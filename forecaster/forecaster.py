@@ -49,13 +49,7 @@ from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
 from forecaster.scoring import Z80
-from forecaster.training.selection import (
-    MIN_VAL_WINDOWS,
-    ROLLING_FOLDS,
-    auto_batch_size,
-    choose_skip,
-    rolling_origin_epochs,
-)
+from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS, choose_skip
 
 logger = logging.getLogger(__name__)
 
@@ -475,92 +469,17 @@ class Forecaster(Estimator):
                 continue
         return tuple(sorted((m for m, c in counts.items() if c >= PANEL_SEASON_SHARE * len(rows)), key=lambda m: -counts[m]))
 
-    def _build_fn(self, n_features: int, n_targets: int, name: str | None = None):
-        from forecaster.models.factory import build_model
-
-        units = (self.units,) if isinstance(self.units, int) else tuple(self.units)
-
-        def build():
-            return build_model(
-                self.cell.lower(),
-                units,
-                self.input_width_,
-                n_features,
-                self.horizon,
-                n_targets,
-                dropout=self.dropout,
-                head=self.head,
-                quantiles=tuple(self.quantiles),
-                skip=None if self.skip_ == "none" else self.skip_,
-                target_indices=list(range(n_targets)),
-                season=self.skip_season_ if self.skip_ == "seasonal" else None,
-                encoder_width=self.encoder_width_,
-                name=name,
-            )
-
-        return build
-
     def _train(
         self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None
     ) -> None:
-        from forecaster.data.windowing import make_windows
-        from forecaster.models.factory import average_models
-        from forecaster.models.heads import loss_for
-        from forecaster.training import resolve_seed, train
+        """Train the network (``training.members``): writes ``model_``, ``batch_size_``, ``history_``, ``n_epochs_``, ``best_val_loss_``."""
+        from forecaster.training.members import train_network
 
-        n_targets = len(self.targets_)
-        scaled = [
-            self._with_statics(sc.transform(v), sid) for sc, v, sid in zip(self.scalers_, parts, self.series_ids_, strict=True)
-        ]
-        train_parts = [x[s.train[0] : s.train[1]] for x, s in zip(scaled, splits, strict=True)]
-        val_parts = [x[s.val[0] : s.val[1]] for x, s in zip(scaled, splits, strict=True)]
-        val_parts = [p for p in val_parts if count_windows(len(p), self.input_width_, self.horizon)]
-        base_seed = resolve_seed(self.seed)
-        targets = list(range(n_targets))
-        loss = loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss)
-        n_windows = sum(count_windows(len(p), self.input_width_, self.horizon) for p in train_parts)
-        self.batch_size_ = auto_batch_size(n_windows) if self.batch_size == "auto" else int(self.batch_size)
-        epochs = self.epochs
-        if folded:
-            from forecaster.logs import silence_retracing_warnings
-
-            with silence_retracing_warnings():  # one fresh model per origin: each traces once
-                epochs = self._rolling_epochs(train_parts, n_targets, base_seed, loss, fold_models)
-        members, histories = [], []
-        run_name = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S-%f")
-        for member in range(self.ensemble):
-            seed = base_seed + member
-            train_ds = make_windows(
-                train_parts, self.input_width_, self.horizon, targets=targets,
-                batch_size=self.batch_size_, shuffle=True, seed=seed,
-            )
-            val_ds = (
-                make_windows(val_parts, self.input_width_, self.horizon, targets=targets, batch_size=256)
-                if use_val and val_parts
-                else None
-            )
-            history = train(
-                self._build_fn(
-                    self._n_inputs(), n_targets, name=f"member_{member}" if self.ensemble > 1 else None
-                ),
-                train_ds,
-                val_ds,
-                loss=loss,
-                epochs=epochs,
-                patience=self.patience,
-                seed=seed,
-                verbose=self.verbose,
-                **self._fit_settings(),
-                # the rolling origins chose the budget without a learning-rate schedule
-                reduce_lr=not folded,
-                callbacks=self._tensorboard_callbacks(run_name, member),
-            )
-            members.append(history.model)
-            histories.append(pd.DataFrame(history.history))
-        self.model_ = members[0] if len(members) == 1 else average_models(members)
-        frame = sum(h.reindex(histories[0].index) for h in histories) / len(histories)
-        frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
-        self.history_ = frame.reset_index(drop=True)
+        trained = train_network(self, parts, splits, use_val, folded, fold_models)
+        frame = trained.history
+        self.batch_size_ = trained.batch_size
+        self.model_ = trained.model
+        self.history_ = frame
         self.n_epochs_ = int(len(frame))
         self.best_val_loss_ = float(frame["val_loss"].min()) if "val_loss" in frame else None
         # the budget a refit on every row trains for: early stopping's best epoch, else the epochs run
@@ -572,42 +491,13 @@ class Forecaster(Estimator):
         The scalers stay those of the training part, so held-out metrics, the
         conformal calibration (validation residuals) and the export agree.
         """
-        from forecaster.data.windowing import make_windows
-        from forecaster.models.factory import average_models
-        from forecaster.models.heads import loss_for
-        from forecaster.training import resolve_seed, train
+        from forecaster.training.members import refit_network
 
-        n_targets = len(self.targets_)
-        scaled = [
-            self._with_statics(sc.transform(v), sid) for sc, v, sid in zip(self.scalers_, parts, self.series_ids_, strict=True)
-        ]
-        scaled = [x for x in scaled if count_windows(len(x), self.input_width_, self.horizon)]
-        loss = loss_for(self.head, quantiles=tuple(self.quantiles), point_loss=self.loss)
-        base_seed = resolve_seed(self.seed)
-        members = []
-        for member in range(self.ensemble):
-            seed = base_seed + member
-            train_ds = make_windows(
-                scaled, self.input_width_, self.horizon, targets=list(range(n_targets)),
-                batch_size=self.batch_size_, shuffle=True, seed=seed,
-            )
-            history = train(
-                self._build_fn(self._n_inputs(), n_targets, name=f"member_{member}" if self.ensemble > 1 else None),
-                train_ds,
-                None,
-                loss=loss,
-                epochs=self._budget,
-                patience=self.patience,
-                seed=seed,
-                verbose=self.verbose,
-                **self._fit_settings(),
-                reduce_lr=False,  # a fixed budget: no validation curve to schedule on
-            )
-            members.append(history.model)
+        model, rows = refit_network(self, parts, self._budget)
         self.heldout_model_ = self.model_  # the test-part plot stays the held-out model's
-        self.model_ = members[0] if len(members) == 1 else average_models(members)
+        self.model_ = model
         self._predict_fn = None
-        self.refit_ = {"rows": int(sum(len(x) for x in scaled)), "epochs": int(self._budget), "batch_size": int(self.batch_size_)}
+        self.refit_ = {"rows": rows, "epochs": int(self._budget), "batch_size": int(self.batch_size_)}
         logger.info("refit on all %d rows for %d epochs", self.refit_["rows"], self._budget)
 
     def _choose_and_calibrate(
@@ -654,51 +544,6 @@ class Forecaster(Estimator):
         from forecaster.training.choice import conformal
 
         return conformal(self, point, scaler, values, origins)
-
-    def _rolling_epochs(self, train_parts: list, n_targets: int, base_seed: int, loss: Any, fold_models: list) -> int:
-        """The epoch budget chosen on rolling origins at the end of the training rows (short validation)."""
-        return rolling_origin_epochs(
-            train_parts,
-            self._build_fn(self._n_inputs(), n_targets),
-            input_width=self.input_width_,
-            horizon=self.horizon,
-            n_targets=n_targets,
-            epochs=self.epochs,
-            patience=self.patience,
-            batch_size=self.batch_size_,
-            seed=base_seed,
-            loss=loss,
-            fold_models=fold_models,
-            # The origins exist only for short series: XLA's compilation would cost more than it saves.
-            **{**self._fit_settings(), "jit_compile": False if self.jit_compile == "auto" else self.jit_compile},
-        )
-
-    def _tensorboard_callbacks(self, run_name: str, member: int) -> list[Any]:
-        """A Keras TensorBoard callback writing to ``tensorboard/<cell>-<time>[-m<k>]`` (one folder per fit)."""
-        if self.tensorboard is None:
-            return []
-        import importlib.util
-
-        import keras
-
-        if importlib.util.find_spec("tensorboard") is None:
-            raise ForecasterError(
-                'tensorboard= needs the tensorboard package (pip install "forecaster[tensorboard]").'
-            )
-
-        name = f"{self.cell.lower()}-{run_name}" + (f"-m{member}" if self.ensemble > 1 else "")
-        return [keras.callbacks.TensorBoard(log_dir=os.path.join(os.fspath(self.tensorboard), name))]
-
-    def _fit_settings(self) -> dict[str, Any]:
-        """The ``train`` arguments every fit of this Forecaster shares."""
-        return {
-            "optimizer": self.optimizer,
-            "learning_rate": self.learning_rate,
-            "clipnorm": self.clipnorm,
-            "deterministic": self.deterministic,
-            "strategy": self.strategy,
-            "jit_compile": self.jit_compile,
-        }
 
     # ---------------------------------------------------------------- inference
 

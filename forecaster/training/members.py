@@ -1,0 +1,222 @@
+"""Train a ``Forecaster``'s network: the ensemble members of the held-out fit and of the refit on every row.
+
+* :func:`train_network`: scales each series with its training-part scaler
+  (static rows appended), windows the training and validation parts, picks the
+  batch size and, when the validation part was folded into training, the
+  epoch budget on rolling origins (``selection.rolling_origin_epochs``); then
+  trains ``ensemble`` members from consecutive seeds and averages them.
+* :func:`refit_network`: the same members retrained on every row of each
+  series for the budget the first fit found (no validation, no schedule).
+
+Both read the settings and fitted state of ``fc`` and return what the
+estimator stores; neither writes to ``fc``. TensorFlow / Keras are imported
+lazily.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecaster.data.split import Split
+from forecaster.data.windowing import count_windows
+from forecaster.errors import ForecasterError
+from forecaster.training.selection import auto_batch_size, rolling_origin_epochs
+
+__all__ = ["Trained", "build_fn", "fit_settings", "refit_network", "tensorboard_callbacks", "train_network"]
+
+
+@dataclass
+class Trained:
+    """What a training run returns: the (averaged) model, the mean history per epoch and the batch size."""
+
+    model: Any
+    history: pd.DataFrame
+    batch_size: int
+
+
+def build_fn(fc: Any, n_features: int, n_targets: int, name: str | None = None) -> Callable[[], Any]:
+    """A zero-argument builder of ``fc``'s network (``train`` builds inside the distribution scope)."""
+    from forecaster.models.factory import build_model
+
+    units = (fc.units,) if isinstance(fc.units, int) else tuple(fc.units)
+
+    def build():
+        return build_model(
+            fc.cell.lower(),
+            units,
+            fc.input_width_,
+            n_features,
+            fc.horizon,
+            n_targets,
+            dropout=fc.dropout,
+            head=fc.head,
+            quantiles=tuple(fc.quantiles),
+            skip=None if fc.skip_ == "none" else fc.skip_,
+            target_indices=list(range(n_targets)),
+            season=fc.skip_season_ if fc.skip_ == "seasonal" else None,
+            encoder_width=fc.encoder_width_,
+            name=name,
+        )
+
+    return build
+
+
+def fit_settings(fc: Any) -> dict[str, Any]:
+    """The ``train`` arguments every fit of this Forecaster shares."""
+    return {
+        "optimizer": fc.optimizer,
+        "learning_rate": fc.learning_rate,
+        "clipnorm": fc.clipnorm,
+        "deterministic": fc.deterministic,
+        "strategy": fc.strategy,
+        "jit_compile": fc.jit_compile,
+    }
+
+
+def tensorboard_callbacks(fc: Any, run_name: str, member: int) -> list[Any]:
+    """A Keras TensorBoard callback writing to ``tensorboard/<cell>-<time>[-m<k>]`` (one folder per fit)."""
+    if fc.tensorboard is None:
+        return []
+    import importlib.util
+
+    import keras
+
+    if importlib.util.find_spec("tensorboard") is None:
+        raise ForecasterError(
+            'tensorboard= needs the tensorboard package (pip install "forecaster[tensorboard]").'
+        )
+
+    name = f"{fc.cell.lower()}-{run_name}" + (f"-m{member}" if fc.ensemble > 1 else "")
+    return [keras.callbacks.TensorBoard(log_dir=os.path.join(os.fspath(fc.tensorboard), name))]
+
+
+def _scaled_parts(fc: Any, parts: list[np.ndarray]) -> list[np.ndarray]:
+    """Each series scaled by its training-part scaler, with its static row appended."""
+    return [fc._with_statics(sc.transform(v), sid) for sc, v, sid in zip(fc.scalers_, parts, fc.series_ids_, strict=True)]
+
+
+def _rolling_epochs(
+    fc: Any, train_parts: list, n_targets: int, base_seed: int, loss: Any, batch_size: int, fold_models: list | None
+) -> int:
+    """The epoch budget chosen on rolling origins at the end of the training rows (short validation)."""
+    return rolling_origin_epochs(
+        train_parts,
+        build_fn(fc, fc._n_inputs(), n_targets),
+        input_width=fc.input_width_,
+        horizon=fc.horizon,
+        n_targets=n_targets,
+        epochs=fc.epochs,
+        patience=fc.patience,
+        batch_size=batch_size,
+        seed=base_seed,
+        loss=loss,
+        fold_models=fold_models,
+        # The origins exist only for short series: XLA's compilation would cost more than it saves.
+        **{**fit_settings(fc), "jit_compile": False if fc.jit_compile == "auto" else fc.jit_compile},
+    )
+
+
+def train_network(
+    fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None
+) -> Trained:
+    """Train ``fc.ensemble`` members on the training parts of ``parts`` (raw rows per series).
+
+    ``use_val``: early stopping on the validation windows; ``folded``: the
+    validation part was folded into training, so the epoch budget comes from
+    rolling origins (whose models are appended to ``fold_models``).
+    """
+    from forecaster.data.windowing import make_windows
+    from forecaster.models.factory import average_models
+    from forecaster.models.heads import loss_for
+    from forecaster.training import resolve_seed, train
+
+    n_targets = len(fc.targets_)
+    scaled = _scaled_parts(fc, parts)
+    train_parts = [x[s.train[0] : s.train[1]] for x, s in zip(scaled, splits, strict=True)]
+    val_parts = [x[s.val[0] : s.val[1]] for x, s in zip(scaled, splits, strict=True)]
+    val_parts = [p for p in val_parts if count_windows(len(p), fc.input_width_, fc.horizon)]
+    base_seed = resolve_seed(fc.seed)
+    targets = list(range(n_targets))
+    loss = loss_for(fc.head, quantiles=tuple(fc.quantiles), point_loss=fc.loss)
+    n_windows = sum(count_windows(len(p), fc.input_width_, fc.horizon) for p in train_parts)
+    batch_size = auto_batch_size(n_windows) if fc.batch_size == "auto" else int(fc.batch_size)
+    epochs = fc.epochs
+    if folded:
+        from forecaster.logs import silence_retracing_warnings
+
+        with silence_retracing_warnings():  # one fresh model per origin: each traces once
+            epochs = _rolling_epochs(fc, train_parts, n_targets, base_seed, loss, batch_size, fold_models)
+    members, histories = [], []
+    run_name = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S-%f")
+    for member in range(fc.ensemble):
+        seed = base_seed + member
+        train_ds = make_windows(
+            train_parts, fc.input_width_, fc.horizon, targets=targets,
+            batch_size=batch_size, shuffle=True, seed=seed,
+        )
+        val_ds = (
+            make_windows(val_parts, fc.input_width_, fc.horizon, targets=targets, batch_size=256)
+            if use_val and val_parts
+            else None
+        )
+        history = train(
+            build_fn(fc, fc._n_inputs(), n_targets, name=f"member_{member}" if fc.ensemble > 1 else None),
+            train_ds,
+            val_ds,
+            loss=loss,
+            epochs=epochs,
+            patience=fc.patience,
+            seed=seed,
+            verbose=fc.verbose,
+            **fit_settings(fc),
+            # the rolling origins chose the budget without a learning-rate schedule
+            reduce_lr=not folded,
+            callbacks=tensorboard_callbacks(fc, run_name, member),
+        )
+        members.append(history.model)
+        histories.append(pd.DataFrame(history.history))
+    model = members[0] if len(members) == 1 else average_models(members)
+    frame = sum(h.reindex(histories[0].index) for h in histories) / len(histories)
+    frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
+    return Trained(model=model, history=frame.reset_index(drop=True), batch_size=batch_size)
+
+
+def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, int]:
+    """``(model, rows)``: the members retrained on every row of ``parts`` for ``epochs`` (training-part scalers)."""
+    from forecaster.data.windowing import make_windows
+    from forecaster.models.factory import average_models
+    from forecaster.models.heads import loss_for
+    from forecaster.training import resolve_seed, train
+
+    n_targets = len(fc.targets_)
+    scaled = [x for x in _scaled_parts(fc, parts) if count_windows(len(x), fc.input_width_, fc.horizon)]
+    loss = loss_for(fc.head, quantiles=tuple(fc.quantiles), point_loss=fc.loss)
+    base_seed = resolve_seed(fc.seed)
+    members = []
+    for member in range(fc.ensemble):
+        seed = base_seed + member
+        train_ds = make_windows(
+            scaled, fc.input_width_, fc.horizon, targets=list(range(n_targets)),
+            batch_size=fc.batch_size_, shuffle=True, seed=seed,
+        )
+        history = train(
+            build_fn(fc, fc._n_inputs(), n_targets, name=f"member_{member}" if fc.ensemble > 1 else None),
+            train_ds,
+            None,
+            loss=loss,
+            epochs=epochs,
+            patience=fc.patience,
+            seed=seed,
+            verbose=fc.verbose,
+            **fit_settings(fc),
+            reduce_lr=False,  # a fixed budget: no validation curve to schedule on
+        )
+        members.append(history.model)
+    model = members[0] if len(members) == 1 else average_models(members)
+    return model, int(sum(len(x) for x in scaled))
