@@ -28,8 +28,6 @@ read them and write nothing.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
 import warnings
@@ -40,15 +38,17 @@ import numpy as np
 import pandas as pd
 
 from forecaster.config import validate_params
-from forecaster.data.calendar import CALENDAR_COLUMNS, future_dates, with_calendar
-from forecaster.data.io import SeriesData, load_series, read_table, require_length
+from forecaster.data.calendar import CALENDAR_COLUMNS, series_holidays, with_calendar
+from forecaster.data.io import SeriesData, load_series, read_table
 from forecaster.data.scaling import Scaler, fit_scaler
 from forecaster.data.seasons import primary_season
+from forecaster.data.segments import cut_series, hash_series, keep_segments, segment_arrays
 from forecaster.data.split import Split, chronological_split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
-from forecaster.scoring import Z80
+from forecaster.prediction import date_text, interval_columns
+from forecaster.scoring import safe_mase_scale
 from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS, choose_skip
 
 logger = logging.getLogger(__name__)
@@ -308,7 +308,7 @@ class Forecaster(Estimator):
             data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill,
             sep=self.sep, decimal=self.decimal, dayfirst=self.dayfirst,
         )
-        self.holidays_ = _resolve_holidays(series, self.holidays)
+        self.holidays_ = series_holidays(series, self.holidays)
         if self.calendar:
             series = with_calendar(series, holidays=self.holidays_)
         segments = series.segments()
@@ -330,7 +330,7 @@ class Forecaster(Estimator):
                 f"{min_rows} rows (input_width + 3 * horizon) and were skipped.",
                 stacklevel=2,
             )
-        series = _keep_segments(series, kept)
+        series = keep_segments(series, kept)
         self.statics_, self.static_rows_ = None, {}
         if frame is not None:
             from forecaster.data.statics import fit_statics
@@ -374,15 +374,15 @@ class Forecaster(Estimator):
         self.encoder_width_ = encoder_width
         self.split_ = splits
         self.data_ = series
-        self.data_hash_ = _hash_series(series)
+        self.data_hash_ = hash_series(series)
         self.last_date_ = None if series.dates is None else str(series.dates[-1])
 
-        parts = _segment_arrays(series)
+        parts = segment_arrays(series)
         self.series_ids_ = [sid for sid, _, _ in series.segments()]
         self.scalers_ = [fit_scaler(values[s.train[0] : s.train[1]], self.scaling) for values, s in zip(parts, splits, strict=True)]
         n_targets = len(self.targets_)
         self.mase_scales_ = {
-            str(sid): _safe_mase_scale(v[s.train[0] : s.train[1], :n_targets], self.season_)
+            str(sid): safe_mase_scale(v[s.train[0] : s.train[1], :n_targets], self.season_)
             for sid, v, s in zip(self.series_ids_, parts, splits, strict=True)
         }
         # an explicit skip="seasonal" without a kept season repeats the frequency's natural one
@@ -535,7 +535,7 @@ class Forecaster(Estimator):
         key = str(series_id)
         if key in stored:
             return np.array([np.nan if v is None else v for v in stored[key]], dtype=np.float64)
-        return np.asarray(_safe_mase_scale(insample[:, : len(self.targets_)], self.season_), dtype=np.float64)
+        return np.asarray(safe_mase_scale(insample[:, : len(self.targets_)], self.season_), dtype=np.float64)
 
     def _conformal(
         self, point: np.ndarray, scaler: Scaler, values: np.ndarray, origins: np.ndarray
@@ -563,19 +563,10 @@ class Forecaster(Estimator):
         return np.concatenate(outputs) if outputs else np.zeros((0,))
 
     def _to_raw(self, output: np.ndarray, scaler: Scaler) -> dict[str, np.ndarray]:
-        """Scaled head output -> raw ``mean`` [n,H,T] (and ``quantiles`` / ``std``)."""
-        n_targets = len(self.targets_)
-        center = scaler.center[:n_targets]
-        scale = scaler.scale[:n_targets]
-        if self.head == "point":
-            return {"mean": (output * scale + center).astype(np.float32)}
-        if self.head == "quantile":
-            q = output * scale[:, None] + center[:, None]
-            return {"mean": _median_quantile(q, self.quantiles), "quantiles": q.astype(np.float32)}
-        return {
-            "mean": (output[..., 0] * scale + center).astype(np.float32),
-            "std": (output[..., 1] * scale).astype(np.float32),
-        }
+        """Scaled head output -> raw ``mean`` [n,H,T] (and ``quantiles`` / ``std``); see ``prediction.to_raw``."""
+        from forecaster.prediction import to_raw
+
+        return to_raw(self, output, scaler)
 
     def _n_inputs(self) -> int:
         """Model input columns: the scaled dynamic columns, then the encoded static ones."""
@@ -685,93 +676,20 @@ class Forecaster(Estimator):
         self._check_fitted("predict")
         series = self._tail_series() if data is None else self._load_like_fit(data)
         if as_of is not None:
-            series = _cut_series(series, self._as_of_rows(series, as_of))
+            series = cut_series(series, self._as_of_rows(series, as_of))
         return self._predict_series(series)
 
     def _as_of_rows(self, series: SeriesData, as_of: Any) -> list[int]:
         """Per segment, how many rows lie at or before ``as_of`` (each at least ``input_width``)."""
-        if series.dates is None:
-            raise ForecasterError("`as_of` needs dates; the data has no date column.")
-        try:
-            when = pd.Timestamp(as_of)
-        except (TypeError, ValueError):
-            when = pd.NaT
-        if when is pd.NaT:
-            raise ForecasterError(f"`as_of` must be a date such as 2024-06-28 (received {as_of!r}).")
-        if series.dates.tz is not None and when.tz is None:
-            when = when.tz_localize(series.dates.tz)
-        counts = []
-        for sid, start, stop in series.segments():
-            dates = series.dates[start:stop]
-            where = "" if sid is None else f" of series {sid!r}"
-            if when > dates[-1]:
-                raise ForecasterError(
-                    f"`as_of` {_date_text(when)} is after the last row{where} ({_date_text(dates[-1])}); "
-                    "use a date up to the last row, or no as_of to forecast from it."
-                )
-            rows = int(dates.searchsorted(when, side="right"))
-            if rows < self.input_width_:
-                first = _date_text(dates[self.input_width_ - 1]) if len(dates) >= self.input_width_ else None
-                raise ForecasterError(
-                    f"`as_of` {_date_text(when)} is before the first possible window{where}: a forecast needs "
-                    f"{self.input_width_} rows (input_width) at or before it"
-                    + (f", so the earliest as_of is {first}." if first else "; the data is too short.")
-                )
-            counts.append(rows)
-        return counts
+        from forecaster.prediction import as_of_rows
+
+        return as_of_rows(self, series, as_of)
 
     def _predict_series(self, series: SeriesData) -> pd.DataFrame:
-        frames, unseen, inputs = [], [], []
-        segments = series.segments()
-        for sid, start, stop in segments:
-            values = series.values[start:stop]
-            require_length(len(values), self.input_width_, 0, "series" if sid is None else f"series {sid!r}")
-            scaler, seen = self._scaler_seen(sid, values)
-            inputs.append((scaler, seen, self._windows_at(values, np.array([len(values)]), scaler, sid)))
-        # one batched model call for the whole panel, not one per series
-        outputs = self._predict_scaled(np.concatenate([x for _, _, x in inputs]))
-        for i, ((sid, start, stop), (scaler, seen, _)) in enumerate(zip(segments, inputs, strict=True)):
-            values = series.values[start:stop]
-            raw = self._to_raw(outputs[i : i + 1], scaler)
-            raw["conformal"] = self._conformal(raw["mean"], scaler, values, np.array([len(values)]))
-            dates = None if series.dates is None else series.dates[start:stop]
-            frame = self._forecast_frame(raw, dates, len(values))
-            if self.id_col_ is not None:
-                frame.insert(0, self.id_col_, sid)
-                frame["seen"] = seen  # False: a series not in the fit data, scaled from its own rows
-                if not seen:
-                    unseen.append(sid)
-            frames.append(frame)
-        if unseen:
-            warnings.warn(
-                f"{len(unseen)} series were not seen at fit (e.g. {unseen[0]!r}); they are scaled from their "
-                "own rows (column `seen` is False).",
-                stacklevel=3,
-            )
-        return pd.concat(frames, ignore_index=True)
+        """The forecast frame of ``series`` (see ``forecaster.prediction``)."""
+        from forecaster.prediction import predict_series
 
-    def _forecast_frame(self, raw: dict[str, np.ndarray], dates: pd.DatetimeIndex | None, n_rows: int) -> pd.DataFrame:
-        frame = pd.DataFrame()
-        if dates is not None:
-            frame[self.date_col_ or "date"] = future_dates(
-                dates, self.horizon, self.freq_, holidays=getattr(self, "holidays_", None)
-            )
-        else:
-            frame["step"] = np.arange(n_rows, n_rows + self.horizon)
-        for j, name in enumerate(self.targets_):
-            frame[name] = raw["mean"][0, :, j]
-            if "quantiles" in raw:
-                for k, q in enumerate(self.quantiles):
-                    frame[f"{name}_q{round(q * 100):02d}"] = raw["quantiles"][0, :, j, k]
-            if "std" in raw:
-                std = raw["std"][0, :, j]
-                frame[f"{name}_std"] = std
-                frame[f"{name}_lower"] = raw["mean"][0, :, j] - Z80 * std
-                frame[f"{name}_upper"] = raw["mean"][0, :, j] + Z80 * std
-            for level, bounds in raw.get("conformal", {}).items():
-                frame[f"{name}_lower_{level_name(level)}"] = bounds["lower"][0, :, j]
-                frame[f"{name}_upper_{level_name(level)}"] = bounds["upper"][0, :, j]
-        return frame
+        return predict_series(self, series)
 
     def _tail_series(self) -> SeriesData:
         if hasattr(self, "data_"):
@@ -809,7 +727,7 @@ class Forecaster(Estimator):
             if as_of is not None:
                 return self._evaluate_as_of(data, as_of)
             series = self._load_like_fit(data)
-            parts = _segment_arrays(series)
+            parts = segment_arrays(series)
             tests, insamples = [], []
             for values in parts:
                 split = chronological_split(len(values), self.input_width_, self.horizon, val=0.0, test=self.test)
@@ -836,13 +754,13 @@ class Forecaster(Estimator):
         if data is None and not hasattr(self, "data_"):
             raise ForecasterError("a loaded Forecaster has no data; pass data to evaluate(data, as_of=...).")
         series = self.data_ if data is None else self._load_like_fit(data)
-        parts = _segment_arrays(series)
+        parts = segment_arrays(series)
         tests, insamples = [], []
         for rows, values, (sid, start, _) in zip(self._as_of_rows(series, as_of), parts, series.segments(), strict=True):
             if rows + self.horizon > len(values):
                 where = "" if sid is None else f" of series {sid!r}"
                 raise ForecasterError(
-                    f"`as_of` {_date_text(series.dates[start + rows - 1])} has {len(values) - rows} rows after it{where}; "
+                    f"`as_of` {date_text(series.dates[start + rows - 1])} has {len(values) - rows} rows after it{where}; "
                     f"scoring needs the horizon ({self.horizon}) to follow it in the data (use predict for the future)."
                 )
             tests.append((rows - self.input_width_, rows + self.horizon))
@@ -1010,9 +928,9 @@ class Forecaster(Estimator):
 
         series = self._tail_series() if data is None else self._load_like_fit(data)
         if as_of is not None:
-            series = _cut_series(series, self._as_of_rows(series, as_of))
+            series = cut_series(series, self._as_of_rows(series, as_of))
         sid, start, stop = series.segments()[0]
-        frame = self._predict_series(_cut_series(series, [stop - start], only_first=True))
+        frame = self._predict_series(cut_series(series, [stop - start], only_first=True))
         target = self.targets_[0]
         dates = None if series.dates is None else series.dates[start:stop]
         future = frame[self.date_col_ or "date"] if dates is not None else None
@@ -1022,7 +940,7 @@ class Forecaster(Estimator):
             series.values[start:stop, 0],
             None if future is None else pd.DatetimeIndex(future),
             frame[target].to_numpy(),
-            intervals=_interval_columns(frame, target),
+            intervals=interval_columns(frame, target),
             label=name,
             target=target,
         )
@@ -1132,116 +1050,3 @@ def load(path: str | os.PathLike) -> Forecaster:
     from forecaster.runs import load_forecaster
 
     return load_forecaster(path)
-
-
-# ------------------------------------------------------------------ helpers
-
-
-def _segment_arrays(series: SeriesData) -> list[np.ndarray]:
-    return [series.values[start:stop] for _, start, stop in series.segments()]
-
-
-def _keep_segments(series: SeriesData, kept: list[tuple[Any, int, int]]) -> SeriesData:
-    if len(kept) == len(series.segments()):
-        return series
-    rows = np.concatenate([np.arange(a, b) for _, a, b in kept])
-    return SeriesData(
-        values=series.values[rows],
-        columns=series.columns,
-        targets=series.targets,
-        dates=None if series.dates is None else series.dates[rows],
-        freq=series.freq,
-        date_col=series.date_col,
-        ids=None if series.ids is None else series.ids[rows],
-        id_col=series.id_col,
-    )
-
-
-def _date_text(when: Any) -> str:
-    """A date as the CLI prints dates: YYYY-MM-DD, with the time only when it is not midnight."""
-    stamp = pd.Timestamp(when)
-    return str(stamp.date()) if stamp == stamp.normalize() else stamp.isoformat(sep=" ")
-
-
-def _cut_series(series: SeriesData, rows: list[int], only_first: bool = False) -> SeriesData:
-    """The first ``rows[i]`` rows of each segment (only the first segment with ``only_first``)."""
-    segments = series.segments()[:1] if only_first else series.segments()
-    keep = [(sid, start, start + n) for (sid, start, _), n in zip(segments, rows, strict=True)]
-    index = np.concatenate([np.arange(a, b) for _, a, b in keep])
-    return SeriesData(
-        values=series.values[index],
-        columns=series.columns,
-        targets=series.targets,
-        dates=None if series.dates is None else series.dates[index],
-        freq=series.freq,
-        date_col=series.date_col,
-        ids=None if series.ids is None else series.ids[index],
-        id_col=series.id_col,
-    )
-
-
-def _interval_columns(frame: pd.DataFrame, target: str) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Interval bounds among ``predict``'s columns: quantile pairs, gaussian 80% or ``_lower_NN`` / ``_upper_NN``."""
-    import re
-
-    intervals: dict[float, tuple[np.ndarray, np.ndarray]] = {}
-    quantiles = sorted(
-        int(m.group(1)) for c in frame.columns if (m := re.fullmatch(re.escape(target) + r"_q(\d+)", str(c)))
-    )
-    for lo, hi in zip(quantiles, quantiles[::-1], strict=True):
-        if lo >= hi:
-            break
-        intervals[(hi - lo) / 100] = (
-            frame[f"{target}_q{lo:02d}"].to_numpy(), frame[f"{target}_q{hi:02d}"].to_numpy()
-        )
-    if f"{target}_lower" in frame and f"{target}_upper" in frame:
-        intervals[0.8] = (frame[f"{target}_lower"].to_numpy(), frame[f"{target}_upper"].to_numpy())
-    for c in frame.columns:
-        m = re.fullmatch(re.escape(target) + r"_lower_(\d+)", str(c))
-        if m and f"{target}_upper_{m.group(1)}" in frame:
-            intervals[int(m.group(1)) / 100] = (frame[c].to_numpy(), frame[f"{target}_upper_{m.group(1)}"].to_numpy())
-    return intervals
-
-
-def _resolve_holidays(series: SeriesData, holidays: str) -> Any:
-    """The holidays a business-day series' future skips (``None`` for other frequencies)."""
-    from forecaster.data.holidays import resolve_holidays
-
-    if series.dates is None or series.freq not in ("B", "C"):
-        if holidays not in ("infer", "none"):
-            resolve_holidays(None, holidays)  # an unknown calendar name is still one error
-        return None
-    first = series.segments()[0]
-    return resolve_holidays(series.dates[first[1] : first[2]], holidays)
-
-
-def level_name(level: float) -> str:
-    """An interval level as a column suffix: 0.8 -> ``80``, 0.975 -> ``97.5``."""
-    return f"{round(level * 100, 1):g}"
-
-
-def _safe_mase_scale(insample: np.ndarray, m: int) -> list[float | None]:
-    """``mase_scale`` as a JSON-safe list; ``None`` (left out of MASE) where it is undefined."""
-    from forecaster.evaluation.metrics import mase_scale
-
-    if len(insample) <= m:
-        return [None] * insample.shape[1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a constant training series: left out of MASE, said in the metrics
-        scale = mase_scale(insample, m)
-    return [None if not np.isfinite(v) else float(v) for v in scale]
-
-
-def _median_quantile(q: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
-    from forecaster.models.heads import middle_index
-
-    return q[..., middle_index(quantiles)].astype(np.float32)
-
-
-def _hash_series(series: SeriesData) -> str:
-    digest = hashlib.sha256()
-    digest.update(json.dumps(list(series.columns)).encode())
-    digest.update(np.ascontiguousarray(series.values).tobytes())
-    if series.dates is not None:
-        digest.update(series.dates.asi8.tobytes())
-    return "sha256:" + digest.hexdigest()

@@ -19,7 +19,7 @@ from forecaster.data.calendar import CALENDAR_COLUMNS
 from forecaster.data.io import SeriesData
 from forecaster.errors import ForecasterError
 
-__all__ = ["Z80", "backtest", "evaluate_parts", "test_chunks"]
+__all__ = ["Z80", "backtest", "evaluate_parts", "safe_mase_scale", "test_chunks"]
 
 Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
 
@@ -376,3 +376,16 @@ def _series_frame(series: SeriesData, stop: int) -> pd.DataFrame:
     if series.dates is not None:
         frame.insert(0, series.date_col or "date", series.dates[:stop])
     return frame
+
+
+def safe_mase_scale(insample: np.ndarray, m: int) -> list[float | None]:
+    """``mase_scale`` of ``insample`` ``[n, T]`` as a JSON-safe list; ``None`` (left out of MASE) where it is undefined."""
+    from forecaster.evaluation.metrics import mase_scale
+
+    if len(insample) <= m:
+        return [None] * insample.shape[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a constant training series: left out of MASE, said in the metrics
+        scale = mase_scale(insample, m)
+    return [None if not np.isfinite(v) else float(v) for v in scale]
+

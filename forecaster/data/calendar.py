@@ -19,7 +19,7 @@ import pandas as pd
 from forecaster.data.io import SeriesData
 from forecaster.errors import ForecasterError
 
-__all__ = ["CALENDAR_COLUMNS", "future_dates", "with_calendar"]
+__all__ = ["CALENDAR_COLUMNS", "future_dates", "series_holidays", "with_calendar"]
 
 CALENDAR_COLUMNS = ("cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
 
@@ -44,6 +44,18 @@ def future_dates(
         return pd.date_range(dates[-1], periods=horizon + 1, freq=freq)[1:]
     step = pd.Timedelta(np.median(np.diff(dates.asi8))) if len(dates) > 1 else pd.Timedelta(days=1)
     return pd.DatetimeIndex([dates[-1] + step * (i + 1) for i in range(horizon)])
+
+
+def series_holidays(series: SeriesData, holidays: str) -> object:
+    """The holidays a business-day series' future skips (``None`` for other frequencies); see ``data.holidays``."""
+    from forecaster.data.holidays import resolve_holidays
+
+    if series.dates is None or series.freq not in ("B", "C"):
+        if holidays not in ("infer", "none"):
+            resolve_holidays(None, holidays)  # an unknown calendar name is still one error
+        return None
+    first = series.segments()[0]
+    return resolve_holidays(series.dates[first[1] : first[2]], holidays)
 
 
 def with_calendar(series: SeriesData, holidays: object = None) -> SeriesData:
