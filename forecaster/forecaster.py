@@ -47,7 +47,7 @@ from forecaster.data.split import Split, chronological_split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
-from forecaster.prediction import date_text, interval_columns
+from forecaster.prediction import date_text
 from forecaster.scoring import safe_mase_scale
 from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS, choose_skip
 
@@ -852,98 +852,30 @@ class Forecaster(Estimator):
         self._check_fitted("plot_forecast")
         if not hasattr(self, "data_"):
             raise ForecasterError("plot_forecast needs the fit data; it is not available on a loaded Forecaster.")
-        from forecaster.evaluation.plots import plot_forecast
-        from forecaster.scoring import test_chunks
+        from forecaster.figures import forecast_figure
 
-        if self.id_col_ is not None and series_id is None:
-            series_id = self.series_ids_[0]
-        with self._heldout():
-            chunks = test_chunks(self, series_id)
-        best = chunks["baseline_name"]
-        metric, model_m, base_m = "MSE", self.metrics_["model"]["mse"], self.metrics_["baselines"][best]["mse"]
-        name = self.label or self.targets_[0]
-        if self.id_col_ is not None:
-            # one series of a panel: its own MASE (pooled MSE mixes the scales of all series)
-            entry = self.metrics_.get("per_series", {}).get(str(series_id), {})
-            metric = "MASE"
-            model_m = entry.get("model", {}).get("mase", float("nan"))
-            base_m = entry.get(best, {}).get("mase", float("nan"))
-            name = f"{name} (series {series_id})"
-        ratio = model_m / base_m if base_m > 0 else float("nan")
-        mse, best_mse = model_m, base_m
-        used = (getattr(self, "choice_", None) or {}).get("used", "network")
-        who = self.cell.upper() if used == "network" else f"{used} (chosen on validation over the {self.cell.upper()})"
-        verdict = "beats" if ratio < 1 else "loses to"
-        return plot_forecast(
-            chunks["context_dates"],
-            chunks["context_values"],
-            chunks["dates"],
-            chunks["actual"],
-            chunks["forecast"],
-            lower=chunks.get("lower"),
-            upper=chunks.get("upper"),
-            baseline=chunks["baseline"],
-            interval_label=chunks.get("interval_label", "interval"),
-            title=f"{name}: {who} forecast vs actual (test); {verdict} {best} ({metric} x{ratio:.2f})",
-            target=self.targets_[0],
-            label=self.label,
-            metric_text=f"test {metric} {mse:.4g} (best baseline {best} {best_mse:.4g})",
-        )
+        return forecast_figure(self, series_id)
 
     def plot_panel(self, series_ids: Sequence[Any] | None = None, n: int = 6):
         """Small multiples of the test forecasts of several fit series (default: ``n`` spread over the MASE ranking) -> Figure."""
         self._check_fitted("plot_panel")
         if not hasattr(self, "data_"):
             raise ForecasterError("plot_panel needs the fit data; it is not available on a loaded Forecaster.")
-        from forecaster.evaluation.plots import plot_panel
-        from forecaster.scoring import test_chunks
+        from forecaster.figures import panel_figure
 
-        per_series = self.metrics_.get("per_series", {})
-        if series_ids is None:
-            ranked = sorted(
-                (str(s) for s in self.series_ids_),
-                key=lambda k: per_series.get(k, {}).get("model", {}).get("mase", float("inf")),
-            )
-            pick = np.unique(np.linspace(0, len(ranked) - 1, min(n, len(ranked))).round().astype(int))
-            series_ids = [ranked[i] for i in pick]  # best to worst
-        panels = []
-        for sid in series_ids:
-            chunks = test_chunks(self, sid)
-            mase = per_series.get(str(sid), {}).get("model", {}).get("mase")
-            panels.append({
-                "name": f"{sid}" if self.id_col_ is not None else (self.label or self.targets_[0]),
-                "note": None if mase is None else f"MASE {mase:.2f}",
-                "context_x": chunks["context_dates"],
-                "context": chunks["context_values"],
-                "x": chunks["dates"],
-                "actual": chunks["actual"],
-                "forecast": chunks["forecast"],
-            })
-        return plot_panel(panels, title=f"{self.label or self.targets_[0]}: test forecasts by series (best to worst MASE)")
+        return panel_figure(self, series_ids, n)
 
     def plot_future(self, data: Any = None, label: str | None = None, as_of: Any = None):
         """The recent history, the next ``horizon`` forecast (first target, first series) and its intervals -> Figure."""
         self._check_fitted("plot_future")
-        from forecaster.evaluation.plots import plot_future
+        from forecaster.figures import future_figure
 
         series = self._tail_series() if data is None else self._load_like_fit(data)
         if as_of is not None:
             series = cut_series(series, self._as_of_rows(series, as_of))
-        sid, start, stop = series.segments()[0]
+        _, start, stop = series.segments()[0]
         frame = self._predict_series(cut_series(series, [stop - start], only_first=True))
-        target = self.targets_[0]
-        dates = None if series.dates is None else series.dates[start:stop]
-        future = frame[self.date_col_ or "date"] if dates is not None else None
-        name = label or self.label or (target if sid is None else f"{target} ({sid})")
-        return plot_future(
-            dates,
-            series.values[start:stop, 0],
-            None if future is None else pd.DatetimeIndex(future),
-            frame[target].to_numpy(),
-            intervals=interval_columns(frame, target),
-            label=name,
-            target=target,
-        )
+        return future_figure(self, series, frame, label)
 
     def plot_history(self):
         """Training and validation loss per epoch -> Figure."""
@@ -955,18 +887,9 @@ class Forecaster(Estimator):
     def plot_horizon_error(self, metric: str = "mae"):
         """Test error by horizon step, model vs baselines -> Figure."""
         self._check_fitted("plot_horizon_error")
-        from forecaster.evaluation.plots import plot_horizon_error
+        from forecaster.figures import horizon_error_figure
 
-        per_step = self.metrics_["per_step"]
-        if self.id_col_ is not None and self.metrics_.get("per_step_mase") and metric == "mae":
-            # a panel: each series' error in its own MASE units (raw MAE pooled across scales is dominated by the largest)
-            metric = "mase"
-            per_step = {name: {"mase": v} for name, v in self.metrics_["per_step_mase"].items()}
-        steps = {name: pd.Series(v[metric], index=np.arange(1, self.horizon + 1)) for name, v in per_step.items()}
-        return plot_horizon_error(
-            steps, metric=metric, title=f"{self.label or self.targets_[0]}: test {metric.upper()} by horizon step",
-            label=self.label,
-        )
+        return horizon_error_figure(self, metric)
 
     # ---------------------------------------------------------------- save/load
 
