@@ -49,11 +49,15 @@ from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
 from forecaster.prediction import date_text
 from forecaster.scoring import safe_mase_scale
-from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS, choose_skip
+from forecaster.training.selection import (
+    MIN_VAL_WINDOWS,
+    ROLLING_FOLDS,
+    choose_input_width,
+    choose_seasons,
+    choose_skip,
+)
 
 logger = logging.getLogger(__name__)
-
-PANEL_SEASON_SHARE = 0.25  # a panel keeps a season that this share of its series supports on their own
 
 
 
@@ -410,16 +414,10 @@ class Forecaster(Estimator):
         return self
 
     def _choose_input_width(self, seasons: tuple[int, ...], natural: int, longest: int) -> tuple[int, int | None]:
-        """(input_width, encoder_width): the window covers every kept season the skip may repeat,
-        the recurrent encoder reads today's width (two short seasons, two horizons, 16 rows)."""
-        if self.input_width is not None:
-            return int(self.input_width), None
-        short = min(seasons) if seasons else natural
-        # Keep at least ~half the series for windows of the training part.
-        cap = max(self.horizon, int(longest * (1 - self.val - self.test)) // 2)
-        encoder = int(min(max(2 * short, 2 * self.horizon, 16), cap))
-        width = max([encoder, *(m for m in seasons if m <= cap)])
-        return int(width), (encoder if width > encoder else None)
+        """(input_width, encoder_width) for the kept ``seasons`` (see ``training.selection.choose_input_width``)."""
+        return choose_input_width(
+            self.input_width, seasons, natural, longest, horizon=self.horizon, val=self.val, test=self.test
+        )
 
     def default_input_width(self, series: SeriesData) -> int:
         """The input width ``fit`` would use on ``series`` (for ``forecaster windows``; needs no TensorFlow)."""
@@ -431,43 +429,8 @@ class Forecaster(Estimator):
         return self._choose_input_width(seasons, season_length(series.freq), longest)[0]
 
     def _choose_seasons(self, series: SeriesData, segments: list[tuple[Any, int, int]]) -> tuple[int, ...]:
-        """The seasons: the user's (checked against the data) or those the training rows support.
-
-        Panels: the pooled rule of ``select_seasons`` first; if it keeps nothing, a
-        season is kept when at least ``PANEL_SEASON_SHARE`` of the series keep it on
-        their own (a global model still serves the many that follow it).
-        """
-        from forecaster.data.seasons import candidate_seasons, select_seasons
-
-        n_targets = len(series.targets)
-        share = 1 - self.val - self.test
-        rows = [series.values[a : a + int((b - a) * share), :n_targets] for _, a, b in segments]
-        longest = max(len(r) for r in rows)
-        if self.seasons is not None:
-            for m in self.seasons:
-                if longest < 2 * m + self.horizon:
-                    raise ForecasterError(
-                        f"season {m} needs at least {2 * m + self.horizon} training rows (two seasons + horizon); "
-                        f"the longest series has {longest} (use a longer series or a shorter season [CLI: --seasons])."
-                    )
-            return tuple(int(m) for m in self.seasons)
-        candidates = candidate_seasons(series.freq)
-        if not candidates:
-            return ()
-        rows = [r for r in rows if len(r) > 2]
-        if not rows:
-            return ()
-        kept = select_seasons(rows if len(rows) > 1 else rows[0], candidates, horizon=self.horizon)
-        if kept or len(rows) < 2:
-            return kept
-        counts: dict[int, int] = {}
-        for r in rows:
-            try:
-                for m in select_seasons(r, candidates, horizon=self.horizon):
-                    counts[m] = counts.get(m, 0) + 1
-            except ForecasterError:
-                continue
-        return tuple(sorted((m for m, c in counts.items() if c >= PANEL_SEASON_SHARE * len(rows)), key=lambda m: -counts[m]))
+        """The seasons: the user's (checked against the data) or those the training rows support (``training.selection``)."""
+        return choose_seasons(series, segments, self.seasons, horizon=self.horizon, val=self.val, test=self.test)
 
     def _train(
         self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None

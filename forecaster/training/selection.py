@@ -1,5 +1,12 @@
-"""Choices made on the training part before the final fit: the skip baseline and the epoch budget.
+"""Choices made on the training part before the final fit: seasons, input width, skip baseline, epoch budget.
 
+* :func:`choose_seasons`: the season lengths a ``Forecaster`` keeps (the
+  user's, checked against the data, or those the training rows support; a
+  panel also keeps a season that ``PANEL_SEASON_SHARE`` of its series
+  support on their own).
+* :func:`choose_input_width`: the window covers every kept season the skip
+  may repeat; the recurrent encoder reads two short seasons, two horizons or
+  16 rows.
 * :func:`choose_skip`: which baseline the network corrects when
   ``skip="auto"``: the last value, the seasonal naive forecast or the mean of
   the input window (the *window-mean skip*; not to be confused with the
@@ -21,14 +28,98 @@ from typing import Any
 
 import numpy as np
 
+from forecaster.data.io import SeriesData
 from forecaster.data.windowing import count_windows
+from forecaster.errors import ForecasterError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MIN_VAL_WINDOWS", "ROLLING_FOLDS", "auto_batch_size", "best_epoch", "choose_skip", "rolling_origin_epochs"]
+__all__ = [
+    "MIN_VAL_WINDOWS",
+    "PANEL_SEASON_SHARE",
+    "ROLLING_FOLDS",
+    "auto_batch_size",
+    "best_epoch",
+    "choose_input_width",
+    "choose_seasons",
+    "choose_skip",
+    "rolling_origin_epochs",
+]
 
 MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
 ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
+PANEL_SEASON_SHARE = 0.25  # a panel keeps a season that this share of its series supports on their own
+
+
+def choose_seasons(
+    series: SeriesData,
+    segments: list[tuple[Any, int, int]],
+    seasons: Sequence[int] | None,
+    *,
+    horizon: int,
+    val: float,
+    test: float,
+) -> tuple[int, ...]:
+    """The seasons: the user's ``seasons`` (checked against the data) or those the training rows support.
+
+    Panels: the pooled rule of ``select_seasons`` first; if it keeps nothing, a
+    season is kept when at least ``PANEL_SEASON_SHARE`` of the series keep it on
+    their own (a global model still serves the many that follow it).
+
+    Raises:
+        ForecasterError: for a user season longer than the training rows allow.
+    """
+    from forecaster.data.seasons import candidate_seasons, select_seasons
+
+    n_targets = len(series.targets)
+    share = 1 - val - test
+    rows = [series.values[a : a + int((b - a) * share), :n_targets] for _, a, b in segments]
+    longest = max(len(r) for r in rows)
+    if seasons is not None:
+        for m in seasons:
+            if longest < 2 * m + horizon:
+                raise ForecasterError(
+                    f"season {m} needs at least {2 * m + horizon} training rows (two seasons + horizon); "
+                    f"the longest series has {longest} (use a longer series or a shorter season [CLI: --seasons])."
+                )
+        return tuple(int(m) for m in seasons)
+    candidates = candidate_seasons(series.freq)
+    if not candidates:
+        return ()
+    rows = [r for r in rows if len(r) > 2]
+    if not rows:
+        return ()
+    kept = select_seasons(rows if len(rows) > 1 else rows[0], candidates, horizon=horizon)
+    if kept or len(rows) < 2:
+        return kept
+    counts: dict[int, int] = {}
+    for r in rows:
+        try:
+            for m in select_seasons(r, candidates, horizon=horizon):
+                counts[m] = counts.get(m, 0) + 1
+        except ForecasterError:
+            continue
+    return tuple(sorted((m for m, c in counts.items() if c >= PANEL_SEASON_SHARE * len(rows)), key=lambda m: -counts[m]))
+
+
+def choose_input_width(
+    input_width: int | None, seasons: tuple[int, ...], natural: int, longest: int, *, horizon: int, val: float, test: float
+) -> tuple[int, int | None]:
+    """(input_width, encoder_width): the window covers every kept season the skip may repeat,
+    the recurrent encoder reads today's width (two short seasons, two horizons, 16 rows).
+
+    Example:
+        >>> choose_input_width(None, (7, 365), 7, 2000, horizon=14, val=0.15, test=0.15)
+        (365, 28)
+    """
+    if input_width is not None:
+        return int(input_width), None
+    short = min(seasons) if seasons else natural
+    # Keep at least ~half the series for windows of the training part.
+    cap = max(horizon, int(longest * (1 - val - test)) // 2)
+    encoder = int(min(max(2 * short, 2 * horizon, 16), cap))
+    width = max([encoder, *(m for m in seasons if m <= cap)])
+    return int(width), (encoder if width > encoder else None)
 
 
 def auto_batch_size(n_windows: int) -> int:
