@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from forecaster.config import validate_params
-from forecaster.data.calendar import CALENDAR_COLUMNS, series_holidays, with_calendar
+from forecaster.data.calendar import series_holidays, with_calendar
 from forecaster.data.io import SeriesData, load_series, read_table
 from forecaster.data.scaling import Scaler, fit_scaler
 from forecaster.data.seasons import primary_season
@@ -536,71 +536,26 @@ class Forecaster(Estimator):
         statics = getattr(self, "statics_", None)
         return len(self.columns_) + (statics.n_features if statics is not None else 0)
 
-    def _static_row(self, series_id: Any) -> np.ndarray | None:
-        """The encoded static row of a series: fit series from ``static_rows_``, others from the data just loaded."""
-        if getattr(self, "statics_", None) is None:
-            return None
-        key = str(series_id)
-        row = self.static_rows_.get(key)
-        if row is None:
-            row = getattr(self, "_new_statics", {}).get(key)
-        if row is None:
-            raise ForecasterError(f"series {series_id!r} has no static covariates; pass data with the static columns.")
-        return row
-
     def _with_statics(self, scaled: np.ndarray, series_id: Any) -> np.ndarray:
-        row = self._static_row(series_id)
-        if row is None:
-            return scaled
-        from forecaster.data.statics import append_statics
+        """Scaled rows with the series' encoded static row appended (see ``forecaster.inputs``)."""
+        from forecaster.inputs import with_statics
 
-        return append_statics(scaled, row)
+        return with_statics(self, scaled, series_id)
 
     def _windows_at(self, values: np.ndarray, origins: np.ndarray, scaler: Scaler, series_id: Any = None) -> np.ndarray:
-        scaled = self._with_statics(scaler.transform(values), series_id)
-        idx = origins[:, None] - self.input_width_ + np.arange(self.input_width_)[None, :]
-        return scaled[idx]
+        """Scaled model inputs ``[n, input_width, n_inputs]`` ending before each origin of raw ``values``."""
+        from forecaster.inputs import windows_at
+
+        return windows_at(self, values, origins, scaler, series_id)
 
     def _load_like_fit(self, data: Any) -> SeriesData:
-        features = [c for c in self.columns_[len(self.targets_) :] if c not in CALENDAR_COLUMNS]
-        statics = getattr(self, "statics_", None)
-        if statics is not None:
-            data = read_table(data, sep=self.sep, decimal=self.decimal)
-        series = load_series(
-            data,
-            target=list(self.targets_),
-            date_col=self.date_col_,
-            features=features or None,
-            id_col=self.id_col_,
-            fill=self.fill,
-            sep=self.sep,
-            decimal=self.decimal,
-            dayfirst=self.dayfirst,
-        )
-        if self.calendar:
-            series = with_calendar(series, holidays=getattr(self, "holidays_", None))
-        if series.columns != self.columns_:
-            raise ForecasterError(
-                f"the data's columns {list(series.columns)} differ from those seen at fit {list(self.columns_)}."
-            )
-        if statics is not None:
-            self._new_statics = self._encode_new_statics(data, series)
-        return series
+        """``data`` loaded like the fit data; keeps the static rows of its unseen series (a cache, not fitted state)."""
+        from forecaster.inputs import load_like_fit
 
-    def _encode_new_statics(self, frame: pd.DataFrame, series: SeriesData) -> dict[str, np.ndarray]:
-        """Encoded static rows of the series in ``frame`` that were not seen at fit (a cache, not fitted state)."""
-        new = {str(sid) for sid, _, _ in series.segments()} - set(self.static_rows_)
-        if not new:
-            return {}
-        missing = [c for c in self.statics_.columns if c not in frame.columns]
-        if missing:
-            raise ForecasterError(
-                f"series {sorted(new)[0]!r} was not seen at fit and the data lacks its static column(s) "
-                f"{', '.join(map(repr, missing))}; pass them for new series."
-            )
-        part = frame[frame[self.id_col_].map(str).isin(new)]
-        sids, rows = self.statics_.encode(part, self.id_col_)
-        return dict(zip(map(str, sids), rows, strict=True))
+        series, new_statics = load_like_fit(self, data)
+        if new_statics is not None:
+            self._new_statics = new_statics
+        return series
 
     def _scaler_for(self, series_id: Any, values: np.ndarray | None = None) -> Scaler:
         return self._scaler_seen(series_id, values)[0]
