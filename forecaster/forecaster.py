@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -39,22 +38,20 @@ import pandas as pd
 
 from forecaster.config import validate_params
 from forecaster.data.calendar import series_holidays, with_calendar
-from forecaster.data.io import SeriesData, load_series, read_table
+from forecaster.data.io import SeriesData, load_series
 from forecaster.data.scaling import Scaler, fit_scaler
 from forecaster.data.seasons import primary_season
 from forecaster.data.segments import cut_series, hash_series, keep_segments, segment_arrays
-from forecaster.data.split import Split, chronological_split
-from forecaster.data.windowing import count_windows
+from forecaster.data.split import Split
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
-from forecaster.prediction import date_text
 from forecaster.scoring import safe_mase_scale
 from forecaster.training.selection import (
-    MIN_VAL_WINDOWS,
-    ROLLING_FOLDS,
     choose_input_width,
     choose_seasons,
     choose_skip,
+    plan_splits,
+    trainable_segments,
 )
 
 logger = logging.getLogger(__name__)
@@ -296,18 +293,9 @@ class Forecaster(Estimator):
         id_col: str | None,
     ) -> Forecaster:
         from forecaster.evaluation.baselines import season_length
+        from forecaster.inputs import fit_static_rows, read_statics
 
-        static = list(self.static or ())
-        frame = None
-        if static or self.id_embedding:
-            if id_col is None:
-                raise ForecasterError("static covariates (static / id_embedding) need a panel; pass id_col [CLI: --id-col].")
-            frame = read_table(data, sep=self.sep, decimal=self.decimal)
-            chosen = [features] if isinstance(features, str) and features != "all" else list(features or [])
-            overlap = [c for c in static if c in chosen or c == target or (not isinstance(target, str) and c in (target or ()))]
-            if overlap:
-                raise ForecasterError(f"column '{overlap[0]}' cannot be both static and a target or feature.")
-            data = frame.drop(columns=[c for c in static if c in frame.columns])  # static columns stay out of features="all"
+        data, frame = read_statics(self, data, target, features, id_col)  # frame: the table with the static columns
         series = load_series(
             data, target=target, date_col=date_col, features=features, id_col=id_col, fill=self.fill,
             sep=self.sep, decimal=self.decimal, dayfirst=self.dayfirst,
@@ -320,52 +308,15 @@ class Forecaster(Estimator):
         seasons = self._choose_seasons(series, segments)
         season = primary_season(seasons)
         input_width, encoder_width = self._choose_input_width(seasons, season_length(series.freq), max(lengths))
-        min_rows = input_width + 3 * self.horizon
-        kept = [seg for seg in segments if seg[2] - seg[1] >= min_rows]
-        if not kept:
-            raise ForecasterError(
-                f"series has {max(lengths)} rows; input_width + 3 * horizon = {min_rows} are needed "
-                "for training, validation and test windows (use a longer series or a smaller "
-                "input_width / horizon [CLI: --input-width / --horizon])."
-            )
-        if len(kept) < len(segments):
-            warnings.warn(
-                f"{len(segments) - len(kept)} of {len(segments)} series have fewer than "
-                f"{min_rows} rows (input_width + 3 * horizon) and were skipped.",
-                stacklevel=2,
-            )
+        kept = trainable_segments(segments, input_width + 3 * self.horizon)
         series = keep_segments(series, kept)
         self.statics_, self.static_rows_ = None, {}
         if frame is not None:
-            from forecaster.data.statics import fit_statics
-
-            kept_ids = {str(sid) for sid, _, _ in kept}
-            fit_frame = frame[frame[id_col].map(str).isin(kept_ids)]
-            self.statics_ = fit_statics(fit_frame, id_col, static, include_id=self.id_embedding)
-            sids, rows = self.statics_.encode(fit_frame, id_col)
-            self.static_rows_ = dict(zip(map(str, sids), rows, strict=True))
-        splits = [
-            chronological_split(
-                stop - start,
-                input_width,
-                self.horizon,
-                val=self.val,
-                test=self.test,
-            )
-            for _, start, stop in series.segments()
-        ]
-        val_windows = sum(count_windows(s.val[1] - s.val[0], input_width, self.horizon) for s in splits)
-        use_val = val_windows >= MIN_VAL_WINDOWS
-        folded = not use_val and self.val > 0
-        if folded:
-            logger.info(
-                "validation part has %d windows (< %d): choosing the epoch budget on %d rolling origins instead of early stopping",
-                val_windows,
-                MIN_VAL_WINDOWS,
-                ROLLING_FOLDS,
-            )
-            # Fold the (too small) validation rows into training.
-            splits = [Split(train=(0, s.test[0] + input_width), val=(0, 0), test=s.test) for s in splits]
+            self.statics_, self.static_rows_ = fit_static_rows(self, frame, id_col, {str(sid) for sid, _, _ in kept})
+        # too few validation windows: folded into training, the epoch budget from rolling origins
+        splits, use_val, folded = plan_splits(
+            [stop - start for _, start, stop in series.segments()], input_width, self.horizon, val=self.val, test=self.test
+        )
 
         self.columns_ = series.columns
         self.targets_ = series.targets
@@ -641,49 +592,10 @@ class Forecaster(Estimator):
             return self.metrics_
         # The refit model saw every fit row: score with the model fit before it, whose
         # test part was held out, so evaluate(fit data) repeats fit's honest metrics.
+        from forecaster.scoring import evaluate_data
+
         with self._heldout():
-            if as_of is not None:
-                return self._evaluate_as_of(data, as_of)
-            series = self._load_like_fit(data)
-            parts = segment_arrays(series)
-            tests, insamples = [], []
-            for values in parts:
-                split = chronological_split(len(values), self.input_width_, self.horizon, val=0.0, test=self.test)
-                tests.append(split.test)
-                insamples.append(values[: split.test[0] + self.input_width_])
-            self._warn_if_seen(series, parts, tests)
-            return self._evaluate_parts(parts, tests, insamples, series)
-
-    def _warn_if_seen(self, series: SeriesData, parts: list[np.ndarray], tests: list[tuple[int, int]]) -> None:
-        """Warn when a loaded, refit model is scored on rows it trained on (its held-out twin is not saved)."""
-        if not getattr(self, "refit_", None) or hasattr(self, "heldout_model_"):
-            return
-        if series.dates is None or self.last_date_ is None:
-            return
-        first_targets = [series.dates[start + test[0] + self.input_width_] for (_, start, _), test in zip(series.segments(), tests, strict=True)]
-        if min(first_targets) <= pd.Timestamp(self.last_date_):
-            warnings.warn(
-                "this run's model was refit on every row of its fit data, and the scored windows lie inside "
-                "that data: these metrics are in-sample; metrics.json holds the held-out ones.",
-                stacklevel=3,
-            )
-
-    def _evaluate_as_of(self, data: Any, as_of: Any) -> dict[str, Any]:
-        if data is None and not hasattr(self, "data_"):
-            raise ForecasterError("a loaded Forecaster has no data; pass data to evaluate(data, as_of=...).")
-        series = self.data_ if data is None else self._load_like_fit(data)
-        parts = segment_arrays(series)
-        tests, insamples = [], []
-        for rows, values, (sid, start, _) in zip(self._as_of_rows(series, as_of), parts, series.segments(), strict=True):
-            if rows + self.horizon > len(values):
-                where = "" if sid is None else f" of series {sid!r}"
-                raise ForecasterError(
-                    f"`as_of` {date_text(series.dates[start + rows - 1])} has {len(values) - rows} rows after it{where}; "
-                    f"scoring needs the horizon ({self.horizon}) to follow it in the data (use predict for the future)."
-                )
-            tests.append((rows - self.input_width_, rows + self.horizon))
-            insamples.append(values[:rows])
-        return self._evaluate_parts(parts, tests, insamples, series)
+            return evaluate_data(self, data, as_of)
 
     def _evaluate_parts(
         self,

@@ -1,4 +1,7 @@
-"""Model inputs of a fitted ``Forecaster``: new data loaded like the fit data, static rows, scaled windows.
+"""Model inputs of a ``Forecaster``: static covariates at fit, new data loaded like the fit data, scaled windows.
+
+* :func:`read_statics` / :func:`fit_static_rows`: at fit, the static columns
+  of a panel are read apart from the dynamic ones and encoded once per series.
 
 * :func:`load_like_fit`: reads ``data`` with the fit's columns, dialect, fill
   and calendar, checks the columns match, and encodes the static rows of
@@ -25,11 +28,43 @@ from forecaster.errors import ForecasterError
 
 __all__ = [
     "encode_new_statics",
+    "fit_static_rows",
     "load_like_fit",
+    "read_statics",
     "static_row",
     "windows_at",
     "with_statics",
 ]
+
+
+def read_statics(fc: Any, data: Any, target: Any, features: Any, id_col: str | None) -> tuple[Any, pd.DataFrame | None]:
+    """``(data, frame)``: with static covariates, the table read once and ``data`` without the static columns
+    (they stay out of ``features="all"``); without, ``(data, None)``.
+
+    Raises:
+        ForecasterError: without ``id_col``, or for a static column that is also a target or feature.
+    """
+    static = list(fc.static or ())
+    if not (static or fc.id_embedding):
+        return data, None
+    if id_col is None:
+        raise ForecasterError("static covariates (static / id_embedding) need a panel; pass id_col [CLI: --id-col].")
+    frame = read_table(data, sep=fc.sep, decimal=fc.decimal)
+    chosen = [features] if isinstance(features, str) and features != "all" else list(features or [])
+    overlap = [c for c in static if c in chosen or c == target or (not isinstance(target, str) and c in (target or ()))]
+    if overlap:
+        raise ForecasterError(f"column '{overlap[0]}' cannot be both static and a target or feature.")
+    return frame.drop(columns=[c for c in static if c in frame.columns]), frame
+
+
+def fit_static_rows(fc: Any, frame: pd.DataFrame, id_col: str, kept_ids: set[str]) -> tuple[Any, dict[str, np.ndarray]]:
+    """``(statics_, static_rows_)``: the static encoder fit on the kept series of ``frame`` and each one's encoded row."""
+    from forecaster.data.statics import fit_statics
+
+    fit_frame = frame[frame[id_col].map(str).isin(kept_ids)]
+    statics = fit_statics(fit_frame, id_col, list(fc.static or ()), include_id=fc.id_embedding)
+    sids, rows = statics.encode(fit_frame, id_col)
+    return statics, dict(zip(map(str, sids), rows, strict=True))
 
 
 def load_like_fit(fc: Any, data: Any) -> tuple[SeriesData, dict[str, np.ndarray] | None]:

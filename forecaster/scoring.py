@@ -17,9 +17,10 @@ from sklearn.base import clone
 
 from forecaster.data.calendar import CALENDAR_COLUMNS
 from forecaster.data.io import SeriesData
+from forecaster.data.segments import segment_arrays
 from forecaster.errors import ForecasterError
 
-__all__ = ["Z80", "backtest", "evaluate_parts", "safe_mase_scale", "test_chunks"]
+__all__ = ["Z80", "backtest", "evaluate_data", "evaluate_parts", "safe_mase_scale", "test_chunks"]
 
 Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
 
@@ -389,3 +390,58 @@ def safe_mase_scale(insample: np.ndarray, m: int) -> list[float | None]:
         scale = mase_scale(insample, m)
     return [None if not np.isfinite(v) else float(v) for v in scale]
 
+
+def evaluate_data(fc: Any, data: Any, as_of: Any = None) -> dict[str, Any]:
+    """``Forecaster.evaluate(data, as_of)``: the metrics of the test part of ``data``, or of the forecast from ``as_of``.
+
+    Call it with the held-out model in place (``fc._heldout()``).
+    """
+    from forecaster.data.split import chronological_split
+
+    if as_of is not None:
+        return _evaluate_as_of(fc, data, as_of)
+    series = fc._load_like_fit(data)
+    parts = segment_arrays(series)
+    tests, insamples = [], []
+    for values in parts:
+        split = chronological_split(len(values), fc.input_width_, fc.horizon, val=0.0, test=fc.test)
+        tests.append(split.test)
+        insamples.append(values[: split.test[0] + fc.input_width_])
+    _warn_if_seen(fc, series, tests)
+    return evaluate_parts(fc, parts, tests, insamples, series)
+
+
+def _warn_if_seen(fc: Any, series: SeriesData, tests: list[tuple[int, int]]) -> None:
+    """Warn when a loaded, refit model is scored on rows it trained on (its held-out twin is not saved)."""
+    if not getattr(fc, "refit_", None) or hasattr(fc, "heldout_model_"):
+        return
+    if series.dates is None or fc.last_date_ is None:
+        return
+    first_targets = [series.dates[start + test[0] + fc.input_width_] for (_, start, _), test in zip(series.segments(), tests, strict=True)]
+    if min(first_targets) <= pd.Timestamp(fc.last_date_):
+        warnings.warn(
+            "this run's model was refit on every row of its fit data, and the scored windows lie inside "
+            "that data: these metrics are in-sample; metrics.json holds the held-out ones.",
+            stacklevel=4,
+        )
+
+
+def _evaluate_as_of(fc: Any, data: Any, as_of: Any) -> dict[str, Any]:
+    """The metrics of the one forecast from the last row at or before ``as_of`` (``data=None``: the fit data)."""
+    from forecaster.prediction import date_text
+
+    if data is None and not hasattr(fc, "data_"):
+        raise ForecasterError("a loaded Forecaster has no data; pass data to evaluate(data, as_of=...).")
+    series = fc.data_ if data is None else fc._load_like_fit(data)
+    parts = segment_arrays(series)
+    tests, insamples = [], []
+    for rows, values, (sid, start, _) in zip(fc._as_of_rows(series, as_of), parts, series.segments(), strict=True):
+        if rows + fc.horizon > len(values):
+            where = "" if sid is None else f" of series {sid!r}"
+            raise ForecasterError(
+                f"`as_of` {date_text(series.dates[start + rows - 1])} has {len(values) - rows} rows after it{where}; "
+                f"scoring needs the horizon ({fc.horizon}) to follow it in the data (use predict for the future)."
+            )
+        tests.append((rows - fc.input_width_, rows + fc.horizon))
+        insamples.append(values[:rows])
+    return evaluate_parts(fc, parts, tests, insamples, series)

@@ -7,6 +7,12 @@
 * :func:`choose_input_width`: the window covers every kept season the skip
   may repeat; the recurrent encoder reads two short seasons, two horizons or
   16 rows.
+* :func:`trainable_segments`: the series long enough for training,
+  validation and test windows (the others are skipped with a warning).
+* :func:`plan_splits`: the chronological split of each series, and whether
+  its validation part is long enough for early stopping (else it is folded
+  into training and the epoch budget comes from rolling origins).
+
 * :func:`choose_skip`: which baseline the network corrects when
   ``skip="auto"``: the last value, the seasonal naive forecast or the mean of
   the input window (the *window-mean skip*; not to be confused with the
@@ -23,12 +29,14 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from forecaster.data.io import SeriesData
+from forecaster.data.split import Split, chronological_split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
 
@@ -43,12 +51,68 @@ __all__ = [
     "choose_input_width",
     "choose_seasons",
     "choose_skip",
+    "plan_splits",
     "rolling_origin_epochs",
+    "trainable_segments",
 ]
 
 MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
 ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
 PANEL_SEASON_SHARE = 0.25  # a panel keeps a season that this share of its series supports on their own
+
+
+def trainable_segments(segments: list[tuple[Any, int, int]], min_rows: int) -> list[tuple[Any, int, int]]:
+    """The ``(id, start, stop)`` segments with at least ``min_rows`` (``input_width + 3 * horizon``) rows.
+
+    Raises:
+        ForecasterError: when no series is that long (a warning says how many were skipped otherwise).
+    """
+    lengths = [stop - start for _, start, stop in segments]
+    kept = [seg for seg in segments if seg[2] - seg[1] >= min_rows]
+    if not kept:
+        raise ForecasterError(
+            f"series has {max(lengths)} rows; input_width + 3 * horizon = {min_rows} are needed "
+            "for training, validation and test windows (use a longer series or a smaller "
+            "input_width / horizon [CLI: --input-width / --horizon])."
+        )
+    if len(kept) < len(segments):
+        warnings.warn(
+            f"{len(segments) - len(kept)} of {len(segments)} series have fewer than "
+            f"{min_rows} rows (input_width + 3 * horizon) and were skipped.",
+            stacklevel=3,
+        )
+    return kept
+
+
+def plan_splits(
+    lengths: Sequence[int], input_width: int, horizon: int, *, val: float, test: float
+) -> tuple[list[Split], bool, bool]:
+    """``(splits, use_val, folded)`` for series of ``lengths`` rows.
+
+    ``use_val``: the validation parts hold at least ``MIN_VAL_WINDOWS`` windows
+    in all (early stopping on them). Otherwise, when a validation part was
+    asked for (``folded``), its rows are folded into training and the epoch
+    budget is chosen on ``ROLLING_FOLDS`` rolling origins instead.
+
+    Example:
+        >>> splits, use_val, folded = plan_splits([60], 10, 5, val=0.15, test=0.15)
+        >>> use_val, folded, splits[0].train, splits[0].test
+        (False, True, (0, 51), (41, 60))
+    """
+    splits = [chronological_split(n, input_width, horizon, val=val, test=test) for n in lengths]
+    val_windows = sum(count_windows(s.val[1] - s.val[0], input_width, horizon) for s in splits)
+    use_val = val_windows >= MIN_VAL_WINDOWS
+    folded = not use_val and val > 0
+    if folded:
+        logger.info(
+            "validation part has %d windows (< %d): choosing the epoch budget on %d rolling origins instead of early stopping",
+            val_windows,
+            MIN_VAL_WINDOWS,
+            ROLLING_FOLDS,
+        )
+        # Fold the (too small) validation rows into training.
+        splits = [Split(train=(0, s.test[0] + input_width), val=(0, 0), test=s.test) for s in splits]
+    return splits, use_val, folded
 
 
 def choose_seasons(
