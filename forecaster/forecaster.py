@@ -23,6 +23,12 @@ attributes, which end in ``_`` (``model_``, ``scalers_``, ``columns_``,
 ``targets_``, ``freq_``, ``season_``, ``input_width_``, ``history_``,
 ``metrics_`` ...). ``predict``, ``evaluate``, ``backtest`` and ``plot_*``
 read them and write nothing.
+
+The methods orchestrate; the work is done in ``training.selection`` (seasons,
+input width, splits, skip), ``training.members`` (network and refit),
+``training.choice`` (network vs baselines, conformal intervals), ``inputs``
+(statics, new data, windows), ``prediction`` (the forecast frame),
+``scoring`` (metrics, backtest) and ``figures`` (the ``plot_*`` figures).
 """
 
 from __future__ import annotations
@@ -423,7 +429,6 @@ class Forecaster(Estimator):
         """
         from forecaster.training.choice import choose_and_calibrate
 
-        self.choice_, self.intervals_, self._calibration = None, None, None
         self.choice_, self.intervals_, self._calibration, baseline = choose_and_calibrate(self, parts, splits, use_val, fold_models)
         if baseline is not None:
             self.model_, self._predict_fn = baseline, None
