@@ -448,14 +448,6 @@ class Forecaster(Estimator):
             self.heldout_intervals_ = self.intervals_
             self.intervals_ = intervals
 
-    def _mase_scale_for(self, series_id: Any, insample: np.ndarray) -> np.ndarray:
-        """The run's one MASE scale of a series seen at fit; else seasonal naive on ``insample``."""
-        stored = getattr(self, "mase_scales_", None) or {}
-        key = str(series_id)
-        if key in stored:
-            return np.array([np.nan if v is None else v for v in stored[key]], dtype=np.float64)
-        return np.asarray(safe_mase_scale(insample[:, : len(self.targets_)], self.season_), dtype=np.float64)
-
     def _conformal(
         self, point: np.ndarray, scaler: Scaler, values: np.ndarray, origins: np.ndarray
     ) -> dict[float, dict[str, np.ndarray]]:

@@ -20,7 +20,7 @@ from forecaster.data.io import SeriesData
 from forecaster.data.segments import segment_arrays
 from forecaster.errors import ForecasterError
 
-__all__ = ["Z80", "backtest", "evaluate_data", "evaluate_parts", "safe_mase_scale", "test_chunks"]
+__all__ = ["Z80", "backtest", "evaluate_data", "evaluate_parts", "mase_scale_for", "safe_mase_scale", "test_chunks"]
 
 Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
 
@@ -65,7 +65,7 @@ def evaluate_parts(
         targets = values[:, :n_targets]
         actual = np.stack([targets[o : o + fc.horizon] for o in origins])
         forecasts = {"model": forecast, **baseline_forecasts(targets, origins, fc.horizon, baseline_seasons(fc))}
-        scale = fc._mase_scale_for(sid, insample)  # the run's one MASE scale (training rows)
+        scale = mase_scale_for(fc, sid, insample)  # the run's one MASE scale (training rows)
         for level, b in fc._conformal(forecast, scaler, values, origins).items():
             for side in ("lower", "upper"):
                 bounds.setdefault(level, {"lower": [], "upper": []})[side].append(b[side])
@@ -231,7 +231,7 @@ def _panel_backtest(fc: Any, series: SeriesData, folds: int, refit: bool, warn_i
             pred = model._to_raw(outputs[k : k + 1], scaler)["mean"]
             actual = targets[origin : origin + fc.horizon][None]
             forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), fc.horizon, baseline_seasons(fc))}
-            scale = fc._mase_scale_for(sid, targets[:origin])
+            scale = mase_scale_for(fc, sid, targets[:origin])
             row: dict[str, Any] = {
                 "origin": origin - 1,
                 "origin_date": None if series.dates is None else series.dates[start + origin - 1],
@@ -288,7 +288,7 @@ def _backtest_origin(fc: Any, series: SeriesData, origin: int, refit: bool) -> d
     targets = values[:, :n_targets]
     actual = targets[origin : origin + fc.horizon][None]
     forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), fc.horizon, baseline_seasons(fc))}
-    scale = fc._mase_scale_for(None, targets[:origin])  # the run's one MASE scale
+    scale = mase_scale_for(fc, None, targets[:origin])  # the run's one MASE scale
     # The origin is the last observed row; the forecast starts after it.
     row: dict[str, Any] = {
         "origin": int(origin) - 1,
@@ -377,6 +377,15 @@ def _series_frame(series: SeriesData, stop: int) -> pd.DataFrame:
     if series.dates is not None:
         frame.insert(0, series.date_col or "date", series.dates[:stop])
     return frame
+
+
+def mase_scale_for(fc: Any, series_id: Any, insample: np.ndarray) -> np.ndarray:
+    """The run's one MASE scale of a series seen at fit (``mase_scales_``); else seasonal naive on ``insample``."""
+    stored = getattr(fc, "mase_scales_", None) or {}
+    key = str(series_id)
+    if key in stored:
+        return np.array([np.nan if v is None else v for v in stored[key]], dtype=np.float64)
+    return np.asarray(safe_mase_scale(insample[:, : len(fc.targets_)], fc.season_), dtype=np.float64)
 
 
 def safe_mase_scale(insample: np.ndarray, m: int) -> list[float | None]:
