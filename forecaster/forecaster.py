@@ -362,12 +362,9 @@ class Forecaster(Estimator):
         self._choose_and_calibrate(parts, splits, use_val, fold_models)
         self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
         self.refit_ = None
-        if self.refit:
-            self._recalibrate_with_test(parts, splits)
         # the metrics above stay those of the model that never saw the test part; a baseline needs no refit
         if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") == "network":
             self._refit_all(parts)
-        self._calibration = None  # the calibration scores are not kept past fit
         return self
 
     def _choose_input_width(self, seasons: tuple[int, ...], natural: int, longest: int) -> tuple[int, int | None]:
@@ -429,24 +426,9 @@ class Forecaster(Estimator):
         """
         from forecaster.training.choice import choose_and_calibrate
 
-        self.choice_, self.intervals_, self._calibration, baseline = choose_and_calibrate(self, parts, splits, use_val, fold_models)
+        self.choice_, self.intervals_, baseline = choose_and_calibrate(self, parts, splits, use_val, fold_models)
         if baseline is not None:
             self.model_, self._predict_fn = baseline, None
-
-    def _recalibrate_with_test(self, parts: list[np.ndarray], splits: list[Split]) -> None:
-        """Before a refit: calibrate the deployed intervals on validation + test windows (the test part's metrics are taken).
-
-        The test windows are out of sample for the held-out model, and the most
-        recent ones; the refit model is deployed on every row likewise. The
-        validation-only calibration stays ``heldout_intervals_`` for scoring
-        the test part again (``evaluate(fit data)``).
-        """
-        from forecaster.training.choice import recalibrate_with_test
-
-        intervals = recalibrate_with_test(self, parts, splits)
-        if intervals is not None:
-            self.heldout_intervals_ = self.intervals_
-            self.intervals_ = intervals
 
     def _conformal(
         self, point: np.ndarray, scaler: Scaler, values: np.ndarray, origins: np.ndarray
@@ -662,17 +644,17 @@ class Forecaster(Estimator):
 
     @contextlib.contextmanager
     def _heldout(self) -> Iterator[None]:
-        """Predict with the model and intervals that never saw the test part (after ``refit``, those fit before it)."""
-        heldout, intervals = getattr(self, "heldout_model_", None), getattr(self, "heldout_intervals_", None)
-        refit, cached, deployed = self.model_, self._predict_fn, getattr(self, "intervals_", None)
-        if heldout is not None:
-            self.model_, self._predict_fn = heldout, None
-        if intervals is not None:
-            self.intervals_ = intervals
+        """Predict with the model that never saw the test part (after ``refit``, the one fit before it)."""
+        heldout = getattr(self, "heldout_model_", None)
+        if heldout is None:
+            yield
+            return
+        refit, cached = self.model_, self._predict_fn
+        self.model_, self._predict_fn = heldout, None
         try:
             yield
         finally:
-            self.model_, self._predict_fn, self.intervals_ = refit, cached, deployed
+            self.model_, self._predict_fn = refit, cached
 
     def plot_forecast(self, series_id: Any = None):
         """Forecast vs actual over the test part (first target; ``series_id``, default the first series) -> Figure."""

@@ -10,8 +10,6 @@ fold's model.
   raw units (a panel: per-series training scale); a better baseline replaces
   the network (point head), then the used forecast's residuals calibrate the
   conformal intervals (``evaluation.intervals``).
-* :func:`recalibrate_with_test`: before a refit, the deployed intervals also
-  take the test windows (out of sample for the held-out model).
 * :func:`conformal`: the bounds around raw point forecasts at prediction time.
 
 The functions read the fitted state of ``fc`` and return what the estimator
@@ -40,7 +38,6 @@ __all__ = [
     "conformal",
     "fit_intervals",
     "local_scale",
-    "recalibrate_with_test",
     "window_outputs",
 ]
 
@@ -97,8 +94,7 @@ def choose_and_calibrate(
 
     Returns:
         ``(choice, intervals, calibration, baseline)``: the ``choice_`` dict,
-        the ``intervals_`` calibration, the (residuals, local scales) it was
-        fit on, and the Keras baseline model that replaces the network
+        the ``intervals_`` calibration and the Keras baseline model that replaces the network
         (``None`` when the network stays).
     """
     from forecaster.evaluation.intervals import check_levels
@@ -109,7 +105,7 @@ def choose_and_calibrate(
     if not windows:
         if levels:
             warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=4)
-        return None, None, None, None
+        return None, None, None
     candidates = {"last": ("last", None), "mean": ("mean", None)}
     for m in fc.seasons_:
         if 1 < m <= width:
@@ -151,12 +147,11 @@ def choose_and_calibrate(
     }
     if used != "network":
         logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", best, maes[best], maes["network"])
-    intervals, calibration = None, None
+    intervals = None
     if levels and len(y) >= 2:
         # the used forecast's residuals, each divided by its window's local scale (see evaluation.intervals)
-        calibration = (y - np.concatenate(preds[used]), np.concatenate(local))
-        intervals = fit_intervals(fc.intervals, *calibration)
-    return choice, intervals, calibration, baseline
+        intervals = fit_intervals(fc.intervals, y - np.concatenate(preds[used]), np.concatenate(local))
+    return choice, intervals, baseline
 
 
 def fit_intervals(levels: Any, residuals: np.ndarray, local: np.ndarray) -> dict[str, Any]:
@@ -166,26 +161,6 @@ def fit_intervals(levels: Any, residuals: np.ndarray, local: np.ndarray) -> dict
     calibration = fit_conformal(residuals, check_levels(levels), scale=local)
     calibration["score_scale"] = LOCAL_SCALE
     return calibration
-
-
-def recalibrate_with_test(fc: Any, parts: list[np.ndarray], splits: list[Split]) -> dict[str, Any] | None:
-    """The intervals calibrated on validation + test windows (``None``: nothing to add; see ``Forecaster._recalibrate_with_test``)."""
-    if getattr(fc, "_calibration", None) is None:
-        return None
-    windows = []
-    for i, s in enumerate(splits):
-        origins = np.arange(s.test[0] + fc.input_width_, s.test[1] - fc.horizon + 1)
-        if origins.size:
-            windows.append((i, fc.model_, origins))
-    if not windows:
-        return None
-    n_targets = len(fc.targets_)
-    residuals, local = [fc._calibration[0]], [fc._calibration[1]]
-    for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
-        targets = parts[i][:, :n_targets]
-        residuals.append(np.stack([targets[o : o + fc.horizon] for o in origins]) - out)
-        local.append(local_scale(fc, parts[i], origins, fc.scalers_[i]))
-    return fit_intervals(fc.intervals, np.concatenate(residuals), np.concatenate(local))
 
 
 def conformal(
