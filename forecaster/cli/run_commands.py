@@ -38,9 +38,17 @@ def _add_predict(subparsers: Any) -> None:
     parser.set_defaults(handler=_run_predict)
 
 
+def _served_or_loaded(run_dir: str) -> Any:
+    """The run served through its ``export/`` without Keras (fast start-up), else loaded with model.keras."""
+    from forecaster.cli.serving import served_run
+
+    fc = served_run(run_dir)
+    return _load_run(run_dir) if fc is None else fc
+
+
 def _run_predict(args: argparse.Namespace) -> int:
     check_run_input(args)
-    fc = _load_run(args.model)
+    fc = _served_or_loaded(args.model)
     _write_csv_atomic(fc.predict(args.csv, as_of=args.as_of), args.out)
     return 0
 
@@ -62,7 +70,7 @@ def _add_evaluate(subparsers: Any) -> None:
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     check_run_input(args)
-    fc = _load_run(args.model)
+    fc = _served_or_loaded(args.model)
     metrics = fc.evaluate(args.csv, as_of=args.as_of)
     if args.json:
         from forecaster.runs import dumps_json
@@ -100,14 +108,22 @@ def _add_export(subparsers: Any) -> None:
 def _run_export(args: argparse.Namespace) -> int:
     _require_run_dir(args.model)
     _check_run_out(args.out, args.force, marker="saved_model.pb")
-    fc = _load_run(args.model)
-    from forecaster.runs import atomic_directory
+    from forecaster.cli.serving import copy_export
 
-    with atomic_directory(args.out, overwrite=args.force) as tmp:
-        fc.export(tmp)
-    ids = ", series_id: string[batch]" if fc.id_col_ is not None else ""
-    _say(f"SavedModel written to {args.out} (signature 'serve': window float32[batch, {fc.input_width_}, "
-         f"{len(fc.columns_)}] raw units{ids} in, raw forecasts out)")
+    # the run's export/ was written by Forecaster.export at fit: copying it needs neither TensorFlow nor Keras
+    meta = copy_export(args.model, args.out, args.force)
+    if meta is not None:
+        width, n_features, id_col = meta["input_width"], len(meta["columns"]), meta["id_col"]
+    else:
+        fc = _load_run(args.model)
+        from forecaster.runs import atomic_directory
+
+        with atomic_directory(args.out, overwrite=args.force) as tmp:
+            fc.export(tmp)
+        width, n_features, id_col = fc.input_width_, len(fc.columns_), fc.id_col_
+    ids = ", series_id: string[batch]" if id_col is not None else ""
+    _say(f"SavedModel written to {args.out} (signature 'serve': window float32[batch, {width}, "
+         f"{n_features}] raw units{ids} in, raw forecasts out)")
     return 0
 
 

@@ -125,8 +125,10 @@ def _signature(fc: Any, outputs: str) -> dict[str, Any]:
     }
 
 
-def load_forecaster(path: str | os.PathLike) -> Any:
+def load_forecaster(path: str | os.PathLike, model: bool = True) -> Any:
     """Load a Forecaster saved with ``Forecaster.save`` (JSON + .keras, safe mode).
+
+    ``model=False`` skips model.keras (``model_`` is None): for callers that serve through ``export/``.
 
     The loaded object predicts from the tail of its fit data kept in
     forecaster.json (``predict()``), or from new data (``predict(df)``).
@@ -152,8 +154,10 @@ def load_forecaster(path: str | os.PathLike) -> Any:
     meta = read_json(meta_path)
     check_forecaster_meta(meta, meta_path)
     fc = Forecaster.from_config(meta["config"])
-    fc.model_ = load_keras_model(model_path)
-    _check_model_shapes(fc.model_, meta, model_path)
+    fc.model_ = None
+    if model:
+        fc.model_ = load_keras_model(model_path)
+        _check_model_shapes(fc.model_, meta, model_path)
     fc.columns_ = tuple(meta["columns"])
     fc.targets_ = tuple(meta["targets"])
     fc.date_col_ = meta["date_col"]

@@ -1,0 +1,172 @@
+"""Fast start-up of ``predict``, ``evaluate`` and ``export`` on a run directory.
+
+``import tensorflow`` alone also imports all of Keras (TensorFlow's ``__init__``
+eagerly imports ``keras.src.optimizers``, which pulls in scikit-learn, pandas
+and matplotlib): about half its start-up. A run directory already holds what
+these commands need without Keras:
+
+* ``export/``: the SavedModel whose ``serve`` signature maps raw windows to raw
+  forecasts (scaling inside). :func:`served_run` loads the run from
+  forecaster.json without model.keras and routes the estimator's model calls
+  through ``serve``, so ``predict`` and ``evaluate`` run the same code as
+  before (windows, intervals, metrics, frame) on the saved graph.
+* :func:`copy_export`: ``forecaster export`` copies ``export/`` (written by the
+  same ``Forecaster.export`` at fit) instead of rebuilding it from model.keras.
+
+Both return ``None`` / ``False`` when the fast path does not apply (a panel,
+static covariates, a quantile or gaussian head, a run without ``export/``);
+the command then loads the run as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.machinery
+import logging
+import os
+import shutil
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+from forecaster.cli.common import _native_stderr_silenced
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["copy_export", "import_tensorflow_without_keras", "served_run"]
+
+
+class _SkipExec:
+    """Loader whose module fails to import: TensorFlow's ``__init__`` catches the ImportError and goes on."""
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        raise ImportError("keras is not imported while TensorFlow loads for serving")
+
+
+class _SkipKeras:
+    """A ``sys.meta_path`` finder that finds ``keras`` (TensorFlow reads its folder) but does not run it."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "keras":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None:
+            spec.loader = _SkipExec()
+        return spec
+
+
+def import_tensorflow_without_keras() -> Any:
+    """Import TensorFlow without its eager Keras import, with start-up log lines silenced; returns the module.
+
+    Keras stays importable: a later ``import keras`` (a fallback to the
+    Keras model) loads it as usual.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" not in sys.modules:
+        skip = _SkipKeras()
+        sys.meta_path.insert(0, skip)
+        try:
+            with _native_stderr_silenced(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import tensorflow as tf
+
+                tf.config.list_logical_devices()  # first device initialisation (its log lines) while silenced
+        finally:
+            sys.meta_path.remove(skip)
+        with contextlib.suppress(ImportError):
+            import absl.logging
+
+            absl.logging.set_verbosity(absl.logging.ERROR)
+        tf.get_logger().setLevel(logging.ERROR)
+    return sys.modules["tensorflow"]
+
+
+def _read_meta(run_dir: str) -> dict[str, Any]:
+    """forecaster.json of ``run_dir``, validated (raises ``ForecasterError`` on a damaged run)."""
+    from forecaster.runs.jsonio import read_json
+    from forecaster.runs.schema import check_forecaster_meta
+
+    path = os.path.join(run_dir, "forecaster.json")
+    meta = read_json(path)
+    check_forecaster_meta(meta, path)
+    return meta
+
+
+def _has_export(run_dir: str) -> bool:
+    folder = os.path.join(run_dir, "export")
+    return os.path.isfile(os.path.join(folder, "saved_model.pb")) and os.path.isdir(os.path.join(folder, "variables"))
+
+
+def _servable(meta: dict[str, Any], run_dir: str) -> bool:
+    """One series, no static covariates, a point head and an ``export/``: ``serve(window)`` gives the model output."""
+    head = meta["config"].get("head", "point")
+    return meta["id_col"] is None and meta.get("statics") is None and head == "point" and _has_export(run_dir)
+
+
+class _ServedScaled:
+    """Scaled windows -> scaled point output through the export's raw-unit ``serve`` (the estimator's predict function).
+
+    ``serve`` computes ``model((raw - center) / scale) * scale_T + center_T``;
+    this feeds it ``x * scale + center`` and undoes the output scaling, so the
+    estimator's code around the model call (scalers, intervals) is unchanged.
+    """
+
+    def __init__(self, loaded: Any, center: np.ndarray, scale: np.ndarray, n_targets: int) -> None:
+        self._loaded = loaded  # keep a reference: the restored function needs its object alive
+        self._center = np.asarray(center, np.float64)
+        self._scale = np.asarray(scale, np.float64)
+        self._n_targets = n_targets
+
+    def __call__(self, scaled: Any) -> Any:
+        import tensorflow as tf
+
+        raw = np.asarray(scaled, np.float64) * self._scale + self._center
+        out = np.asarray(self._loaded.serve(tf.constant(raw, tf.float32)), np.float64)
+        t = self._n_targets
+        return tf.constant((out - self._center[:t]) / self._scale[:t], tf.float32)
+
+
+def served_run(run_dir: str) -> Any:
+    """The run's Forecaster serving through ``export/`` (no Keras), or ``None`` when that does not apply."""
+    meta = _read_meta(run_dir)
+    if not _servable(meta, run_dir):
+        return None
+    tf = import_tensorflow_without_keras()
+    from forecaster.runs.forecaster_run import load_forecaster
+
+    fc = load_forecaster(run_dir, model=False)
+    try:
+        loaded = tf.saved_model.load(os.path.join(run_dir, "export"))
+        serve = loaded.serve
+    except (OSError, ValueError, AttributeError, tf.errors.OpError) as exc:  # an unreadable export: use model.keras
+        logger.debug("export/ of %s not servable (%s); loading model.keras", run_dir, exc)
+        return None
+    width, n_features = int(meta["input_width"]), len(meta["columns"])
+    shape = [spec.shape.as_list() for spec in serve.input_signature] if serve.input_signature else None
+    if shape != [[None, width, n_features]]:
+        logger.debug("export/ of %s takes %s, not [None, %d, %d]; loading model.keras", run_dir, shape, width, n_features)
+        return None
+    scaler = fc.scalers_[0]
+    fc._predict_fn = _ServedScaled(loaded, scaler.center, scaler.scale, len(fc.targets_))
+    return fc
+
+
+def copy_export(run_dir: str, out: str, overwrite: bool) -> dict[str, Any] | None:
+    """Copy the run's ``export/`` to ``out`` atomically; returns forecaster.json, or ``None`` without an export.
+
+    ``Forecaster.save`` wrote ``export/`` with ``Forecaster.export`` from the same
+    model and scalers, so the copy is what re-exporting model.keras would write.
+    """
+    meta = _read_meta(run_dir)
+    if not _has_export(run_dir):
+        return None
+    from forecaster.runs import atomic_directory
+
+    with atomic_directory(out, overwrite=overwrite) as tmp:
+        shutil.copytree(os.path.join(run_dir, "export"), tmp, dirs_exist_ok=True)
+    return meta
