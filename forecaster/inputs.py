@@ -90,8 +90,9 @@ def load_like_fit(fc: Any, data: Any) -> tuple[SeriesData, dict[str, np.ndarray]
         decimal=fc.decimal,
         dayfirst=fc.dayfirst,
     )
-    if fc.calendar:
-        series = with_calendar(series, holidays=getattr(fc, "holidays_", None))
+    if fc.calendar:  # exactly the calendar columns of the fit (runs before hour of day had the four others)
+        fitted = tuple(c for c in fc.columns_ if c in CALENDAR_COLUMNS)
+        series = with_calendar(series, holidays=getattr(fc, "holidays_", None), columns=fitted)
     if series.columns != fc.columns_:
         raise ForecasterError(
             f"the data's columns {list(series.columns)} differ from those seen at fit {list(fc.columns_)}."

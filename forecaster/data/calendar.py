@@ -3,7 +3,8 @@
 * :func:`future_dates`: the ``horizon`` timestamps after the last observed one,
   on the series' pandas frequency (the median step when it has none).
 * :func:`with_calendar`: appends the calendar features of each row's *next*
-  timestamp (sin / cos of day of week and day of year), so the last row of an
+  timestamp (sin / cos of hour of day, day of week and day of year, those
+  :func:`calendar_columns` says the frequency calls for), so the last row of an
   input window carries the calendar of the first forecast step: future-known
   information without a second model input.
 
@@ -19,9 +20,34 @@ import pandas as pd
 from forecaster.data.io import SeriesData
 from forecaster.errors import ForecasterError
 
-__all__ = ["CALENDAR_COLUMNS", "future_dates", "series_holidays", "with_calendar"]
+__all__ = ["CALENDAR_COLUMNS", "calendar_columns", "future_dates", "series_holidays", "with_calendar"]
 
-CALENDAR_COLUMNS = ("cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
+CALENDAR_COLUMNS = ("cal_hour_sin", "cal_hour_cos", "cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
+"""Every calendar input column :func:`with_calendar` can add."""
+
+
+def calendar_columns(dates: pd.DatetimeIndex, freq: str | None) -> tuple[str, ...]:
+    """The calendar inputs a series' step calls for: hour of day below a day, day of week up to a day, day of year below a year.
+
+    Example:
+        >>> calendar_columns(pd.date_range("2024-01-01", periods=3, freq="h"), "h")[:2]
+        ('cal_hour_sin', 'cal_hour_cos')
+        >>> calendar_columns(pd.date_range("2024-01-01", periods=3, freq="MS"), "MS")
+        ('cal_year_sin', 'cal_year_cos')
+    """
+    if freq is not None:
+        start = pd.Timestamp("2024-01-01")
+        step = pd.date_range(start, periods=2, freq=freq)[1] - start
+    else:
+        step = pd.Timedelta(np.median(np.diff(dates.asi8))) if len(dates) > 1 else pd.Timedelta(days=1)
+    columns: tuple[str, ...] = ()
+    if step < pd.Timedelta(days=1):
+        columns += CALENDAR_COLUMNS[:2]
+    if step <= pd.Timedelta(days=1):
+        columns += CALENDAR_COLUMNS[2:4]
+    if step < pd.Timedelta(days=300):
+        columns += CALENDAR_COLUMNS[4:]
+    return columns
 
 
 def future_dates(
@@ -58,8 +84,12 @@ def series_holidays(series: SeriesData, holidays: str) -> object:
     return resolve_holidays(series.dates[first[1] : first[2]], holidays)
 
 
-def with_calendar(series: SeriesData, holidays: object = None) -> SeriesData:
-    """``series`` with :data:`CALENDAR_COLUMNS` appended: the calendar of each row's *next* timestamp.
+def with_calendar(series: SeriesData, holidays: object = None, columns: tuple[str, ...] | None = None) -> SeriesData:
+    """``series`` with calendar columns appended: the calendar of each row's *next* timestamp.
+
+    ``columns`` (a subset of :data:`CALENDAR_COLUMNS`; default: those
+    :func:`calendar_columns` picks for the series' step) lets a loaded run
+    rebuild exactly the columns it was fit with.
 
     Raises:
         ForecasterError: if the series has no dates.
@@ -68,17 +98,22 @@ def with_calendar(series: SeriesData, holidays: object = None) -> SeriesData:
         raise ForecasterError(
             "calendar features need a date column; pass date_col (CLI: --date-col) or calendar=False."
         )
-    columns = []
+    if columns is None:
+        columns = calendar_columns(series.dates, series.freq)
+    picked = [CALENDAR_COLUMNS.index(c) for c in columns]
+    blocks = []
     for _, start, stop in series.segments():
         dates = series.dates[start:stop]
         following = dates[1:].append(future_dates(dates, 1, series.freq, holidays))
-        dow = 2 * np.pi * following.dayofweek.to_numpy() / 7.0
-        doy = 2 * np.pi * (following.dayofyear.to_numpy() - 1) / 365.25
-        columns.append(np.stack([np.sin(dow), np.cos(dow), np.sin(doy), np.cos(doy)], axis=1))
-    extra = np.concatenate(columns).astype(np.float32)
+        hour = 2 * np.pi * (following.hour.to_numpy() + following.minute.to_numpy() / 60.0) / 24.0
+        dow = 2 * np.pi * following.day_of_week.to_numpy() / 7.0
+        doy = 2 * np.pi * (following.day_of_year.to_numpy() - 1) / 365.25
+        every = np.stack([np.sin(hour), np.cos(hour), np.sin(dow), np.cos(dow), np.sin(doy), np.cos(doy)], axis=1)
+        blocks.append(every[:, picked])
+    extra = np.concatenate(blocks).astype(np.float32)
     return SeriesData(
         values=np.concatenate([series.values, extra], axis=1),
-        columns=series.columns + CALENDAR_COLUMNS,
+        columns=series.columns + tuple(columns),
         targets=series.targets,
         dates=series.dates,
         freq=series.freq,
