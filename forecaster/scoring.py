@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from forecaster.data.calendar import CALENDAR_COLUMNS
 from forecaster.data.io import SeriesData
@@ -214,6 +213,9 @@ def _panel_backtest(fc: Any, series: SeriesData, folds: int, refit: bool, warn_i
     for fold in range(folds):
         model = fc
         if refit:
+            # imported here, not at the top: predict/evaluate start-up then skips scikit-learn
+            from sklearn.base import clone
+
             cut = [(sid, start, start + int(o[fold])) for sid, start, _, o in plans]
             model = clone(fc).set_params(verbose=0, tensorboard=None).fit(
                 _panel_frame(series, cut), target=list(fc.targets_), date_col=fc.date_col_, id_col=fc.id_col_,
@@ -278,6 +280,9 @@ def _backtest_origin(fc: Any, series: SeriesData, origin: int, refit: bool) -> d
     n_targets = len(fc.targets_)
     model = fc
     if refit:
+        # imported here, not at the top: predict/evaluate start-up then skips scikit-learn
+        from sklearn.base import clone
+
         frame = _series_frame(series, stop=int(origin))
         model = clone(fc).set_params(verbose=0, tensorboard=None).fit(
             frame, target=list(fc.targets_), date_col=fc.date_col_,
