@@ -27,9 +27,13 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check forecaster tests benchmarks data
 
+# One pytest session runs the unit tests, the doctests and the notebooks on TEST_WORKERS
+# processes (pytest-xdist; auto: one per CPU core), one module (or notebook) at a time per
+# worker so module-scoped fits run once; tests/conftest.py puts the slow ones first.
+TEST_WORKERS ?= auto
 test: lint
-	$(BIN)/python -m pytest -q --durations=15 --doctest-modules forecaster tests
-	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=600 notebooks
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder \
+		--durations=15 --doctest-modules --nbmake --nbmake-timeout=600 forecaster tests notebooks
 
 # `make notebooks` installs what the notebooks need (JupyterLab, the `notebooks`
 # extra) and opens nothing; `make notebooks-run` re-executes them in place.

@@ -42,30 +42,17 @@ def daily_frame() -> Callable[..., pd.DataFrame]:
     return make
 
 
-# --- scheduling under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`) -------------------
-
-_SHARED_SCOPES = ("module", "class", "package", "session")
+# --- scheduling under pytest-xdist ----------------------------------------------------------------
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order slow tests first, and keep the tests that share one module-scoped fit on one worker.
+    """Put the slow tests and the notebooks first, keeping the order of everything else.
 
-    Under ``--dist loadgroup`` each worker takes the next test (or group) as it frees up, so
-    starting with the long ones keeps one worker from finishing minutes after the other. Tests of
-    one module that use a fixture defined there with a wider scope than a function (one expensive
-    fit, shared) get an ``xdist_group``, so that fit runs once and not once per worker; the fault
-    cases also run all their subprocesses from one fixture. Without xdist both are harmless.
+    `make test` runs ``-n auto --dist loadscope --no-loadscope-reorder``: each worker takes the
+    next module (all its tests, so a module-scoped fit runs once and the fault cases' fixture
+    sees all of them) in this order as it frees up; starting with the long ones keeps one worker
+    from finishing minutes after the other. Without xdist the order does not matter.
     """
-    for item in items:
-        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
-        module = getattr(item, "module", None)  # None for doctests and notebooks
-        shared = module is not None and any(
-            fixturedefs
-            and fixturedefs[-1].scope in _SHARED_SCOPES
-            and getattr(fixturedefs[-1].func, "__module__", None) == module.__name__
-            for fixturedefs in defs.values()
-        )
-        if shared and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-    # a stable sort: the order is otherwise kept
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items.sort(
+        key=lambda item: item.get_closest_marker("slow") is None and item.path.suffix != ".ipynb"
+    )
