@@ -31,7 +31,7 @@ def test_global_model_beats_seasonal_naive_with_per_series_scaling():
     short = pd.DataFrame({"store": "tiny", "date": pd.date_range("2023-01-02", periods=10), "sales": 1.0})
     data = pd.concat([panel, short], ignore_index=True)
     fc = Forecaster(cell="gru", units=(16,), input_width=14, horizon=7, epochs=8, batch_size=128,
-                    verbose=0, seed=0)
+                    verbose=0, seed=0, jit_compile=False)  # XLA's compile costs more than it saves here
     with pytest.warns(UserWarning, match="1 of 121 series"):
         fc.fit(data, target="sales", date_col="date", id_col="store")
 
