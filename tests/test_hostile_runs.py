@@ -36,7 +36,8 @@ def base(tmp_path_factory) -> tuple[Path, Path]:
     )
     csv = root / "series.csv"
     frame.to_csv(csv, index=False)
-    fc = Forecaster(cell="gru", units=(4,), input_width=8, horizon=3, epochs=1, verbose=0, seed=0)
+    fc = Forecaster(cell="gru", units=(4,), input_width=8, horizon=3, epochs=1, verbose=0, seed=0,
+                    jit_compile=False)  # no XLA compile for a one-epoch fixture
     fc.fit(frame)
     run = root / "run"
     fc.save(run, plots=False)
