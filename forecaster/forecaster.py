@@ -99,9 +99,10 @@ class Forecaster(Estimator):
             (error), ``"ffill"``, ``"interpolate"`` (see ``forecaster.data.io``).
         sep, decimal, dayfirst: how CSV files are read (``None``: detected,
             with an error when the file leaves it ambiguous); see ``load_series``.
-        calendar: add future-known calendar covariates (day of week, day of
-            year) of the *next* row to every row, so the window's last row
-            carries the calendar of the first forecast step.
+        calendar: add future-known calendar covariates of the *next* row to
+            every row (sin / cos of hour of day below a daily step, day of
+            week up to a daily step, day of year below a yearly one), so the
+            window's last row carries the calendar of the first forecast step.
         ensemble: number of models (different seeds) whose outputs are averaged.
         seed: random seed (Python, NumPy, Keras); ``None`` for a fresh one.
         deterministic: TensorFlow op determinism (slower; same metrics on CPU).

@@ -90,7 +90,7 @@ FIT_OPTIONS: tuple[Option, ...] = (
            "e.g. region,size (needs --id-col)", _static_list, "static", metavar="a,b"),
     Option(("--id-embedding",), "id_embedding", "learn one input vector per series id (needs --id-col)", None,
            "id_embedding"),
-    Option(("--calendar",), "calendar", "add day-of-week / day-of-year inputs", None, "calendar"),
+    Option(("--calendar",), "calendar", "add the calendar inputs the step calls for (hour of day, day of week, day of year)", None, "calendar"),
     Option(("--fill",), "fill", "NaN and missing-timestamp handling: none (error), ffill or interpolate",
            param="fill", choices=FILLS),
     Option(("--sep",), "sep", "CSV column separator, e.g. ';' or '\\t' (default: detected)", param="sep",
