@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,17 @@ def test_fast_paths_step_aside_without_an_export_or_for_other_heads(run, tmp_pat
     meta["config"]["head"] = "quantile"
     (quantile / "forecaster.json").write_text(json.dumps(meta))
     assert served_run(str(quantile)) is None
+
+
+def test_a_tampered_model_keras_takes_the_safe_mode_path(run, tmp_path):
+    path, _ = run
+    copy = tmp_path / "tampered"
+    shutil.copytree(path, copy)
+    with zipfile.ZipFile(path / "model.keras") as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    files["config.json"] = files["config.json"].replace(b'"class_name": "Dense"', b'"class_name": "EvilDense"')
+    with zipfile.ZipFile(copy / "model.keras", "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    assert served_run(str(copy)) is None  # the export is not served for a model.keras it does not match
+    assert copy_export(str(copy), str(tmp_path / "x"), overwrite=False) is None

@@ -13,20 +13,27 @@ these commands need without Keras:
 * :func:`copy_export`: ``forecaster export`` copies ``export/`` (written by the
   same ``Forecaster.export`` at fit) instead of rebuilding it from model.keras.
 
-Both return ``None`` / ``False`` when the fast path does not apply (a panel,
-static covariates, a quantile or gaussian head, a run without ``export/``);
-the command then loads the run as before.
+Both step aside (``None``) when the fast path does not apply: a panel, static
+covariates, a quantile or gaussian head, a run without ``export/``, or a
+model.keras that does not plainly match the export (:func:`keras_file_matches_export`:
+a layer outside a fixed list, or weights that differ from the export's
+variables). The command then loads the run with model.keras in safe mode as
+before, which also gives a damaged or untrusted run its usual error.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.machinery
+import io
+import json
 import logging
 import os
 import shutil
 import sys
 import warnings
+import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -35,7 +42,7 @@ from forecaster.cli.common import _native_stderr_silenced
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["copy_export", "import_tensorflow_without_keras", "served_run"]
+__all__ = ["copy_export", "import_tensorflow_without_keras", "keras_file_matches_export", "served_run"]
 
 
 class _SkipExec:
@@ -108,6 +115,69 @@ def _servable(meta: dict[str, Any], run_dir: str) -> bool:
     return meta["id_col"] is None and meta.get("statics") is None and head == "point" and _has_export(run_dir)
 
 
+# Keras classes a forecaster model.keras holds (forecaster.models); anything else takes the safe-mode path.
+_KERAS_LAYERS = frozenset({
+    "InputLayer", "Dense", "LSTM", "GRU", "SimpleRNN", "LSTMCell", "GRUCell", "SimpleRNNCell", "RNN",
+    "Bidirectional", "Reshape", "Dropout", "Concatenate", "Cropping1D", "Masking", "Activation", "Softmax",
+    "Flatten", "Average", "Add", "Embedding", "LayerNormalization", "BatchNormalization",
+    "GlobalAveragePooling1D", "AveragePooling1D", "Conv1D",
+})
+_KERAS_OTHER = ("keras.initializers", "keras.losses", "keras.optimizers", "keras.regularizers",
+                "keras.constraints", "keras.metrics", "keras.src.models.functional", "keras.src.models.sequential")
+
+
+def _classes(config: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """Every ``(module, class_name, registered_name)`` in a Keras config."""
+    if isinstance(config, dict):
+        if "class_name" in config:
+            yield config.get("module"), config["class_name"], config.get("registered_name")
+        for value in config.values():
+            yield from _classes(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from _classes(value)
+
+
+def _known_class(module: Any, name: Any, registered: Any) -> bool:
+    if name == "__keras_tensor__" or (module == "keras" and name == "DTypePolicy"):
+        return True
+    if module == "keras.layers":
+        return name in _KERAS_LAYERS
+    if isinstance(module, str) and module.startswith("forecaster.models."):
+        return registered == f"forecaster>{name}"
+    return module in _KERAS_OTHER and name != "Lambda"
+
+
+def keras_file_matches_export(run_dir: str, tf: Any) -> bool:
+    """Whether model.keras holds only known layers and exactly the export's variables (read without Keras).
+
+    Serving ``export/`` then forecasts with the weights safe-mode loading of
+    model.keras would give; a damaged, tampered or unusual file returns False.
+    """
+    import h5py
+
+    try:
+        with zipfile.ZipFile(os.path.join(run_dir, "model.keras")) as archive:
+            config = json.loads(archive.read("config.json"))
+            weights = archive.read("model.weights.h5")
+        if not all(_known_class(*entry) for entry in _classes(config)):
+            return False
+        arrays: list[np.ndarray] = []
+        with h5py.File(io.BytesIO(weights), "r") as h5:
+            h5["layers"].visititems(lambda _, o: arrays.append(o[()]) if isinstance(o, h5py.Dataset) else None)
+        reader = tf.train.load_checkpoint(os.path.join(run_dir, "export", "variables", "variables"))
+        exported = [reader.get_tensor(k) for k in reader.get_variable_to_shape_map() if k.startswith("_all_variables/")]
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, tf.errors.OpError):
+        return False
+
+    def key(a: np.ndarray) -> tuple:
+        return (a.shape, str(a.dtype), np.asarray(a).tobytes())
+
+    return len(arrays) == len(exported) and all(np.isfinite(a).all() for a in arrays) and (
+        sorted(map(key, arrays)) == sorted(map(key, exported))
+    )
+
+
 class _ServedScaled:
     """Scaled windows -> scaled point output through the export's raw-unit ``serve`` (the estimator's predict function).
 
@@ -139,7 +209,9 @@ def served_run(run_dir: str) -> Any:
     tf = import_tensorflow_without_keras()
     from forecaster.runs.forecaster_run import load_forecaster
 
-    fc = load_forecaster(run_dir, model=False)
+    fc = load_forecaster(run_dir, model=False)  # checks forecaster.json, metrics.json, history.csv
+    if not keras_file_matches_export(run_dir, tf):
+        return None
     try:
         loaded = tf.saved_model.load(os.path.join(run_dir, "export"))
         serve = loaded.serve
@@ -157,13 +229,20 @@ def served_run(run_dir: str) -> Any:
 
 
 def copy_export(run_dir: str, out: str, overwrite: bool) -> dict[str, Any] | None:
-    """Copy the run's ``export/`` to ``out`` atomically; returns forecaster.json, or ``None`` without an export.
+    """Copy the run's ``export/`` to ``out`` atomically; returns forecaster.json, or ``None`` when it does not apply.
 
     ``Forecaster.save`` wrote ``export/`` with ``Forecaster.export`` from the same
-    model and scalers, so the copy is what re-exporting model.keras would write.
+    model and scalers, so the copy is what re-exporting model.keras would write;
+    the run is checked as :func:`served_run` checks it (any head, panels too).
     """
     meta = _read_meta(run_dir)
     if not _has_export(run_dir):
+        return None
+    tf = import_tensorflow_without_keras()
+    from forecaster.runs.forecaster_run import load_forecaster
+
+    load_forecaster(run_dir, model=False)  # checks forecaster.json, metrics.json, history.csv
+    if not keras_file_matches_export(run_dir, tf):
         return None
     from forecaster.runs import atomic_directory
 
