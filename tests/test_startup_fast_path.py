@@ -132,3 +132,22 @@ def test_a_tampered_model_keras_takes_the_safe_mode_path(run, tmp_path):
             archive.writestr(name, data)
     assert served_run(str(copy)) is None  # the export is not served for a model.keras it does not match
     assert copy_export(str(copy), str(tmp_path / "x"), overwrite=False) is None
+
+
+def test_an_export_graph_that_reaches_files_is_not_served(run, tmp_path):
+    import tensorflow as tf
+
+    from forecaster.cli.serving import export_graph_is_plain
+
+    path, _ = run
+    assert export_graph_is_plain(str(path / "export"))
+
+    class Writes(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 14, 2], tf.float32)])
+        def serve(self, window):
+            tf.io.write_file(str(tmp_path / "written.txt"), "x")  # a tampered graph's side effect
+            return window[:, :4, :1]
+
+    tf.saved_model.save(Writes(), str(tmp_path / "writes"))
+    assert not export_graph_is_plain(str(tmp_path / "writes"))
+    assert not (tmp_path / "written.txt").exists()

@@ -29,6 +29,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import warnings
@@ -42,7 +43,7 @@ from forecaster.cli.common import _native_stderr_silenced
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["copy_export", "import_tensorflow_without_keras", "keras_file_matches_export", "served_run"]
+__all__ = ["copy_export", "export_graph_is_plain", "import_tensorflow_without_keras", "keras_file_matches_export", "served_run"]
 
 
 class _SkipExec:
@@ -178,6 +179,51 @@ def keras_file_matches_export(run_dir: str, tf: Any) -> bool:
     )
 
 
+# Op families that reach files, Python or logs. A forecaster export needs none of them outside the
+# SavedModel's own save / restore functions, which nothing in the graph may call.
+_UNSAFE_OP_PARTS = ("File", "PyFunc", "Print", "Save", "Restore", "Checkpoint", "Dataset", "Reader",
+                    "Summary", "Debug", "Immutable", "Iterator", "Socket", "Shell")
+_SAVER_FUNCTION = re.compile(r"__inference__traced_(save|restore)_\d+")
+
+
+def export_graph_is_plain(export_dir: str) -> bool:
+    """Whether ``serve`` can only compute: no op that reads or writes files, runs Python or prints.
+
+    ``forecaster predict`` used to run only model.keras in Keras' safe mode;
+    serving the export must not let a tampered graph do more. The saver
+    functions (save / restore) may hold checkpoint ops and only the
+    top-level graph's saver wiring may call them, never a function ``serve``
+    can reach. A False return means the safe path.
+    """
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    model = saved_model_pb2.SavedModel()
+    try:
+        with open(os.path.join(export_dir, "saved_model.pb"), "rb") as handle:
+            model.ParseFromString(handle.read())
+    except Exception:  # a damaged protobuf: whatever it is, the safe path decides
+        return False
+    savers: set[str] = set()
+    nodes = []
+    for graph in model.meta_graphs:
+        nodes += [(None, n) for n in graph.graph_def.node]
+        for function in graph.graph_def.library.function:
+            if _SAVER_FUNCTION.fullmatch(function.signature.name):
+                savers.add(function.signature.name)
+            else:
+                nodes += [(function.signature.name, n) for n in function.node_def]
+    for owner, node in nodes:
+        if any(part in node.op for part in _UNSAFE_OP_PARTS):
+            return False
+        if owner is None:  # the top-level graph wires the saver (SaverDef): it may call the saver functions
+            continue
+        called = {v.func.name for v in node.attr.values() if v.HasField("func")}
+        called |= {f.name for v in node.attr.values() if v.HasField("list") for f in v.list.func}
+        if node.op in savers or called & savers:
+            return False
+    return True
+
+
 class _ServedScaled:
     """Scaled windows -> scaled point output through the export's raw-unit ``serve`` (the estimator's predict function).
 
@@ -210,7 +256,7 @@ def served_run(run_dir: str) -> Any:
     from forecaster.runs.forecaster_run import load_forecaster
 
     fc = load_forecaster(run_dir, model=False)  # checks forecaster.json, metrics.json, history.csv
-    if not keras_file_matches_export(run_dir, tf):
+    if not keras_file_matches_export(run_dir, tf) or not export_graph_is_plain(os.path.join(run_dir, "export")):
         return None
     try:
         loaded = tf.saved_model.load(os.path.join(run_dir, "export"))
