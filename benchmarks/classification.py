@@ -10,7 +10,8 @@ equal-length re-samplings of sets whose original is unequal-length.
 Per set, in one run and on the same data:
 
 * ``forecaster``: ``SequenceClassifier(seed=S, verbose=0)`` with every default
-  (per-series z-normalization, conv front-end + bidirectional GRU, epoch count
+  (scaling chosen on validation between per-case z-normalization and per-channel
+  standard scaling, conv front-end + bidirectional GRU, epoch count
   chosen on a stratified validation part of the training cases, refit on all
   of them), fit on the training file, scored on the test file;
 * ``1nn_ed`` / ``1nn_dtw``: aeon's ``KNeighborsTimeSeriesClassifier`` with
@@ -287,8 +288,8 @@ def markdown(report: dict) -> str:
     """The per-set table and the summary as Markdown."""
     lines = [
         "| set | train/test | length x ch | classes | ours acc | ours bal. acc | 1-NN ED | 1-NN DTW | "
-        "fit s | epochs x ens. | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "fit s | epochs x ens. | scaling | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in report["sets"].items():
         f = r["forecaster"]
@@ -297,7 +298,8 @@ def markdown(report: dict) -> str:
             f"| {name} | {r['train_cases']}/{r['test_cases']} | {r['length']} x {r['channels']} | {r['classes']} | "
             f"{f['accuracy']:.3f} | {f['balanced_accuracy']:.3f} | {r.get('1nn_ed', {}).get('accuracy', float('nan')):.3f} | "
             f"{dtw.get('accuracy', float('nan')):.3f} | {f['fit_seconds']:.0f} | "
-            f"{f['fit_report']['epochs_chosen']} x {f['fit_report']['ensemble']} | {r['load_before'][0]:.1f} |"
+            f"{f['fit_report']['epochs_chosen']} x {f['fit_report']['ensemble']} | "
+            f"{f['fit_report'].get('scaling', '-')} | {r['load_before'][0]:.1f} |"
         )
     s = report.get("summary")
     if s:

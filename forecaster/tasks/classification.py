@@ -30,7 +30,7 @@ longer ones truncated (with a warning) to ``max_length_``. Scaling statistics
 are computed per feature over the real steps of the training part only.
 
 A trailing underscore marks fitted state: ``model_``, ``classes_``,
-``scaler_``, ``n_features_``, ``features_``, ``max_length_``, ``history_``,
+``scaling_``, ``scaler_``, ``n_features_``, ``features_``, ``max_length_``, ``history_``,
 ``val_metrics_``, ``label_col_``, ``id_col_``, ``time_col_``.
 
 Example:
@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecaster.data.scaling import SCALING_METHODS, Scaler, fit_scaler
+from forecaster.data.scaling import SCALING_METHODS, Scaler
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
 from forecaster.tasks import check_cell_and_units, check_number, read_run
@@ -70,7 +70,7 @@ from forecaster.tasks.sequences import downsample_factor, load_sequences, step_m
 logger = logging.getLogger(__name__)
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
-SCALINGS = ("series", *SCALING_METHODS)
+SCALINGS = ("auto", "series", *SCALING_METHODS)
 # ENSEMBLE_BUDGET and EXAMPLES_PER_CLASS live with the code that uses them and stay importable here.
 
 __all__ = ["ENSEMBLE_BUDGET", "EXAMPLES_PER_CLASS", "FORMAT_VERSION", "SequenceClassifier", "load_classifier"]
@@ -80,7 +80,8 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
     """Classify whole sequences ``[length, n_features]`` with a conv front-end and recurrent layers.
 
     The defaults are chosen to train reliably on small real (UCR / UEA) sets:
-    each case z-normalized on its own, long cases averaged down to at most
+    each case z-normalized on its own or each channel scaled over the training
+    cases (whichever scores better on validation), long cases averaged down to at most
     ``max_steps`` steps, three convolutions before a bidirectional GRU, a cosine
     learning-rate decay, class-balanced loss weights, an epoch count chosen on a
     stratified validation part, then a refit on all cases (a small seed
@@ -96,9 +97,11 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             (piecewise aggregate approximation) until they fit; ``None`` keeps every step.
         recurrent_steps: most steps the recurrent layers read (the conv features are
             average-pooled down to it; a short loop is what keeps a CPU fit fast).
-        scaling: ``"series"`` (z-normalize each sequence and feature over its own steps,
-            the UCR convention), or ``"standard"``, ``"minmax"``, ``"none"`` (per feature
-            over the training part).
+        scaling: ``"auto"`` (choose ``"series"`` or ``"standard"`` on the validation part,
+            see ``_choose_scaling``; ``"series"`` when ``val=0``), ``"series"`` (z-normalize each
+            sequence and feature over its own steps, the UCR convention; it removes the channel
+            levels, which can be what tells the classes apart), or ``"standard"``, ``"minmax"``,
+            ``"none"`` (per feature over the training part).
         optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
         learning_rate: initial learning rate (> 0), decayed to 0 along a cosine over ``epochs``.
         epochs: epoch budget of the search (>= 1); the refit on all cases then trains for the last
@@ -121,6 +124,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         model_: the Keras model ``[B, model_steps_, n_features_]`` (model-ready input) -> ``[B, n_classes]``;
             with an ensemble, one model averaging its members.
         classes_: ``[n_classes]`` object array of the labels, sorted.
+        scaling_: the scaling used (``scaling``, or the choice of ``"auto"``).
         scaler_: :class:`~forecaster.data.scaling.Scaler` over the features (identity with ``"series"``).
         n_features_, features_: feature count and names.
         max_length_: longest training sequence (longer ones are truncated at predict time).
@@ -131,7 +135,9 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             or ``None`` when ``val=0``.
         fit_report_: dict ``epochs_chosen``, ``ensemble``, ``val_accuracy``,
             ``majority_rate``, ``learned`` (False when the validation accuracy did not
-            beat always predicting the most frequent class), ``retried``, ``fit_seconds``.
+            beat always predicting the most frequent class), ``retried``, ``fit_seconds``, ``scaling``
+            (the one used) and, with ``scaling="auto"``, ``scaling_scores`` (validation accuracy
+            of each candidate's short search; ``None`` without a validation part).
         label_col_, id_col_, time_col_: the table roles given to ``fit`` (reused by ``predict``).
 
     The data preparation, the training and the run directory are in
@@ -152,7 +158,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         conv_filters: tuple[int, ...] = (64, 64, 64),
         max_steps: int | None = 256,
         recurrent_steps: int | None = 32,
-        scaling: str = "series",
+        scaling: str = "auto",
         optimizer: str = "adam",
         learning_rate: float = 3e-3,
         epochs: int = 100,
@@ -261,12 +267,6 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         data = load_sequences(X, y, label_col=label_col, id_col=id_col, time_col=time_col)
         classes, encoded = _encode_labels(data.labels)
         train_idx, val_idx = self._split(encoded)
-        real = step_mask(data.values)
-        if self.scaling == "series":
-            n_features = data.values.shape[2]
-            self.scaler_ = Scaler("none", np.zeros(n_features), np.ones(n_features))
-        else:
-            self.scaler_ = fit_scaler(data.values[train_idx][real[train_idx]], self.scaling)
         self.classes_ = classes
         self.n_features_ = int(data.values.shape[2])
         self.features_ = data.features
@@ -275,8 +275,14 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         self.model_steps_ = -(-self.max_length_ // self.factor_)
         self.label_col_, self.id_col_, self.time_col_ = label_col, id_col, time_col
         self.examples_ = _pick_examples(data.values, encoded, len(classes))
+        if self.scaling == "auto":
+            choice = self._choose_scaling(data.values, encoded, train_idx, val_idx)
+        else:
+            self._fit_scaling(self.scaling, data.values, step_mask(data.values), train_idx)
+            choice = {"scaling": self.scaling}
         x = self._prepare(data.values)
         self._train(x, encoded, train_idx, val_idx)
+        self.fit_report_.update(choice)
         self.fit_report_["fit_seconds"] = round(time.perf_counter() - started, 2)
 
     def summary(self) -> str:
@@ -289,6 +295,12 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             f"epochs chosen: {report['epochs_chosen']}; ensemble of {report['ensemble']}; "
             f"batch size {report['batch_size']}",
         ]
+        scores = report.get("scaling_scores")
+        lines.append(
+            f"scaling: {self.scaling_}"
+            + (" (chosen on validation: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()) + ")"
+               if scores else "")
+        )
         if report.get("learned") is not None:
             verdict = "learned" if report["learned"] else "DID NOT LEARN (at the majority-class rate)"
             lines.append(
@@ -426,6 +438,7 @@ def load_classifier(path: str | os.PathLike) -> SequenceClassifier:
     clf.model_ = model
     clf.classes_ = np.asarray(meta["classes"], dtype=object)
     clf.scaler_ = Scaler.from_dict(meta["scaler"])
+    clf.scaling_ = meta.get("scaling", config.get("scaling", "series"))
     clf.features_ = tuple(meta["features"])
     clf.n_features_ = int(meta["n_features"])
     clf.max_length_ = int(meta["max_length"])

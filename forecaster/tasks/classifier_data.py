@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecaster.data.scaling import Scaler, fit_scaler
 from forecaster.errors import ForecasterError
 from forecaster.tasks.sequences import (
     _NUDGED,
@@ -54,14 +55,23 @@ class _ClassifierData:
         )
         return np.sort(train_idx), np.sort(val_idx)
 
+    def _fit_scaling(self, mode: str, values: np.ndarray, real: np.ndarray, train_idx: np.ndarray) -> None:
+        """Set ``scaling_`` to ``mode`` and ``scaler_`` to its statistics over the training cases' real steps."""
+        self.scaling_ = mode
+        if mode == "series":
+            n_features = values.shape[2]
+            self.scaler_ = Scaler("none", np.zeros(n_features), np.ones(n_features))
+        else:
+            self.scaler_ = fit_scaler(values[train_idx][real[train_idx]], mode)
+
     def _prepare(self, values: np.ndarray) -> np.ndarray:
         """Raw NaN-padded ``[n, max_length_, F]`` -> model input ``[n, model_steps_, F]``.
 
-        Scale (each series, or with the training statistics), average blocks of
+        Scale as ``scaling_`` says (each series, or with the training statistics), average blocks of
         ``factor_`` steps, then fill padding: zeros (the series mean) for the conv
         front-end, the :data:`MASK_VALUE` sentinel for a recurrent-only model.
         """
-        if self.scaling == "series":
+        if self.scaling_ == "series":
             scaled = normalize_each(values)
         else:
             scaled = ((values.astype(np.float64) - self.scaler_.center) / self.scaler_.scale).astype(np.float32)
@@ -78,7 +88,7 @@ class _ClassifierData:
         """TensorFlow twin of :meth:`_prepare` for raw NaN-padded ``[B, max_length_, F]`` (used by the export)."""
         import tensorflow as tf
 
-        series = self.scaling == "series"
+        series = self.scaling_ == "series"
         center = tf.constant(self.scaler_.center, tf.float32)
         scale = tf.constant(self.scaler_.scale, tf.float32)
         factor, steps, n_features = self.factor_, self.model_steps_, self.n_features_

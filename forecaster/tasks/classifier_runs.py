@@ -72,6 +72,7 @@ class _ClassifierRuns:
             "label_col": self.label_col_,
             "id_col": self.id_col_,
             "time_col": self.time_col_,
+            "scaling": self.scaling_,
             "scaler": self.scaler_.to_dict(),
             "mask_value": MASK_VALUE,
             "signature": {

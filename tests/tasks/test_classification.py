@@ -316,3 +316,44 @@ def test_cli_rejects_a_single_class_training_file(tmp_path) -> None:
     )
     assert out.returncode == 2 and out.stderr.strip().splitlines()[-1].startswith("error: ")
     assert "only one class" in out.stderr
+
+
+def make_levels_or_shapes(n: int, by: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``[n, 24, 2]`` cases whose class shows only in the channel levels (``by="levels"``) or only in the shape."""
+    rng = np.random.default_rng(seed)
+    labels = np.array(["a", "b"])[np.arange(n) % 2]
+    t = np.arange(24)
+    cycle = (t[None, :] / 8 + rng.uniform(0, 1, (n, 1))) % 1.0
+    if by == "levels":
+        # the same noisy wave in every case; class a sits high on channel 0, class b on channel 1
+        wave = np.sin(2 * np.pi * cycle)[..., None] + rng.normal(0, 0.3, (n, 24, 2))
+        high = np.where(labels == "a", 0, 1)
+        levels = np.zeros((n, 1, 2))
+        levels[np.arange(n), 0, high] = 3.0
+        return wave + levels, labels
+    # sine or square, on levels far apart and unrelated to the class (they drown the shape unless each case is scaled)
+    shape = np.where(labels[:, None] == "a", np.sin(2 * np.pi * cycle), np.where(cycle < 0.5, 1.0, -1.0))
+    X = shape[..., None] + rng.normal(0, 0.1, (n, 24, 2)) + rng.uniform(-60, 60, (n, 1, 2))
+    return X, labels
+
+
+@pytest.mark.parametrize(("by", "expected"), [("levels", "standard"), ("shape", "series")])
+def test_auto_scaling_picks_what_separates_the_classes(by: str, expected: str, tmp_path) -> None:
+    X, y = make_levels_or_shapes(64, by)
+    clf = SequenceClassifier(
+        "gru", (4,), conv_filters=(8,), recurrent_steps=8, epochs=16, patience=16, learning_rate=1e-2,
+        batch_size=8, val=0.25, ensemble=1, verbose=0, seed=0, jit_compile=False,
+    )
+    assert clf.scaling == "auto"  # the default
+    clf.fit(X, y)
+    scores = clf.fit_report_["scaling_scores"]
+    assert clf.scaling_ == expected and clf.fit_report_["scaling"] == expected, scores
+    assert set(scores) == {"series", "standard"} and f"scaling: {expected}" in clf.summary()
+    if expected == "series":
+        return
+    assert scores["standard"] > scores["series"]
+    clf.save(tmp_path / "run")
+    assert json.loads((tmp_path / "run" / "classifier.json").read_text())["scaling"] == expected
+    again = load_classifier(tmp_path / "run")
+    assert again.scaling_ == expected
+    np.testing.assert_allclose(again.predict_proba(X[:8]), clf.predict_proba(X[:8]), atol=1e-5)
