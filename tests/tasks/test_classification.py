@@ -54,7 +54,7 @@ def make_long(n: int, seed: int = 0) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def shapes_model() -> tuple[SequenceClassifier, np.ndarray, np.ndarray]:
     X, y = make_shapes(240, seed=0)
-    clf = SequenceClassifier("gru", (16,), epochs=25, patience=8, ensemble=2, verbose=0, seed=0)
+    clf = SequenceClassifier("gru", (16,), epochs=25, patience=8, ensemble=2, scaling="series", verbose=0, seed=0)
     return clf.fit(X, y), *make_shapes(150, seed=1)
 
 
