@@ -13,11 +13,6 @@ import pytest
 # (a session fixture would run too late for modules that import them at the top).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # `make test` runs one xdist worker per core: one TensorFlow thread each (subprocesses and notebook
-    # kernels inherit it) instead of two workers' pools competing for the same two cores.
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 
 @pytest.fixture
