@@ -20,6 +20,7 @@ from forecaster.training import (
     resolve_seed,
     train,
 )
+from forecaster.training.setup import XLA_MIN_PLANNED_STEPS
 
 SERIES = np.sin(np.arange(300) / 4.0).astype("float32")
 
@@ -129,6 +130,18 @@ def test_jit_auto_follows_measurements() -> None:
     )
     assert not resolve_jit_compile("auto", tiny_model(), distributed=True)
     assert resolve_jit_compile(True, build_model("lstm", 4, 12, 1, 3, 1), distributed=False)
+    # a short fit does not pay the compilation: below XLA_MIN_PLANNED_STEPS planned steps XLA stays off
+    assert not resolve_jit_compile("auto", tiny_model(), distributed=False, planned_steps=XLA_MIN_PLANNED_STEPS - 1)
+    assert resolve_jit_compile(True, tiny_model(), distributed=False, planned_steps=1)
+
+
+def test_planned_steps_read_from_the_data() -> None:
+    from forecaster.training import _planned_steps
+
+    ds = make_windows(np.arange(200, dtype=np.float32), input_width=12, horizon=3, batch_size=32)
+    assert _planned_steps(ds, 10) == int(ds.cardinality()) * 10 > 0
+    assert _planned_steps((np.zeros((100, 12, 1)), np.zeros((100, 3, 1))), 2) == 4 * 2
+    assert _planned_steps(ds.repeat(), 10) is None  # infinite: unknown
 
 
 @pytest.mark.slow

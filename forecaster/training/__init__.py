@@ -179,6 +179,7 @@ def train(
         metrics=metrics,
         jit_compile=jit_compile,
         strategy=strategy,
+        planned_steps=_planned_steps(train_ds, epochs),
     )
     # datasets (make_windows) shuffle themselves; Keras only shuffles in-memory arrays
     fit_args: dict[str, Any] = {"x": train_ds, "shuffle": False}
@@ -201,6 +202,7 @@ def _compile(
     metrics: Sequence[Any] | None,
     jit_compile: bool | str,
     strategy: str | None,
+    planned_steps: int | None = None,
 ) -> keras.Model:
     """Build (inside the strategy scope) and compile. Arguments are trusted."""
     import contextlib
@@ -223,9 +225,22 @@ def _compile(
             optimizer=optimizer_fn(),
             loss=head_loss,
             metrics=list(metrics) if metrics is not None else head_metrics,
-            jit_compile=resolve_jit_compile(jit_compile, built, distributed=strategy is not None),
+            jit_compile=resolve_jit_compile(
+                jit_compile, built, distributed=strategy is not None, planned_steps=planned_steps
+            ),
         )
     return built
+
+
+def _planned_steps(train_ds: Any, epochs: int) -> int | None:
+    """Train steps ``fit`` will run at most (steps per epoch x epochs); ``None`` when the data does not say."""
+    if isinstance(train_ds, tuple) and len(train_ds) == 2:
+        return -(-len(train_ds[0]) // 32) * int(epochs)  # Keras' default batch for in-memory arrays
+    cardinality = getattr(train_ds, "cardinality", None)
+    if cardinality is None:
+        return None
+    steps = int(cardinality())
+    return steps * int(epochs) if steps >= 0 else None  # -1 infinite, -2 unknown
 
 
 def _standard_callbacks(val_ds: Any, *, patience: int, reduce_lr: bool) -> list[Any]:
