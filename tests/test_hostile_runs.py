@@ -202,7 +202,8 @@ def test_the_cli_gives_one_line_for_a_tampered_json(run, base, capsys) -> None:
         ("1", r"has a `format_version` that is a JSON string \('1'\), not an integer"),
         (1.0, r"has a `format_version` that is a JSON number \(1.0\), not an integer"),
         (None, r"has a `format_version` that is a JSON null"),
-        (2, r"was saved in format version 2; this forecaster reads version 1"),
+        (3, r"was saved in format version 3; this forecaster reads versions 1 to 2"),
+        (0, r"was saved in format version 0; this forecaster reads versions 1 to 2"),
     ],
 )
 def test_format_version_messages_are_true(run, version, match) -> None:

@@ -80,13 +80,18 @@ def run_kind(path: str | os.PathLike) -> str:
 
 
 def check_format_version(meta: dict[str, Any], meta_path: str, format_version: int) -> None:
-    """Raise a true sentence unless ``meta["format_version"]`` is the integer ``format_version``."""
+    """Raise a true sentence unless ``meta["format_version"]`` is an integer from 1 to ``format_version``.
+
+    Every older version stays readable; a newer one (a later release's run) is refused
+    rather than misread.
+    """
     found = meta.get("format_version")
     if isinstance(found, int) and not isinstance(found, bool):
-        if found != format_version:
+        if not 1 <= found <= format_version:
+            reads = "version 1" if format_version == 1 else f"versions 1 to {format_version}"
             raise ForecasterError(
-                f"'{meta_path}' was saved in format version {found}; this forecaster reads version "
-                f"{format_version}; refit the model or use a matching forecaster release."
+                f"'{meta_path}' was saved in format version {found}; this forecaster reads {reads}; "
+                "refit the model or use a matching forecaster release."
             )
         return
     if "format_version" not in meta:

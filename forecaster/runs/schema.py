@@ -15,7 +15,9 @@ from forecaster.runs.reading import check_format_version
 
 __all__ = ["FORMAT_VERSION", "check_forecaster_meta"]
 
-FORMAT_VERSION = 1  # of forecaster.json
+# of forecaster.json; 2: conformal scores in each window's local scale (`intervals.score_scale`),
+# which a version-1 reader would ignore and misread. Version 1 runs are read as before.
+FORMAT_VERSION = 2
 
 # Ranges a genuine run stays far inside; anything outside is damage or tampering.
 _MAX_WIDTH = 1_000_000  # input_width and horizon

@@ -15,7 +15,9 @@ from forecaster.tasks import atomic_directory, versions, write_json
 from forecaster.tasks.classifier_data import EXAMPLES_PER_CLASS
 from forecaster.tasks.sequences import MASK_VALUE
 
-FORMAT_VERSION = 1
+# of classifier.json; 2: `scaling="auto"` with the chosen `scaling` stored beside it, which a
+# version-1 reader would ignore and misread. Version 1 runs are read as before.
+FORMAT_VERSION = 2
 
 
 class _ClassifierRuns:

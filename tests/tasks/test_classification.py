@@ -98,6 +98,13 @@ def test_save_load_and_tensorflow_only_export_round_trip(shapes_model, tmp_path)
     np.testing.assert_allclose(loaded.predict_proba(sample), expected, atol=1e-6)
     assert loaded.predict(sample).tolist() == clf.predict(sample).tolist()
     assert isinstance(loaded.predict(sample)[0], str)
+    # a run of format version 1 (before scaling="auto") still loads; a later release's is refused
+    assert meta["format_version"] == 2
+    (run / "classifier.json").write_text(json.dumps({**meta, "format_version": 1}))
+    np.testing.assert_allclose(load_classifier(run).predict_proba(sample), expected, atol=1e-6)
+    (run / "classifier.json").write_text(json.dumps({**meta, "format_version": 3}))
+    with pytest.raises(ForecasterError, match="format version 3; this forecaster reads versions 1 to 2"):
+        load_classifier(run)
 
     raw = load_sequences(sample, require_labels=False).values  # [3, 48, 1], NaN-padded
     np.save(tmp_path / "x.npy", raw)
