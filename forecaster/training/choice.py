@@ -37,8 +37,8 @@ __all__ = [
     "choose_and_calibrate",
     "conformal",
     "fit_intervals",
-    "local_scale",
     "window_outputs",
+    "windows_local_scale",
 ]
 
 Windows = list[tuple[int, Any, np.ndarray]]  # (series index, model, origins) groups
@@ -77,23 +77,23 @@ def window_outputs(fc: Any, parts: list[np.ndarray], windows: Windows) -> list[n
     return outs
 
 
-def local_scale(fc: Any, values: np.ndarray, origins: np.ndarray, scaler: Scaler) -> np.ndarray:
-    """Each window's local scale for the conformal scores (mean absolute one-step change of its targets)."""
-    from forecaster.evaluation.intervals import local_scale as window_scale
+def windows_local_scale(fc: Any, values: np.ndarray, origins: np.ndarray, scaler: Scaler) -> np.ndarray:
+    """``evaluation.intervals.local_scale`` of the input windows ending at ``origins`` of one series."""
+    from forecaster.evaluation.intervals import local_scale
 
     n_targets, width = len(fc.targets_), fc.input_width_
     inputs = np.stack([values[o - width : o, :n_targets] for o in origins])
     # a flat window (e.g. zeros of an intermittent series) would divide by ~0: floor at 1 % of the training spread
-    return window_scale(inputs, floor=1e-2 * scaler.scale[:n_targets])
+    return local_scale(inputs, floor=1e-2 * scaler.scale[:n_targets])
 
 
 def choose_and_calibrate(
     fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
-) -> tuple[dict | None, dict | None, tuple | None, Any]:
+) -> tuple[dict | None, dict | None, Any]:
     """Network vs window baselines on out-of-sample windows, then the conformal calibration.
 
     Returns:
-        ``(choice, intervals, calibration, baseline)``: the ``choice_`` dict,
+        ``(choice, intervals, baseline)``: the ``choice_`` dict,
         the ``intervals_`` calibration and the Keras baseline model that replaces the network
         (``None`` when the network stays).
     """
@@ -128,7 +128,7 @@ def choose_and_calibrate(
         # panels compare in units of each series' training spread
         spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
         scale.append(np.repeat(spread[None], len(origins), axis=0))
-        local.append(local_scale(fc, values, origins, scaler))
+        local.append(windows_local_scale(fc, values, origins, scaler))
     y, s = np.concatenate(actual), np.concatenate(scale)
     maes = {name: float(np.mean(np.abs(y - np.concatenate(p)) / s[:, None, :])) for name, p in preds.items()}
     best = min(candidates, key=maes.__getitem__)
@@ -174,7 +174,7 @@ def conformal(
 
     scale = None
     if calibration.get("score_scale") == LOCAL_SCALE:
-        scale = local_scale(fc, values, np.asarray(origins), scaler)
+        scale = windows_local_scale(fc, values, np.asarray(origins), scaler)
     elif calibration["scaled"]:  # runs written before the local scale: the series' training spread
         scale = np.repeat(scaler.scale[: len(fc.targets_)][None], len(point), axis=0)
     return apply_conformal(point, calibration, scale=scale)
