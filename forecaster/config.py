@@ -184,6 +184,8 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "patience": Rule(10, _int(1), "an integer >= 1"),
     "batch_size": Rule("auto", lambda v: v == "auto" or _int(1)(v),
                        "'auto' (16 to 64, so short series get several steps per epoch) or an integer >= 1"),
+    "windows_per_epoch": Rule(None, lambda v: v is None or v == "auto" or _int(1)(v),
+                              "None (every window), 'auto' (sampled epochs on long series) or an integer >= 1"),
     "val": Rule(0.15, _float(0.0, 0.9), "a fraction in [0, 0.9)"),
     "test": Rule(0.15, _float(0.0, 0.9, low_open=True), "a fraction in (0, 0.9)"),
     "fill": Rule("none", _choice(FILLS), "one of " + ", ".join(FILLS)),

@@ -90,6 +90,11 @@ class Forecaster(Estimator):
         batch_size: windows per batch; ``"auto"`` takes a quarter of the
             training windows within [16, 64], so a short series still gets
             several optimizer steps per epoch (``batch_size_`` after fit).
+        windows_per_epoch: training windows sampled per epoch (the validation ones never are):
+            ``None`` every window, an int, or ``"auto"`` (every window up to 4,096, else sweeps
+            split into sampled epochs of at most 2,048); patience and ``epochs`` are rescaled
+            to count windows seen, not epochs (``windows_per_epoch_`` after fit). Off by
+            default: on a synthetic hourly year it did not speed the fit up (docs/benchmarks.md).
         val, test: fractions of rows whose targets form the validation and
             test parts. When the validation part has fewer than 8 windows, it
             is folded into training, and the number of epochs (at most
@@ -169,6 +174,7 @@ class Forecaster(Estimator):
         epochs: int = 100,
         patience: int = 10,
         batch_size: int | str = "auto",
+        windows_per_epoch: int | str | None = None,
         val: float = 0.15,
         test: float = 0.15,
         fill: str = "none",
@@ -208,6 +214,7 @@ class Forecaster(Estimator):
         self.epochs = epochs
         self.patience = patience
         self.batch_size = batch_size
+        self.windows_per_epoch = windows_per_epoch
         self.val = val
         self.test = test
         self.fill = fill
@@ -396,6 +403,7 @@ class Forecaster(Estimator):
         trained = train_network(self, parts, splits, use_val, folded, fold_models)
         frame = trained.history
         self.batch_size_ = trained.batch_size
+        self.windows_per_epoch_ = trained.windows_per_epoch
         self.model_ = trained.model
         self.history_ = frame
         self.n_epochs_ = int(len(frame))
@@ -415,7 +423,8 @@ class Forecaster(Estimator):
         self.heldout_model_ = self.model_  # the test-part plot stays the held-out model's
         self.model_ = model
         self._predict_fn = None
-        self.refit_ = {"rows": rows, "epochs": int(self._budget), "batch_size": int(self.batch_size_)}
+        self.refit_ = {"rows": rows, "epochs": int(self._budget), "batch_size": int(self.batch_size_),
+                       "windows_per_epoch": self.windows_per_epoch_}
         logger.info("refit on all %d rows for %d epochs", self.refit_["rows"], self._budget)
 
     def _choose_and_calibrate(

@@ -4,9 +4,14 @@
   (static rows appended), windows the training and validation parts, picks the
   batch size and, when the validation part was folded into training, the
   epoch budget on rolling origins (``selection.rolling_origin_epochs``); then
-  trains ``ensemble`` members from consecutive seeds and averages them.
+  trains ``ensemble`` members from consecutive seeds and averages them. On a
+  long series each epoch samples ``windows_per_epoch`` training windows
+  (``selection.resolve_windows_per_epoch``), and the patience and epoch budget
+  are rescaled to count the same windows seen (``selection.per_windows``);
+  the validation windows are never sampled.
 * :func:`refit_network`: the same members retrained on every row of each
-  series for the budget the first fit found (no validation, no schedule).
+  series for the budget the first fit found (no validation, no schedule), in
+  the same sampled epochs, so it sees as many windows as that budget did.
 
 Both read the settings and fitted state of ``fc`` and return what the
 estimator stores; neither writes to ``fc``. TensorFlow / Keras are imported
@@ -26,18 +31,25 @@ import pandas as pd
 from forecaster.data.split import Split
 from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
-from forecaster.training.selection import auto_batch_size, rolling_origin_epochs
+from forecaster.training.selection import (
+    auto_batch_size,
+    per_windows,
+    resolve_windows_per_epoch,
+    rolling_origin_epochs,
+)
 
 __all__ = ["Trained", "build_fn", "fit_settings", "refit_network", "tensorboard_callbacks", "train_network"]
 
 
 @dataclass
 class Trained:
-    """What a training run returns: the (averaged) model, the mean history per epoch and the batch size."""
+    """What a training run returns: the (averaged) model, the mean history per epoch, the batch size
+    and the windows per epoch (``None``: every training window each epoch)."""
 
     model: Any
     history: pd.DataFrame
     batch_size: int
+    windows_per_epoch: int | None = None
 
 
 def build_fn(fc: Any, n_features: int, n_targets: int, name: str | None = None) -> Callable[[], Any]:
@@ -146,19 +158,24 @@ def train_network(
     loss = loss_for(fc.head, quantiles=tuple(fc.quantiles), point_loss=fc.loss)
     n_windows = sum(count_windows(len(p), fc.input_width_, fc.horizon) for p in train_parts)
     batch_size = auto_batch_size(n_windows) if fc.batch_size == "auto" else int(fc.batch_size)
+    per_epoch = resolve_windows_per_epoch(fc.windows_per_epoch, n_windows)
     epochs = fc.epochs
     if folded:
         from forecaster.logs import silence_retracing_warnings
 
         with silence_retracing_warnings():  # one fresh model per origin: each traces once
             epochs = _rolling_epochs(fc, train_parts, n_targets, base_seed, loss, batch_size, fold_models)
+    # Sampled epochs: patience (and the LR schedule's half of it) and the budget count the
+    # windows of that many full sweeps, else early stopping judges a fraction of them (noise).
+    epochs = per_windows(epochs, n_windows, per_epoch)
+    patience = per_windows(fc.patience, n_windows, per_epoch)
     members, histories = [], []
     run_name = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S-%f")
     for member in range(fc.ensemble):
         seed = base_seed + member
         train_ds = make_windows(
             train_parts, fc.input_width_, fc.horizon, targets=targets,
-            batch_size=batch_size, shuffle=True, seed=seed,
+            batch_size=batch_size, shuffle=True, seed=seed, windows_per_epoch=per_epoch,
         )
         val_ds = (
             make_windows(val_parts, fc.input_width_, fc.horizon, targets=targets, batch_size=256)
@@ -171,7 +188,7 @@ def train_network(
             val_ds,
             loss=loss,
             epochs=epochs,
-            patience=fc.patience,
+            patience=patience,
             seed=seed,
             verbose=fc.verbose,
             **fit_settings(fc),
@@ -184,11 +201,16 @@ def train_network(
     model = members[0] if len(members) == 1 else average_models(members)
     frame = sum(h.reindex(histories[0].index) for h in histories) / len(histories)
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
-    return Trained(model=model, history=frame.reset_index(drop=True), batch_size=batch_size)
+    return Trained(
+        model=model, history=frame.reset_index(drop=True), batch_size=batch_size, windows_per_epoch=per_epoch
+    )
 
 
 def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, int]:
-    """``(model, rows)``: the members retrained on every row of ``parts`` for ``epochs`` (training-part scalers)."""
+    """``(model, rows)``: the members retrained on every row of ``parts`` for ``epochs`` (training-part scalers).
+
+    ``epochs`` are the first fit's, of ``fc.windows_per_epoch_`` windows each when it sampled.
+    """
     from forecaster.data.windowing import make_windows
     from forecaster.models.factory import average_models
     from forecaster.models.heads import loss_for
@@ -204,6 +226,7 @@ def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, i
         train_ds = make_windows(
             scaled, fc.input_width_, fc.horizon, targets=list(range(n_targets)),
             batch_size=fc.batch_size_, shuffle=True, seed=seed,
+            windows_per_epoch=getattr(fc, "windows_per_epoch_", None),
         )
         history = train(
             build_fn(fc, fc._n_inputs(), n_targets, name=f"member_{member}" if fc.ensemble > 1 else None),

@@ -18,6 +18,9 @@
   the input window (the *window-mean skip*; not to be confused with the
   history-mean baseline of :mod:`forecaster.evaluation.baselines`), whichever
   has the lowest MAE over the training windows.
+* :func:`resolve_windows_per_epoch` / :func:`per_windows`: the windows one
+  epoch samples on a long series, and the epoch counts (patience, budget)
+  rescaled so they count windows seen, not epochs.
 * :func:`rolling_origin_epochs`: the epoch budget of a series too short for
   early stopping (ACCURACY.md): the model is fit at ``ROLLING_FOLDS`` origins
   at the end of the training rows, each validated on the next few windows,
@@ -51,7 +54,9 @@ __all__ = [
     "choose_input_width",
     "choose_seasons",
     "choose_skip",
+    "per_windows",
     "plan_splits",
+    "resolve_windows_per_epoch",
     "rolling_origin_epochs",
     "trainable_segments",
 ]
@@ -197,6 +202,46 @@ def auto_batch_size(n_windows: int) -> int:
         (16, 25, 64)
     """
     return int(min(64, max(16, n_windows // 4)))
+
+
+# windows_per_epoch="auto": a series with more training windows than AUTO_WINDOWS_MIN samples
+# epochs of at most AUTO_WINDOWS_PER_EPOCH windows (equal parts of one sweep); shorter ones sweep all.
+AUTO_WINDOWS_MIN = 4096
+AUTO_WINDOWS_PER_EPOCH = 2048
+
+
+def resolve_windows_per_epoch(setting: int | str | None, n_windows: int) -> int | None:
+    """Windows one training epoch samples: ``None`` sweeps all ``n_windows`` (also for an int >= them).
+
+    ``"auto"``: every window up to ``AUTO_WINDOWS_MIN`` training windows; above,
+    one sweep split into ``ceil(n / AUTO_WINDOWS_PER_EPOCH)`` equal sampled epochs.
+
+    Example:
+        >>> resolve_windows_per_epoch("auto", 3000), resolve_windows_per_epoch("auto", 6000)
+        (None, 2000)
+        >>> resolve_windows_per_epoch(512, 6000), resolve_windows_per_epoch(8000, 6000)
+        (512, None)
+    """
+    n = int(n_windows)
+    if setting is None:
+        return None
+    if setting == "auto":
+        if n <= AUTO_WINDOWS_MIN:
+            return None
+        return -(-n // -(-n // AUTO_WINDOWS_PER_EPOCH))
+    return None if int(setting) >= n else int(setting)
+
+
+def per_windows(count: int, n_windows: int, windows_per_epoch: int | None) -> int:
+    """``count`` full epochs (patience, budget) as sampled epochs of ``windows_per_epoch``: the same windows seen.
+
+    Example:
+        >>> per_windows(10, 6000, 2000), per_windows(10, 6000, 512), per_windows(10, 6000, None)
+        (30, 118, 10)
+    """
+    if windows_per_epoch is None:
+        return int(count)
+    return max(1, -(-int(count) * int(n_windows) // int(windows_per_epoch)))
 
 
 def choose_skip(
