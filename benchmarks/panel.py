@@ -21,7 +21,14 @@ for both; the machine's load average is recorded beside them because the
 CPU may be shared.
 
     python benchmarks/panel.py [--max-series N] [--epochs N] [--no-peers]
+        [--set skip='seasonal' --set test=0.05 ...] [--static-category]
         [--scale-series 1000 --scale-rows 200 --scale-epochs N | --no-scale] [--out FILE.json]
+
+``--set PARAM=VALUE`` overrides one ``Forecaster`` argument of the global
+model (values read as Python literals, e.g. ``units=(32,)``, else as text;
+``seed=1`` changes the model's seed, ``--seed`` the subset's).
+``--static-category`` gives the M3 domain (category) to the global model as a
+static covariate (``static=["category"]``).
 
 Peers need the ``bench`` extra (statsforecast). Nothing is downloaded at run time.
 """
@@ -29,6 +36,7 @@ Peers need the ``bench`` extra (statsforecast). Nothing is downloaded at run tim
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import resource
@@ -88,34 +96,69 @@ def split_panel(frame: pd.DataFrame, max_series: int | None, seed: int) -> tuple
     return frame[position >= HORIZON], frame[position < HORIZON], n_short
 
 
-def run_global(train: pd.DataFrame, epochs: int | None) -> tuple[dict[str, np.ndarray], dict]:
+def parse_set(items: list[str]) -> dict:
+    """``["units=(32,)", "skip=seasonal"]`` -> ``{"units": (32,), "skip": "seasonal"}`` (literals, else text)."""
+    params = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--set needs PARAM=VALUE (received {item!r})")
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            value = raw
+        params[key.strip()] = value
+    return params
+
+
+def run_global(
+    train: pd.DataFrame, epochs: int | None, params: dict | None = None, static_category: bool = False
+) -> tuple[dict[str, np.ndarray], dict, dict[str, np.ndarray] | None]:
+    """Fit one global Forecaster; its forecasts, a fit report, and the pre-refit model's forecasts (None without refit)."""
     import keras  # noqa: F401  (import cost outside the timed fit)
     import tensorflow as tf  # noqa: F401
 
     from forecaster import Forecaster
 
-    kwargs = {} if epochs is None else {"epochs": epochs}
+    kwargs = {"horizon": HORIZON, "seed": 0, "verbose": 0, **({} if epochs is None else {"epochs": epochs}), **(params or {})}
+    columns = ["series", "date", "value"]
+    if static_category:
+        kwargs["static"] = ["category"]
+        columns.append("category")
     rss_before = peak_rss_mb()
     cpu_start, start = cpu_seconds(), time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        fc = Forecaster(horizon=HORIZON, seed=0, verbose=0, **kwargs).fit(
-            train[["series", "date", "value"]], target="value", date_col="date", id_col="series"
-        )
+        fc = Forecaster(**kwargs).fit(train[columns], target="value", date_col="date", id_col="series")
     fit_s, fit_cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     forecast = fc.predict()
     out = {str(sid): group["value"].to_numpy(float) for sid, group in forecast.groupby("series", sort=False)}
+    heldout = None
+    if getattr(fc, "heldout_model_", None) is not None:
+        with fc._heldout():  # the model fit before the refit (never trained on the Forecaster's own test part)
+            frame = fc.predict()
+        heldout = {str(sid): group["value"].to_numpy(float) for sid, group in frame.groupby("series", sort=False)}
+    choice = getattr(fc, "choice_", None) or {}
     info = {
+        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()},
         "fit_seconds": round(fit_s, 1),
         "fit_cpu_seconds": round(fit_cpu, 1),
         "epochs_run": int(fc.n_epochs_),
         "input_width": int(fc.input_width_),
         "skip": fc.skip_,
+        "batch_size": int(fc.batch_size_),
+        "used": choice.get("used"),
+        "network_val_mae": choice.get("network_val_mae"),
+        "best_baseline": choice.get("baseline"),
+        "baseline_val_mae": choice.get("baseline_val_mae"),
+        "refit": fc.refit_,
+        # the held-out model on the Forecaster's own test part (windows inside the training rows)
+        "internal_test_aggregate": fc.metrics_.get("aggregate"),
         "peak_rss_mb_before_fit": round(rss_before, 1),
         "peak_rss_mb_after_fit": round(peak_rss_mb(), 1),
         "load_after_fit": load_avg(),
     }
-    return out, info
+    return out, info, heldout
 
 
 def run_ets(train: pd.DataFrame) -> tuple[dict[str, np.ndarray], float]:
@@ -188,6 +231,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--epochs", type=int, default=None, help="override the default epoch budget (default: keep it)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
+                        help="override a Forecaster argument of the global model (repeatable)")
+    parser.add_argument("--static-category", action="store_true",
+                        help="give the M3 category to the global model as a static covariate")
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--scale-series", type=int, default=1000)
     parser.add_argument("--scale-rows", type=int, default=200)
@@ -219,10 +266,18 @@ def main(argv: list[str] | None = None) -> dict:
             "training_rows": int(len(train)),
         }
         forecasts: dict[str, dict[str, np.ndarray]] = {}
-        forecasts["global_lstm"], report["global_model"] = run_global(train, args.epochs)
+        forecasts["global_lstm"], report["global_model"], heldout = run_global(
+            train, args.epochs, parse_set(args.set), args.static_category
+        )
+        if heldout is not None:
+            forecasts["global_lstm_before_refit"] = heldout
         forecasts["seasonal_naive"] = {
             sid: np.resize(train_by[sid][-SEASON:], HORIZON) for sid in ids
         }
+        # the window baselines model="auto" can fall back to (last value, window mean), per series
+        width = report["global_model"]["input_width"]
+        forecasts["naive_last"] = {sid: np.repeat(train_by[sid][-1], HORIZON) for sid in ids}
+        forecasts["window_mean"] = {sid: np.repeat(train_by[sid][-width:].mean(), HORIZON) for sid in ids}
         if not args.no_peers:
             try:
                 forecasts["auto_ets"], ets_s = run_ets(train)
@@ -234,6 +289,7 @@ def main(argv: list[str] | None = None) -> dict:
             for name, pred in forecasts.items()
         }
         report["mase"] = {name: summarize(values) for name, values in per_series.items()}
+        report["global_mase_per_series"] = {s: round(v, 4) for s, v in per_series["global_lstm"].items()}
         if "auto_ets" in per_series:
             common = [s for s in ids if s in per_series["auto_ets"] and s in per_series["global_lstm"]]
             report["global_better_than_ets_share"] = round(
