@@ -71,7 +71,8 @@ class Forecaster(Estimator):
         cell: recurrent cell, ``"rnn"``, ``"lstm"`` or ``"gru"``.
         units: units per recurrent layer, e.g. ``(64, 64)``.
         input_width: rows of history per forecast; ``None`` picks at least two
-            seasons of the detected frequency (and at least ``2 * horizon``).
+            seasons of the detected frequency (and at least ``2 * horizon``;
+            for a panel, ``id_col``, at least one ``horizon``).
         horizon: rows to forecast.
         head: ``"point"``, ``"quantile"`` (intervals from ``quantiles``) or
             ``"gaussian"`` (mean and standard deviation).
@@ -321,7 +322,9 @@ class Forecaster(Estimator):
         lengths = [stop - start for _, start, stop in segments]
         seasons = self._choose_seasons(series, segments)
         season = primary_season(seasons)
-        input_width, encoder_width = self._choose_input_width(seasons, season_length(series.freq), max(lengths))
+        input_width, encoder_width = self._choose_input_width(
+            seasons, season_length(series.freq), max(lengths), panel=series.id_col is not None
+        )
         kept = trainable_segments(segments, input_width + 3 * self.horizon)
         series = keep_segments(series, kept)
         self.statics_, self.static_rows_ = None, {}
@@ -375,10 +378,19 @@ class Forecaster(Estimator):
             self._refit_all(parts)
         return self
 
-    def _choose_input_width(self, seasons: tuple[int, ...], natural: int, longest: int) -> tuple[int, int | None]:
-        """(input_width, encoder_width) for the kept ``seasons`` (see ``training.selection.choose_input_width``)."""
+    def _choose_input_width(
+        self, seasons: tuple[int, ...], natural: int, longest: int, panel: bool = False
+    ) -> tuple[int, int | None]:
+        """(input_width, encoder_width) for the kept ``seasons`` (see ``training.selection.choose_input_width``).
+
+        A panel's window spans one horizon, not two (two short seasons still): measured on M3
+        monthly (H = 18, docs/benchmarks.md) the 36-row window left the held-out network tied
+        with the last value on validation, so ``model="auto"`` fell back to it; 24 rows did not.
+        """
+        # choose_input_width asks for 2 * horizon rows: half the horizon (rounded up) gives one
+        horizon = -(-self.horizon // 2) if panel else self.horizon
         return choose_input_width(
-            self.input_width, seasons, natural, longest, horizon=self.horizon, val=self.val, test=self.test
+            self.input_width, seasons, natural, longest, horizon=horizon, val=self.val, test=self.test
         )
 
     def default_input_width(self, series: SeriesData) -> int:
@@ -388,7 +400,7 @@ class Forecaster(Estimator):
         segments = series.segments()
         seasons = self._choose_seasons(series, segments)
         longest = max(stop - start for _, start, stop in segments)
-        return self._choose_input_width(seasons, season_length(series.freq), longest)[0]
+        return self._choose_input_width(seasons, season_length(series.freq), longest, panel=series.id_col is not None)[0]
 
     def _choose_seasons(self, series: SeriesData, segments: list[tuple[Any, int, int]]) -> tuple[int, ...]:
         """The seasons: the user's (checked against the data) or those the training rows support (``training.selection``)."""
