@@ -95,6 +95,8 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         conv_filters: filters of each convolution before the recurrent layers; ``()`` for none.
         max_steps: sequences longer than this are averaged over blocks of whole steps
             (piecewise aggregate approximation) until they fit; ``None`` keeps every step.
+            512 rather than 256: on the long UCR sets, averaging 1,460 steps by 3 instead of
+            6 kept the spikes that tell ACSF1's classes apart (0.54-0.61 -> 0.68-0.84 accuracy).
         recurrent_steps: most steps the recurrent layers read (the conv features are
             average-pooled down to it; a short loop is what keeps a CPU fit fast).
         scaling: ``"auto"`` (choose ``"series"`` or ``"standard"`` on the validation part,
@@ -156,7 +158,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         dropout: float = 0.1,
         bidirectional: bool = True,
         conv_filters: tuple[int, ...] = (64, 64, 64),
-        max_steps: int | None = 256,
+        max_steps: int | None = 512,
         recurrent_steps: int | None = 32,
         scaling: str = "auto",
         optimizer: str = "adam",
