@@ -247,10 +247,16 @@ def _primary_snaive(row: dict) -> str:
     return f"seasonal_naive_{m}" if m > 1 else "naive"
 
 
-def _parse_set(items: list[str]) -> dict:
+def parse_set(items: list[str]) -> dict:
+    """``["units=(32,)", "skip=seasonal"]`` -> ``{"units": (32,), "skip": "seasonal"}`` (literals, else text).
+
+    The ``--set PARAM=VALUE`` parser of every benchmark script.
+    """
     params = {}
     for item in items:
-        key, _, raw = item.partition("=")
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--set needs PARAM=VALUE (received {item!r})")
         try:
             value = ast.literal_eval(raw)
         except (ValueError, SyntaxError):
@@ -400,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             peers = False
 
-    params = {"seed": args.seed, "verbose": 0, **_parse_set(args.set)}
+    params = {"seed": args.seed, "verbose": 0, **parse_set(args.set)}
     if args.epochs:
         params["epochs"] = args.epochs
     load_start = _loadavg()

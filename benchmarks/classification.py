@@ -42,7 +42,6 @@ Needs the ``bench`` extra (aeon, sktime).
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib.util
 import json
 import os
@@ -55,6 +54,9 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from accuracy import parse_set  # noqa: E402  (the benchmarks' one --set parser)
 
 PACKAGES = ("aeon", "sktime")
 EXCLUDED = {
@@ -185,10 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.merge:
         return merge(args.merge, args.out)
-    overrides = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        overrides[key] = ast.literal_eval(value)
+    overrides = parse_set(args.set)
 
     reused = {}
     for path in args.baselines_from:

@@ -36,7 +36,6 @@ Peers need the ``bench`` extra (statsforecast). Nothing is downloaded at run tim
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import resource
@@ -49,6 +48,10 @@ import numpy as np
 import pandas as pd
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from accuracy import parse_set  # noqa: E402  (the benchmarks' one --set parser)
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "panel", "m3_monthly.csv.gz")
 HORIZON = 18
 SEASON = 12
@@ -95,21 +98,6 @@ def split_panel(frame: pd.DataFrame, max_series: int | None, seed: int) -> tuple
     frame = frame[frame["series"].isin(eligible)]
     position = frame.groupby("series").cumcount(ascending=False)  # 0 = last row
     return frame[position >= HORIZON], frame[position < HORIZON], n_short
-
-
-def parse_set(items: list[str]) -> dict:
-    """``["units=(32,)", "skip=seasonal"]`` -> ``{"units": (32,), "skip": "seasonal"}`` (literals, else text)."""
-    params = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise SystemExit(f"--set needs PARAM=VALUE (received {item!r})")
-        try:
-            value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            value = raw
-        params[key.strip()] = value
-    return params
 
 
 def run_global(

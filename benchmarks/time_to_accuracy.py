@@ -31,7 +31,6 @@ they are skipped with a note. Torch peers are very sensitive to a loaded CPU
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import json
 import logging
@@ -49,7 +48,7 @@ import pandas as pd
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from accuracy import DATA, SERIES  # noqa: E402  (the accuracy benchmark's series and files)
+from accuracy import DATA, SERIES, parse_set  # noqa: E402  (the accuracy benchmark's series and files)
 
 NF_STEPS = 500
 DARTS_UNITS, DARTS_LAYERS, DARTS_PATIENCE, DARTS_MAX_EPOCHS = 64, 2, 10, 100
@@ -335,17 +334,6 @@ def run_long(values: list[int | str | None], params: dict, hours: int) -> dict[s
     return out
 
 
-def _parse_set(items: list[str]) -> dict:
-    params = {}
-    for item in items:
-        key, _, raw = item.partition("=")
-        try:
-            params[key.strip()] = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            params[key.strip()] = raw
-    return params
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", nargs="*", default=list(SERIES), choices=list(SERIES))
@@ -379,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     if note:
         print(note, file=sys.stderr)
         peers = False
-    params = _parse_set(args.set)
+    params = parse_set(args.set)
     result: dict[str, Any] = {
         "params": params,
         "cpus": os.cpu_count(),
