@@ -58,6 +58,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from accuracy import parse_set  # noqa: E402  (the benchmarks' one --set parser)
 
+from forecaster.tasks.classification import resolve_max_steps  # noqa: E402
+
 PACKAGES = ("aeon", "sktime")
 EXCLUDED = {
     "Covid3Month_disc": "a discretized regression set (Monash TSER archive), not a UCR/UEA set",
@@ -156,15 +158,6 @@ def ours(train: tuple, test: tuple, seed: int, overrides: dict) -> dict:
     }
 
 
-def default_max_steps() -> int | None:
-    """The classifier's own ``max_steps`` default (the work estimate follows it)."""
-    import inspect
-
-    from forecaster.tasks.classification import SequenceClassifier
-
-    return inspect.signature(SequenceClassifier).parameters["max_steps"].default
-
-
 def load_average() -> list[float]:
     return [round(v, 2) for v in os.getloadavg()]
 
@@ -221,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         train, test = load(paths["train"]), load(paths["test"])
         lengths = np.asarray([len(c) for c in train[0]])
         channels = train[0][0].shape[1]
-        max_steps = overrides.get("max_steps", default_max_steps())
+        max_steps = resolve_max_steps(overrides.get("max_steps", "auto"), len(train[0]))
         steps = int(lengths.max()) if max_steps is None else min(int(lengths.max()), max_steps)
         work = len(train[0]) * steps * channels
         if work > args.max_work:

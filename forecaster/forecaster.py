@@ -732,40 +732,9 @@ class Forecaster(Estimator):
         serves a series not seen at fit (see ``forecaster.export.export_panel_saved_model``).
         """
         self._check_fitted("export")
-        jit = self.jit_compile if isinstance(self.jit_compile, bool) else True
-        if self.id_col_ is not None:
-            from forecaster.data.panel import stack_scalers
-            from forecaster.export import export_panel_saved_model
+        from forecaster.export.fitted import export_forecaster
 
-            ids, centers, scales = stack_scalers(self.series_ids_, self.scalers_)
-            statics = None
-            if getattr(self, "statics_", None) is not None:
-                statics = np.stack([self.static_rows_[i] for i in ids])
-            export_panel_saved_model(
-                self.model_,
-                os.fspath(path),
-                series_ids=ids,
-                centers=centers,
-                scales=scales,
-                n_targets=len(self.targets_),
-                statics=statics,
-                head=self.head,
-                quantiles=tuple(self.quantiles),
-                jit_compile=jit,
-            )
-            return
-        from forecaster.export import export_saved_model
-
-        scaler = self.scalers_[0]
-        export_saved_model(
-            self.model_,
-            os.fspath(path),
-            center=scaler.center,
-            scale=scaler.scale,
-            n_targets=len(self.targets_),
-            head=self.head,
-            quantiles=tuple(self.quantiles),
-        )
+        export_forecaster(self, path)
 
     def metadata(self) -> dict[str, Any]:
         """The contents of forecaster.json: what a downstream script needs to use the export."""

@@ -130,6 +130,13 @@ def _fit_args(argv: list[str]) -> argparse.Namespace:
     return build_parser().parse_args(["fit", *argv])
 
 
+def test_windows_per_epoch_flag_takes_a_number_auto_or_none():
+    assert fit_settings(_fit_args(["--csv", "x.csv", "--windows-per-epoch", "2048"]))["windows_per_epoch"] == 2048
+    assert fit_settings(_fit_args(["--csv", "x.csv", "--windows-per-epoch", "auto"]))["windows_per_epoch"] == "auto"
+    assert fit_settings(_fit_args(["--csv", "x.csv", "--windows-per-epoch", "none"]))["windows_per_epoch"] is None
+    assert fit_settings(_fit_args(["--csv", "x.csv"]))["windows_per_epoch"] is None  # the Forecaster default
+
+
 def test_config_file_fills_in_and_flags_win(tmp_path):
     config = tmp_path / "run.toml"
     config.write_text(

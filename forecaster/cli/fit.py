@@ -125,6 +125,10 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--batch-size",), "batch_size", "windows per batch ('auto': a quarter of the training windows "
            "within 16..64)", lambda t: "auto" if t.strip().lower() == "auto" else _int(t), "batch_size",
            metavar="B|auto"),
+    Option(("--windows-per-epoch",), "windows_per_epoch", "training windows sampled per epoch ('none': every "
+           "window; 'auto': sampled epochs above 4,096 windows); patience counts windows seen",
+           lambda t: "auto" if t.strip().lower() == "auto" else _optional_int(t), "windows_per_epoch",
+           metavar="N|auto|none"),
     Option(("--refit",), "refit", "after the held-out metrics, retrain on every row for the budget found and "
            "forecast with that model (no: forecast with the held-out model)", _yes_no, "refit", metavar="yes|no"),
     Option(("--optimizer",), "optimizer", "optimizer", param="optimizer", choices=OPTIMIZERS),

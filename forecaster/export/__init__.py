@@ -40,7 +40,8 @@ center, scale[, static])`` serves series that were not in the fit data::
     forecast = loaded.serve(windows, tf.constant(["store-1", "store-7"]))
 
 The modules: :mod:`forecaster.export.single` (``export_saved_model``),
-:mod:`forecaster.export.panel` (``export_panel_saved_model``) and
+:mod:`forecaster.export.panel` (``export_panel_saved_model``),
+:mod:`forecaster.export.fitted` (``export_forecaster``: a fitted Forecaster into the right one) and
 :mod:`forecaster.export.archive` (checks, atomic directory, archive writer and
 portable recurrent kernels, shared with the classifier's export). None imports
 TensorFlow at import time.

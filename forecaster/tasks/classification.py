@@ -70,6 +70,10 @@ from forecaster.tasks.sequences import downsample_factor, load_sequences, step_m
 logger = logging.getLogger(__name__)
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+AUTO_MAX_STEPS = (256, 512)
+"""Range of ``max_steps="auto"``: 512 steps, fewer (not below 256) on sets with many cases."""
+AUTO_MAX_STEPS_WORK = 2**17
+"""Most ``cases x steps`` per epoch ``max_steps="auto"`` allows above 256 steps (the fit-time budget)."""
 SCALINGS = ("auto", "series", *SCALING_METHODS)
 # ENSEMBLE_BUDGET and EXAMPLES_PER_CLASS live with the code that uses them and stay importable here.
 
@@ -95,8 +99,11 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         conv_filters: filters of each convolution before the recurrent layers; ``()`` for none.
         max_steps: sequences longer than this are averaged over blocks of whole steps
             (piecewise aggregate approximation) until they fit; ``None`` keeps every step.
-            512 rather than 256: on the long UCR sets, averaging 1,460 steps by 3 instead of
-            6 kept the spikes that tell ACSF1's classes apart (0.54-0.61 -> 0.68-0.84 accuracy).
+            ``"auto"``: 512, or fewer (down to 256) when ``cases x steps`` would pass
+            :data:`AUTO_MAX_STEPS_WORK`, so a large set stays within a few minutes' fit. 512
+            rather than 256 because averaging ACSF1's 1,460 steps by 3 instead of 6 kept the
+            spikes that tell its classes apart (0.54-0.61 -> 0.68-0.84 accuracy); PLAID's 537
+            cases at 512 steps took 196 s on 2 cores (157 s at 256).
         recurrent_steps: most steps the recurrent layers read (the conv features are
             average-pooled down to it; a short loop is what keeps a CPU fit fast).
         scaling: ``"auto"`` (choose ``"series"`` or ``"standard"`` on the validation part,
@@ -158,7 +165,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         dropout: float = 0.1,
         bidirectional: bool = True,
         conv_filters: tuple[int, ...] = (64, 64, 64),
-        max_steps: int | None = 512,
+        max_steps: int | str | None = "auto",
         recurrent_steps: int | None = 32,
         scaling: str = "auto",
         optimizer: str = "adam",
@@ -207,7 +214,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
                 f"(received conv_filters={filters!r})."
             )
         for name in ("max_steps", "recurrent_steps", "batch_size"):
-            if getattr(self, name) is not None:
+            if getattr(self, name) is not None and not (name == "max_steps" and self.max_steps == "auto"):
                 check_number(name, getattr(self, name), integer=True, low=1)
         if self.scaling not in SCALINGS:
             raise ForecasterError(
@@ -273,7 +280,8 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         self.n_features_ = int(data.values.shape[2])
         self.features_ = data.features
         self.max_length_ = int(data.values.shape[1])
-        self.factor_ = downsample_factor(self.max_length_, self.max_steps)
+        max_steps = resolve_max_steps(self.max_steps, len(encoded))
+        self.factor_ = downsample_factor(self.max_length_, max_steps)
         self.model_steps_ = -(-self.max_length_ // self.factor_)
         self.label_col_, self.id_col_, self.time_col_ = label_col, id_col, time_col
         self.examples_ = _pick_examples(data.values, encoded, len(classes))
@@ -284,7 +292,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             choice = {"scaling": self.scaling}
         x = self._prepare(data.values)
         self._train(x, encoded, train_idx, val_idx)
-        self.fit_report_.update(choice)
+        self.fit_report_.update(choice, max_steps=max_steps, model_steps=self.model_steps_)
         self.fit_report_["fit_seconds"] = round(time.perf_counter() - started, 2)
 
     def summary(self) -> str:
@@ -469,3 +477,9 @@ def _floats(row: dict[str, Any]) -> dict[str, float]:
     return {key: float(value) for key, value in row.items()}
 
 
+def resolve_max_steps(max_steps: int | str | None, n_cases: int) -> int | None:
+    """``max_steps`` with ``"auto"`` resolved for ``n_cases`` training cases (see :data:`AUTO_MAX_STEPS_WORK`)."""
+    if max_steps != "auto":
+        return max_steps
+    low, high = AUTO_MAX_STEPS
+    return int(min(high, max(low, AUTO_MAX_STEPS_WORK // max(1, n_cases))))

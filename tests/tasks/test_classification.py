@@ -295,6 +295,21 @@ def test_per_series_scaling_and_block_means() -> None:
     assert np.isnan(means[0, 2, 0])  # a block of padding stays padding
 
 
+def test_auto_max_steps_keeps_512_steps_unless_the_set_is_large() -> None:
+    from forecaster.tasks.classification import AUTO_MAX_STEPS_WORK, resolve_max_steps
+
+    assert resolve_max_steps("auto", 100) == 512  # ACSF1-sized: 1,460 steps in blocks of 3
+    assert resolve_max_steps("auto", 537) == 256  # PLAID-sized: 537 x 512 is over the work budget
+    assert resolve_max_steps("auto", AUTO_MAX_STEPS_WORK // 300) == 300
+    assert resolve_max_steps(64, 10_000) == 64 and resolve_max_steps(None, 3) is None
+    clf = SequenceClassifier(epochs=1, val=0.0, ensemble=1, verbose=0, conv_filters=(4,), units=(4,))
+    X, y = make_shapes(8, length=600)
+    clf.fit(X, y)
+    assert clf.factor_ == 2 and clf.model_steps_ == 300 and clf.fit_report_["max_steps"] == 512
+    with pytest.raises(ForecasterError, match="max_steps"):
+        SequenceClassifier(max_steps="most").fit(X, y)
+
+
 def test_bad_inputs_get_one_sentence(tmp_path) -> None:
     X, y = make_shapes(24, length=16)
     clf = SequenceClassifier(epochs=1, val=0.0, ensemble=1, verbose=0).fit(X, y)

@@ -1,0 +1,51 @@
+"""Export of a fitted :class:`~forecaster.Forecaster`: its model and scaling into the right SavedModel.
+
+A single series goes through :func:`~forecaster.export.single.export_saved_model`; a panel
+(``id_col``) through :func:`~forecaster.export.panel.export_panel_saved_model` with every
+series' scaler statistics and static row, so one SavedModel serves the whole panel.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from forecaster.export.panel import export_panel_saved_model
+from forecaster.export.single import export_saved_model
+
+
+def export_forecaster(fc: Any, path: str | os.PathLike) -> None:
+    """Write ``fc``'s SavedModel at ``path`` (raw units in and out; see :meth:`Forecaster.export`)."""
+    if fc.id_col_ is not None:
+        from forecaster.data.panel import stack_scalers
+
+        ids, centers, scales = stack_scalers(fc.series_ids_, fc.scalers_)
+        statics = None
+        if getattr(fc, "statics_", None) is not None:
+            statics = np.stack([fc.static_rows_[i] for i in ids])
+        export_panel_saved_model(
+            fc.model_,
+            os.fspath(path),
+            series_ids=ids,
+            centers=centers,
+            scales=scales,
+            n_targets=len(fc.targets_),
+            statics=statics,
+            head=fc.head,
+            quantiles=tuple(fc.quantiles),
+            # a bool is the user's choice; "auto" exports with XLA, measured faster per window
+            jit_compile=fc.jit_compile if isinstance(fc.jit_compile, bool) else True,
+        )
+        return
+    scaler = fc.scalers_[0]
+    export_saved_model(
+        fc.model_,
+        os.fspath(path),
+        center=scaler.center,
+        scale=scaler.scale,
+        n_targets=len(fc.targets_),
+        head=fc.head,
+        quantiles=tuple(fc.quantiles),
+    )
