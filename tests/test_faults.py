@@ -41,6 +41,8 @@ if signame == "SIGXFSZ":  # a file-size limit stands in for a full disk
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 sig = getattr(signal, signame)
+# A shell starts background jobs with SIGINT ignored (e.g. `make test &`); a user's Ctrl-C is not.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 fired = []
 def fire():
     if not fired:  # once: the cleanup that follows an interrupt must be able to run
