@@ -213,8 +213,10 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
                 f"`conv_filters` must be a tuple of integers >= 1, e.g. (64, 64, 64), or () for none "
                 f"(received conv_filters={filters!r})."
             )
-        for name in ("max_steps", "recurrent_steps", "batch_size"):
-            if getattr(self, name) is not None and not (name == "max_steps" and self.max_steps == "auto"):
+        if self.max_steps not in (None, "auto"):
+            check_number("max_steps", self.max_steps, integer=True, low=1)
+        for name in ("recurrent_steps", "batch_size"):
+            if getattr(self, name) is not None:
                 check_number(name, getattr(self, name), integer=True, low=1)
         if self.scaling not in SCALINGS:
             raise ForecasterError(
@@ -292,7 +294,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             choice = {"scaling": self.scaling}
         x = self._prepare(data.values)
         self._train(x, encoded, train_idx, val_idx)
-        self.fit_report_.update(choice, max_steps=max_steps, model_steps=self.model_steps_)
+        self.fit_report_.update(choice, max_steps=max_steps)  # "auto" resolved; model_steps_ follows from it
         self.fit_report_["fit_seconds"] = round(time.perf_counter() - started, 2)
 
     def summary(self) -> str:
