@@ -1,42 +1,28 @@
 """The ``Forecaster`` estimator: one object from a CSV to a forecast.
 
-A forecast here means: from the last ``input_width`` observed rows (the
-lookback), predict the next ``horizon`` rows of the target column(s), all
-steps at once. ``Forecaster`` only connects the stages; each works alone:
+A forecast: from the last ``input_width`` observed rows (the lookback), predict the next
+``horizon`` rows of the target column(s), all steps at once. The constructor only stores its
+arguments; ``fit`` loads, splits chronologically, scales on the training part only, windows,
+builds and trains, and writes the learned attributes, which end in ``_`` (``model_``,
+``scalers_``, ``columns_``, ``targets_``, ``freq_``, ``season_``, ``input_width_``,
+``history_``, ``metrics_`` ...). ``predict`` / ``evaluate`` (raw-scale metrics of the model
+and the naive baselines on the same test windows) / ``backtest`` (rolling origins) / ``plot_*``
+(matplotlib Figures, never ``plt.show()``) read them and write nothing. ``save`` / ``load``:
+a run directory of plain files (JSON, CSV, .keras, SavedModel); no pickle.
 
-====================  =====================================================
-``fit(data, ...)``    load + validate (``data.io``), split chronologically
-                      (``data.split``), scale on the training part only
-                      (``data.scaling``), window (``data.windowing``), build
-                      (``models.factory``) and train (``training``).
-``evaluate(data)``    raw-scale metrics of the model and of the naive
-                      baselines on the same test windows.
-``predict(data)``     the ``horizon`` rows after the last row of ``data``.
-``backtest(data)``    rolling-origin evaluation at several origins.
-``plot_*()``          matplotlib Figures; never ``plt.show()``.
-``save`` / ``load``   a run directory of plain files (JSON, CSV, .keras,
-                      SavedModel); no pickle.
-====================  =====================================================
-
-State: the constructor only stores its arguments. ``fit`` writes the learned
-attributes, which end in ``_`` (``model_``, ``scalers_``, ``columns_``,
-``targets_``, ``freq_``, ``season_``, ``input_width_``, ``history_``,
-``metrics_`` ...). ``predict``, ``evaluate``, ``backtest`` and ``plot_*``
-read them and write nothing.
-
-The methods orchestrate; the work is done in ``training.selection`` (seasons,
-input width, splits, skip), ``training.members`` (network and refit),
-``training.choice`` (network vs baselines, conformal intervals), ``inputs``
-(statics, new data, windows), ``prediction`` (the forecast frame),
-``scoring`` (metrics, backtest) and ``figures`` (the ``plot_*`` figures).
+The methods orchestrate; the work is done in ``data`` (load, split, scale, window),
+``training.selection`` (seasons, input width, splits, skip), ``training.members`` (network
+and refit), ``training.choice`` (network vs baselines, conformal intervals), ``fitted`` (the
+fitted-state methods the helpers call), ``inputs`` (statics, new data, windows),
+``prediction`` (the forecast frame), ``scoring`` (metrics, backtest) and ``figures``
+(the ``plot_*`` figures).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -45,110 +31,89 @@ import pandas as pd
 from forecaster.config import validate_params
 from forecaster.data.calendar import series_holidays, with_calendar
 from forecaster.data.io import SeriesData, load_series
-from forecaster.data.scaling import Scaler, fit_scaler
+from forecaster.data.scaling import fit_scaler
 from forecaster.data.seasons import primary_season
 from forecaster.data.segments import cut_series, hash_series, keep_segments, segment_arrays
 from forecaster.data.split import Split
 from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
+from forecaster.fitted import FittedMixin
 from forecaster.scoring import safe_mase_scale
-from forecaster.training.selection import (
-    choose_input_width,
-    choose_seasons,
-    choose_skip,
-    plan_splits,
-    trainable_segments,
-)
+from forecaster.training.selection import plan_splits, resolve_skip, trainable_segments, window_plan
 
 logger = logging.getLogger(__name__)
 
 
-
-class Forecaster(Estimator):
+class Forecaster(FittedMixin, Estimator):
     """Recurrent (SimpleRNN / LSTM / GRU) multi-step forecaster with a scikit-learn-like API.
 
     Args:
         cell: recurrent cell, ``"rnn"``, ``"lstm"`` or ``"gru"``.
         units: units per recurrent layer, e.g. ``(64, 64)``.
-        input_width: rows of history per forecast; ``None`` picks at least two
-            seasons of the detected frequency (and at least ``2 * horizon``;
-            for a panel, ``id_col``, at least one ``horizon``).
+        input_width: rows of history per forecast; ``None`` picks at least two seasons of the
+            detected frequency and at least ``2 * horizon`` (a panel, ``id_col``: one horizon).
         horizon: rows to forecast.
-        head: ``"point"``, ``"quantile"`` (intervals from ``quantiles``) or
-            ``"gaussian"`` (mean and standard deviation).
+        head: ``"point"``, ``"quantile"`` (intervals from ``quantiles``) or ``"gaussian"``
+            (mean and standard deviation).
         quantiles: quantile levels of the quantile head.
-        skip: the baseline the network corrects: ``"last"`` (last observed
-            value), ``"seasonal"`` (seasonal naive), ``"mean"`` (mean of the
-            input window), ``"none"``, or ``"auto"`` (whichever of these
-            baselines is best on the training part).
-        scaling: ``"standard"``, ``"minmax"`` or ``"none"``, fit on the
-            training part of each series only.
+        skip: the baseline the network corrects: ``"last"`` (last observed value),
+            ``"seasonal"`` (seasonal naive), ``"mean"`` (mean of the input window), ``"none"``,
+            or ``"auto"`` (whichever of these is best on the training part).
+        scaling: ``"standard"``, ``"minmax"`` or ``"none"``, fit on each series' training part only.
         dropout: dropout between recurrent layers.
         loss: point-head loss, ``"mae"`` (robust on small data), ``"mse"`` or ``"huber"``.
-        optimizer, learning_rate, clipnorm: optimizer settings; gradient
-            clipping by norm guards against exploding gradients.
+        optimizer, learning_rate, clipnorm: optimizer settings; clipping by norm guards
+            against exploding gradients.
         epochs, patience: training budget and early-stopping patience.
-        batch_size: windows per batch; ``"auto"`` takes a quarter of the
-            training windows within [16, 64], so a short series still gets
-            several optimizer steps per epoch (``batch_size_`` after fit).
-        windows_per_epoch: training windows sampled per epoch (the validation ones never are):
-            ``None`` every window, an int, or ``"auto"`` (every window up to 4,096, else sweeps
-            split into sampled epochs of at most 2,048); patience and ``epochs`` are rescaled
-            to count windows seen, not epochs (``windows_per_epoch_`` after fit). Off by
-            default: on a synthetic hourly year it did not speed the fit up (docs/benchmarks.md).
-        val, test: fractions of rows whose targets form the validation and
-            test parts. When the validation part has fewer than 8 windows, it
-            is folded into training, and the number of epochs (at most
-            ``epochs``) is chosen by validating at 4 rolling origins at the
-            end of the training rows.
-        fill: NaN and missing-timestamp handling of the loader: ``"none"``
-            (error), ``"ffill"``, ``"interpolate"`` (see ``forecaster.data.io``).
-        sep, decimal, dayfirst: how CSV files are read (``None``: detected,
-            with an error when the file leaves it ambiguous); see ``load_series``.
-        calendar: add future-known calendar covariates of the *next* row to
-            every row (sin / cos of hour of day below a daily step, day of
-            week up to a daily step, day of year below a yearly one), so the
-            window's last row carries the calendar of the first forecast step.
+        batch_size: windows per batch; ``"auto"``: a quarter of the training windows within
+            [16, 64], so a short series still gets several steps per epoch (``batch_size_``).
+        windows_per_epoch: training windows sampled per epoch (never the validation ones):
+            ``None`` all, an int, or ``"auto"`` (all up to 4,096, else sampled epochs of at
+            most 2,048); patience and ``epochs`` then count windows seen, not epochs
+            (``windows_per_epoch_``). Off by default: no speed-up measured (docs/benchmarks.md).
+        val, test: fractions of rows whose targets form the validation and test parts. With
+            fewer than 8 validation windows, validation is folded into training and the
+            epochs (at most ``epochs``) are chosen at 4 rolling origins at its end.
+        fill: NaN and missing-timestamp handling of the loader: ``"none"`` (error),
+            ``"ffill"`` or ``"interpolate"`` (see ``forecaster.data.io``).
+        sep, decimal, dayfirst: how CSV files are read (``None``: detected, with an error when
+            the file leaves it ambiguous); see ``load_series``.
+        calendar: add future-known calendar covariates of the *next* row to every row (sin /
+            cos of hour of day below a daily step, day of week up to a daily step, day of year
+            below a yearly one): the window's last row carries the first forecast step's calendar.
         ensemble: number of models (different seeds) whose outputs are averaged.
         seed: random seed (Python, NumPy, Keras); ``None`` for a fresh one.
         deterministic: TensorFlow op determinism (slower; same metrics on CPU).
         strategy: ``None``, ``"mirrored"`` or ``"multiworker"`` (tf.distribute).
-        jit_compile: XLA compilation of the train step and of the prediction
-            function: ``"auto"`` (on where it was measured to help, see
-            ``forecaster.training.resolve_jit_compile``), ``True`` or ``False``.
-            XLA costs seconds of compilation per model; ``False`` suits small
-            data and tests.
+        jit_compile: XLA for the train step and prediction: ``"auto"`` (on where measured to
+            help, see ``training.resolve_jit_compile``), ``True`` or ``False`` (XLA costs
+            seconds of compilation per model; ``False`` suits small data and tests).
         verbose: Keras progress output: ``"auto"``, 0, 1 or 2.
-        holidays: days a business-day (``'B'``) series' future skips:
-            ``"infer"`` (the weekdays its history skips every year, see
-            ``forecaster.data.holidays``), ``"none"`` or a calendar name
-            (``"USFederalHolidayCalendar"``, ``"XNYS"`` with the ``holidays`` extra).
+        holidays: days a business-day (``'B'``) series' future skips: ``"infer"`` (the weekdays
+            its history skips every year, see ``forecaster.data.holidays``), ``"none"`` or a
+            calendar name (``"USFederalHolidayCalendar"``, ``"XNYS"`` with the ``holidays`` extra).
         label: the series name on plots (default: the target column).
         tensorboard: directory for Keras TensorBoard logs (one sub-directory per fit).
-        model: ``"auto"``: after training, compare the network's MAE on the
-            validation windows (or the rolling-origin folds) with the
-            window baselines (last value, window mean, seasonal naive at each
-            kept season); if a baseline is better, forecast with it (point
-            head) and say so in ``choice_``. ``"network"``: always the network.
-        intervals: levels of the conformal intervals (per horizon step,
-            calibrated on the same out-of-sample windows), e.g. ``(0.8, 0.95)``;
-            ``()`` for none. ``predict`` adds ``<target>_lower_80`` / ``_upper_80``.
-        seasons: season lengths to use instead of detecting them from the
-            training rows (``None``: the candidates of the frequency that the
-            data supports, see ``forecaster.data.seasons``).
-        static: static covariates of a panel: columns constant within each
-            series (e.g. region, size), encoded once per series
-            (``forecaster.data.statics``) and fed as constant input columns.
+        model: ``"auto"``: after training, compare the network's MAE on the validation windows
+            (or rolling-origin folds) with the window baselines (last value, window mean,
+            seasonal naive at each kept season); a better baseline forecasts instead (point
+            head), said in ``choice_``. ``"network"``: always the network.
+        intervals: levels of the conformal intervals (per horizon step, calibrated on the same
+            out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
+            ``<target>_lower_80`` / ``_upper_80``.
+        seasons: season lengths to use instead of detecting them from the training rows
+            (``None``: the frequency's candidates the data supports, see ``data.seasons``).
+        static: a panel's static covariates: columns constant within each series (e.g.
+            region), encoded once per series (``data.statics``) and fed as constant inputs.
             Needs ``id_col``.
-        id_embedding: add a one-hot of the series id as a static input, so the
-            first layer learns one vector per series. Needs ``id_col``.
-        refit: after the held-out metrics (computed by the model that never
-            saw the test part), retrain on every row of each series for the
-            epoch budget the first fit found, and forecast/save/export with
-            that model (``refit_``); scalers stay those of the training part.
-            ``False`` forecasts with the held-out model. On the accuracy
-            benchmark's 8 short series the refit lowered the geometric-mean
-            MSE by ~7 % (wins: trends, long cycles; losses: uschange, Airline).
+        id_embedding: add a one-hot of the series id as a static input (one learned vector
+            per series). Needs ``id_col``.
+        refit: after the held-out metrics (from the model that never saw the test part),
+            retrain on every row of each series for the epoch budget the first fit found, and
+            forecast / save / export with that model (``refit_``; the scalers stay the training
+            part's). ``False`` keeps the held-out model. On the accuracy benchmark's 8 short
+            series it lowered the geometric-mean MSE by ~7 % (wins: trends, long cycles;
+            losses: uschange, Airline).
 
     Example:
         >>> fc = Forecaster(cell="gru", units=(32,), horizon=5, epochs=3)
@@ -309,6 +274,8 @@ class Forecaster(Estimator):
     ) -> Forecaster:
         from forecaster.evaluation.baselines import season_length
         from forecaster.inputs import fit_static_rows, read_statics
+        from forecaster.scoring import evaluate_parts
+        from forecaster.training.choice import choose_and_calibrate
 
         data, frame = read_statics(self, data, target, features, id_col)  # frame: the table with the static columns
         series = load_series(
@@ -318,14 +285,10 @@ class Forecaster(Estimator):
         self.holidays_ = series_holidays(series, self.holidays)
         if self.calendar:
             series = with_calendar(series, holidays=self.holidays_)
-        segments = series.segments()
-        lengths = [stop - start for _, start, stop in segments]
-        seasons = self._choose_seasons(series, segments)
-        season = primary_season(seasons)
-        input_width, encoder_width = self._choose_input_width(
-            seasons, season_length(series.freq), max(lengths), panel=series.id_col is not None
+        seasons, input_width, encoder_width = window_plan(
+            series, self.seasons, self.input_width, horizon=self.horizon, val=self.val, test=self.test
         )
-        kept = trainable_segments(segments, input_width + 3 * self.horizon)
+        kept = trainable_segments(series.segments(), input_width + 3 * self.horizon)
         series = keep_segments(series, kept)
         self.statics_, self.static_rows_ = None, {}
         if frame is not None:
@@ -335,76 +298,41 @@ class Forecaster(Estimator):
             [stop - start for _, start, stop in series.segments()], input_width, self.horizon, val=self.val, test=self.test
         )
 
-        self.columns_ = series.columns
-        self.targets_ = series.targets
-        self.date_col_ = series.date_col
-        self.id_col_ = series.id_col
-        self.freq_ = series.freq
-        self.seasons_ = tuple(int(m) for m in seasons)
-        self.season_ = int(season)
-        self.input_width_ = int(input_width)
-        self.encoder_width_ = encoder_width
-        self.split_ = splits
-        self.data_ = series
-        self.data_hash_ = hash_series(series)
+        self.columns_, self.targets_, self.date_col_, self.id_col_ = series.columns, series.targets, series.date_col, series.id_col
+        self.freq_, self.seasons_, self.season_ = series.freq, tuple(int(m) for m in seasons), int(primary_season(seasons))
+        self.input_width_, self.encoder_width_, self.split_ = int(input_width), encoder_width, splits
+        self.data_, self.data_hash_ = series, hash_series(series)
         self.last_date_ = None if series.dates is None else str(series.dates[-1])
 
         parts = segment_arrays(series)
+        train = [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)]  # views
         self.series_ids_ = [sid for sid, _, _ in series.segments()]
-        self.scalers_ = [fit_scaler(values[s.train[0] : s.train[1]], self.scaling) for values, s in zip(parts, splits, strict=True)]
+        self.scalers_ = [fit_scaler(rows, self.scaling) for rows in train]
         n_targets = len(self.targets_)
         self.mase_scales_ = {
-            str(sid): safe_mase_scale(v[s.train[0] : s.train[1], :n_targets], self.season_)
-            for sid, v, s in zip(self.series_ids_, parts, splits, strict=True)
+            str(sid): safe_mase_scale(rows[:, :n_targets], self.season_) for sid, rows in zip(self.series_ids_, train, strict=True)
         }
-        # an explicit skip="seasonal" without a kept season repeats the frequency's natural one
-        natural = season_length(series.freq)
-        self.skip_season_ = self.season_ if self.season_ > 1 else (natural if natural <= self.input_width_ else 1)
-        if self.skip == "auto":
-            train_rows = [sc.transform(v[s.train[0] : s.train[1]]) for v, s, sc in zip(parts, splits, self.scalers_, strict=True)]
-            chosen = choose_skip(train_rows, n_targets, self.seasons_, self.input_width_, self.horizon)
-            self.skip_ = "seasonal" if chosen.startswith("seasonal_") else chosen
-            if chosen.startswith("seasonal_"):
-                self.skip_season_ = int(chosen.removeprefix("seasonal_"))
-        else:
-            self.skip_ = self.skip
+        self.skip_, self.skip_season_ = resolve_skip(
+            self.skip, [sc.transform(rows) for rows, sc in zip(train, self.scalers_, strict=True)] if self.skip == "auto" else [],
+            n_targets, self.seasons_, season=self.season_, natural=season_length(series.freq),
+            input_width=self.input_width_, horizon=self.horizon,
+        )
         fold_models: list = []
         self._train(parts, splits, use_val, folded, fold_models)
-        self._choose_and_calibrate(parts, splits, use_val, fold_models)
-        self.metrics_ = self._evaluate_parts(parts, [s.test for s in splits], [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)])
+        # network vs window baselines on out-of-sample windows; a better baseline (point head) becomes model_
+        self.choice_, self.intervals_, baseline = choose_and_calibrate(self, parts, splits, use_val, fold_models)
+        if baseline is not None:
+            self.model_, self._predict_fn = baseline, None
+        self.metrics_ = evaluate_parts(self, parts, [s.test for s in splits], train)
         self.refit_ = None
         # the metrics above stay those of the model that never saw the test part; a baseline needs no refit
         if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") == "network":
             self._refit_all(parts)
         return self
 
-    def _choose_input_width(
-        self, seasons: tuple[int, ...], natural: int, longest: int, panel: bool = False
-    ) -> tuple[int, int | None]:
-        """(input_width, encoder_width) for the kept ``seasons`` (see ``training.selection.choose_input_width``).
-
-        A panel's window spans one horizon, not two (two short seasons still): measured on M3
-        monthly (H = 18, docs/benchmarks.md) the 36-row window left the held-out network tied
-        with the last value on validation, so ``model="auto"`` fell back to it; 24 rows did not.
-        """
-        # choose_input_width asks for 2 * horizon rows: half the horizon (rounded up) gives one
-        horizon = -(-self.horizon // 2) if panel else self.horizon
-        return choose_input_width(
-            self.input_width, seasons, natural, longest, horizon=horizon, val=self.val, test=self.test
-        )
-
     def default_input_width(self, series: SeriesData) -> int:
         """The input width ``fit`` would use on ``series`` (for ``forecaster windows``; needs no TensorFlow)."""
-        from forecaster.evaluation.baselines import season_length
-
-        segments = series.segments()
-        seasons = self._choose_seasons(series, segments)
-        longest = max(stop - start for _, start, stop in segments)
-        return self._choose_input_width(seasons, season_length(series.freq), longest, panel=series.id_col is not None)[0]
-
-    def _choose_seasons(self, series: SeriesData, segments: list[tuple[Any, int, int]]) -> tuple[int, ...]:
-        """The seasons: the user's (checked against the data) or those the training rows support (``training.selection``)."""
-        return choose_seasons(series, segments, self.seasons, horizon=self.horizon, val=self.val, test=self.test)
+        return window_plan(series, self.seasons, self.input_width, horizon=self.horizon, val=self.val, test=self.test)[1]
 
     def _train(
         self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None
@@ -439,92 +367,7 @@ class Forecaster(Estimator):
                        "windows_per_epoch": self.windows_per_epoch_}
         logger.info("refit on all %d rows for %d epochs", self.refit_["rows"], self._budget)
 
-    def _choose_and_calibrate(
-        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
-    ) -> None:
-        """Network vs window baselines on out-of-sample windows (``choice_``), then conformal ``intervals_``.
-
-        A better baseline (``model="auto"``, point head) becomes ``model_``; see ``training.choice``.
-        """
-        from forecaster.training.choice import choose_and_calibrate
-
-        self.choice_, self.intervals_, baseline = choose_and_calibrate(self, parts, splits, use_val, fold_models)
-        if baseline is not None:
-            self.model_, self._predict_fn = baseline, None
-
-    def _conformal(
-        self, point: np.ndarray, scaler: Scaler, values: np.ndarray, origins: np.ndarray
-    ) -> dict[float, dict[str, np.ndarray]]:
-        """Conformal bounds around raw point forecasts ``[n, H, T]`` from ``origins`` of ``values`` (``{}`` without calibration)."""
-        from forecaster.training.choice import conformal
-
-        return conformal(self, point, scaler, values, origins)
-
     # ---------------------------------------------------------------- inference
-
-    def _predict_scaled(self, x: np.ndarray) -> np.ndarray:
-        """Model output for scaled windows ``[n, input_width, n_features]`` (scaled space)."""
-        import tensorflow as tf
-
-        def make() -> Any:
-            model = self.model_
-            spec = tf.TensorSpec([None, self.input_width_, self._n_inputs()], tf.float32)
-            # XLA makes one small forecast ~10x faster on CPU; on a GPU keep the cuDNN kernels.
-            jit = self.jit_compile if isinstance(self.jit_compile, bool) else not tf.config.list_physical_devices("GPU")
-            return tf.function(lambda t: model(t, training=False), input_signature=[spec], jit_compile=jit)
-
-        predict_fn = self._compiled_predict(make)
-        outputs = [predict_fn(tf.constant(x[i : i + 4096], tf.float32)).numpy() for i in range(0, len(x), 4096)]
-        return np.concatenate(outputs) if outputs else np.zeros((0,))
-
-    def _to_raw(self, output: np.ndarray, scaler: Scaler) -> dict[str, np.ndarray]:
-        """Scaled head output -> raw ``mean`` [n,H,T] (and ``quantiles`` / ``std``); see ``prediction.to_raw``."""
-        from forecaster.prediction import to_raw
-
-        return to_raw(self, output, scaler)
-
-    def _n_inputs(self) -> int:
-        """Model input columns: the scaled dynamic columns, then the encoded static ones."""
-        statics = getattr(self, "statics_", None)
-        return len(self.columns_) + (statics.n_features if statics is not None else 0)
-
-    def _with_statics(self, scaled: np.ndarray, series_id: Any) -> np.ndarray:
-        """Scaled rows with the series' encoded static row appended (see ``forecaster.inputs``)."""
-        from forecaster.inputs import with_statics
-
-        return with_statics(self, scaled, series_id)
-
-    def _windows_at(self, values: np.ndarray, origins: np.ndarray, scaler: Scaler, series_id: Any = None) -> np.ndarray:
-        """Scaled model inputs ``[n, input_width, n_inputs]`` ending before each origin of raw ``values``."""
-        from forecaster.inputs import windows_at
-
-        return windows_at(self, values, origins, scaler, series_id)
-
-    def _load_like_fit(self, data: Any) -> SeriesData:
-        """``data`` loaded like the fit data; keeps the static rows of its unseen series (a cache, not fitted state)."""
-        from forecaster.inputs import load_like_fit
-
-        series, new_statics = load_like_fit(self, data)
-        if new_statics is not None:
-            self._new_statics = new_statics
-        return series
-
-    def _scaler_for(self, series_id: Any, values: np.ndarray | None = None) -> Scaler:
-        return self._scaler_seen(series_id, values)[0]
-
-    def _scaler_seen(self, series_id: Any, values: np.ndarray | None = None) -> tuple[Scaler, bool]:
-        """``(scaler, seen)``: the fit scaler of a series, else one from its own rows ``values`` (a new series)."""
-        if self.id_col_ is None:
-            return self.scalers_[0], True
-        from forecaster.data.panel import scaler_for_series
-
-        index = getattr(self, "_scaler_index", None)
-        if index is None or index[0] is not self.scalers_:  # one dict per fit: no per-series scan
-            index = (self.scalers_, {str(s): sc for s, sc in zip(self.series_ids_, self.scalers_, strict=True)})
-            self._scaler_index = index
-        if values is None and str(series_id) not in index[1]:
-            raise ForecasterError(f"series {series_id!r} was not seen at fit; pass its rows so it can be scaled.")
-        return scaler_for_series(series_id, values, index[1], self.input_width_, self.scaling)
 
     def predict(
         self, data: str | os.PathLike | pd.DataFrame | None = None, as_of: Any = None
@@ -548,23 +391,6 @@ class Forecaster(Estimator):
         if as_of is not None:
             series = cut_series(series, self._as_of_rows(series, as_of))
         return self._predict_series(series)
-
-    def _as_of_rows(self, series: SeriesData, as_of: Any) -> list[int]:
-        """Per segment, how many rows lie at or before ``as_of`` (each at least ``input_width``)."""
-        from forecaster.prediction import as_of_rows
-
-        return as_of_rows(self, series, as_of)
-
-    def _predict_series(self, series: SeriesData) -> pd.DataFrame:
-        """The forecast frame of ``series`` (see ``forecaster.prediction``)."""
-        from forecaster.prediction import predict_series
-
-        return predict_series(self, series)
-
-    def _tail_series(self) -> SeriesData:
-        if hasattr(self, "data_"):
-            return self.data_
-        return self.tail_
 
     # --------------------------------------------------------------- evaluation
 
@@ -597,17 +423,6 @@ class Forecaster(Estimator):
 
         with self._heldout():
             return evaluate_data(self, data, as_of)
-
-    def _evaluate_parts(
-        self,
-        parts: list[np.ndarray],
-        tests: list[tuple[int, int]],
-        insamples: list[np.ndarray],
-        series: SeriesData | None = None,
-    ) -> dict[str, Any]:
-        from forecaster.scoring import evaluate_parts
-
-        return evaluate_parts(self, parts, tests, insamples, series)
 
     def backtest(
         self,
@@ -663,20 +478,6 @@ class Forecaster(Estimator):
         )
 
     # -------------------------------------------------------------------- plots
-
-    @contextlib.contextmanager
-    def _heldout(self) -> Iterator[None]:
-        """Predict with the model that never saw the test part (after ``refit``, the one fit before it)."""
-        heldout = getattr(self, "heldout_model_", None)
-        if heldout is None:
-            yield
-            return
-        refit, cached = self.model_, self._predict_fn
-        self.model_, self._predict_fn = heldout, None
-        try:
-            yield
-        finally:
-            self.model_, self._predict_fn = refit, cached
 
     def plot_forecast(self, series_id: Any = None):
         """Forecast vs actual over the test part (first target; ``series_id``, default the first series) -> Figure."""

@@ -7,6 +7,8 @@
 * :func:`choose_input_width`: the window covers every kept season the skip
   may repeat; the recurrent encoder reads two short seasons, two horizons or
   16 rows.
+* :func:`window_plan`: both of the above as ``Forecaster.fit`` applies them
+  to a series (a panel's encoder spans one horizon, not two).
 * :func:`trainable_segments`: the series long enough for training,
   validation and test windows (the others are skipped with a warning).
 * :func:`plan_splits`: the chronological split of each series, and whether
@@ -17,7 +19,8 @@
   ``skip="auto"``: the last value, the seasonal naive forecast or the mean of
   the input window (the *window-mean skip*; not to be confused with the
   history-mean baseline of :mod:`forecaster.evaluation.baselines`), whichever
-  has the lowest MAE over the training windows.
+  has the lowest MAE over the training windows; :func:`resolve_skip` applies
+  the ``skip`` parameter (and the season a seasonal skip repeats).
 * :func:`resolve_windows_per_epoch` / :func:`per_windows`: the windows one
   epoch samples on a long series, and the epoch counts (patience, budget)
   rescaled so they count windows seen, not epochs.
@@ -56,9 +59,11 @@ __all__ = [
     "choose_skip",
     "per_windows",
     "plan_splits",
+    "resolve_skip",
     "resolve_windows_per_epoch",
     "rolling_origin_epochs",
     "trainable_segments",
+    "window_plan",
 ]
 
 MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
@@ -191,6 +196,28 @@ def choose_input_width(
     return int(width), (encoder if width > encoder else None)
 
 
+def window_plan(
+    series: SeriesData, seasons: Sequence[int] | None, input_width: int | None, *, horizon: int, val: float, test: float
+) -> tuple[tuple[int, ...], int, int | None]:
+    """``(seasons, input_width, encoder_width)`` that ``Forecaster.fit`` uses on ``series`` (needs no TensorFlow).
+
+    A panel's window spans one horizon, not two (two short seasons still): measured on M3
+    monthly (H = 18, docs/benchmarks.md) the 36-row window left the held-out network tied
+    with the last value on validation, so ``model="auto"`` fell back to it; 24 rows did not.
+    """
+    from forecaster.evaluation.baselines import season_length
+
+    segments = series.segments()
+    kept = choose_seasons(series, segments, seasons, horizon=horizon, val=val, test=test)
+    longest = max(stop - start for _, start, stop in segments)
+    # choose_input_width asks for 2 * horizon rows: half the horizon (rounded up) gives one
+    width_horizon = -(-horizon // 2) if series.id_col is not None else horizon
+    width, encoder = choose_input_width(
+        input_width, kept, season_length(series.freq), longest, horizon=width_horizon, val=val, test=test
+    )
+    return kept, width, encoder
+
+
 def auto_batch_size(n_windows: int) -> int:
     """``batch_size="auto"``: a quarter of the training windows within [16, 64].
 
@@ -289,6 +316,32 @@ def choose_skip(
         for name, m in seasonal.items():
             errors[name] += float(np.abs(seasonal_naive(train, origins, horizon, m) - actual).mean())
     return min(candidates, key=errors.__getitem__)
+
+
+def resolve_skip(
+    skip: str,
+    train_parts: Sequence[np.ndarray],
+    n_targets: int,
+    seasons: Sequence[int],
+    *,
+    season: int,
+    natural: int,
+    input_width: int,
+    horizon: int,
+) -> tuple[str, int]:
+    """``(skip_, skip_season_)``: the ``skip`` parameter resolved (``"auto"``: :func:`choose_skip` on ``train_parts``).
+
+    ``train_parts`` (the scaled training rows) are read only for ``"auto"``. The season a
+    seasonal skip repeats is the primary ``season``; without one (an explicit
+    ``skip="seasonal"``) the frequency's ``natural`` season when the window holds it, else 1.
+    """
+    skip_season = season if season > 1 else (natural if natural <= input_width else 1)
+    if skip != "auto":
+        return skip, skip_season
+    chosen = choose_skip(train_parts, n_targets, tuple(seasons), input_width, horizon)
+    if chosen.startswith("seasonal_"):
+        return "seasonal", int(chosen.removeprefix("seasonal_"))
+    return chosen, skip_season
 
 
 def best_epoch(curves: Sequence[Sequence[float]], epochs: int) -> int:
