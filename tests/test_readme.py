@@ -1,12 +1,14 @@
 """Every command and code block of README.md runs, so the README cannot drift from the code.
 
-Blocks run in document order in one temporary directory that holds a link to
-``data/`` (later blocks use the run directories earlier ones wrote).
-``console`` blocks run their ``$ forecaster ...`` lines through the installed
-console script; ``$ make X`` lines are checked with ``make -n X``. ``python``
-blocks run in a fresh interpreter. ``text`` blocks are output, not run. A
-block preceded by ``<!-- not-run: reason -->`` is skipped and its reason is
-checked below.
+The runnable units (each ``python`` block, each ``$ `` line of a ``console`` block) form
+chains: a unit joins the chain of an earlier unit whose output path (``--out PATH``,
+``.save("PATH")``, ``.to_csv("PATH")``) it names. Each chain runs in document order in its
+own temporary directory that holds a link to ``data/``, and each chain is its own test class,
+so ``--dist loadscope`` spreads the chains over the workers (one test of every block held one
+worker for three minutes). ``console`` blocks run their ``$ forecaster ...`` lines through the
+installed console script; ``$ make X`` lines are checked with ``make -n X``. ``python``
+blocks run in a fresh interpreter. ``text`` blocks are output, not run. A block preceded by
+``<!-- not-run: reason -->`` is skipped and its reason is checked below.
 """
 
 from __future__ import annotations
@@ -51,33 +53,104 @@ def test_skipped_blocks_are_covered_elsewhere():
     assert (ROOT / "tests" / "test_distributed.py").exists()
 
 
-@pytest.mark.slow
-def test_readme_blocks_run(tmp_path):
-    os.symlink(ROOT / "data", tmp_path / "data")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg"}
-    ran = 0
+# paths a unit writes, and a path named as a whole (not a prefix of a longer name)
+OUTPUT = re.compile(r"""--out\s+(?P<out>[^\s#]+)|\.(?:save|to_csv)\(\s*["'](?P<file>[^"']+)["']""")
+
+
+def named(path: str, text: str) -> bool:
+    return re.search(rf"(?<![\w./-]){re.escape(path)}(?![\w./-]*\w)", text) is not None
+
+
+def units() -> list[tuple[str, str]]:
+    """``(lang, text)`` of each runnable unit in document order: a python block, or one ``$ `` console line."""
+    out = []
     for lang, body, reason in blocks():
         if reason or lang == "text":
             continue
+        assert lang in ("python", "console"), lang
         if lang == "python":
-            result = subprocess.run([sys.executable, "-c", body], cwd=tmp_path, env=env,
+            out.append((lang, body))
+        else:
+            out.extend((lang, line) for line in body.splitlines() if line.startswith("$ "))
+    return out
+
+
+def outputs(text: str) -> list[str]:
+    return [m["out"] or m["file"] for m in OUTPUT.finditer(text)]
+
+
+def chains() -> list[list[int]]:
+    """The units (indices into :func:`units`) grouped by the outputs they share, each chain in document order."""
+    found = units()
+    chain_of = list(range(len(found)))
+
+    def root(i: int) -> int:
+        while chain_of[i] != i:
+            i = chain_of[i]
+        return i
+
+    for later, (_, text) in enumerate(found):
+        for earlier in range(later):
+            if any(named(path, text) for path in outputs(found[earlier][1])):
+                chain_of[root(later)] = root(earlier)
+    grouped: dict[int, list[int]] = {}
+    for i in range(len(found)):
+        grouped.setdefault(root(i), []).append(i)
+    return sorted(grouped.values())
+
+
+def test_every_runnable_unit_is_in_exactly_one_chain():
+    every = [i for chain in chains() for i in chain]
+    assert sorted(every) == list(range(len(units()))) and len(every) >= 10
+    # the dependencies the README has today are found (a unit reading a file of another chain would fail anyway)
+    by_text = {text: n for n, chain in enumerate(chains()) for i in chain for text in [units()[i][1]]}
+    nile = [n for text, n in by_text.items() if named("runs/nile", text)]
+    stores = [n for text, n in by_text.items() if named("runs/stores", text) or named("stores.csv", text)]
+    toml = [n for text, n in by_text.items() if named("best.toml", text)]
+    assert len(set(nile)) == len(set(stores)) == len(set(toml)) == 1 and len(nile) >= 6 and len(toml) == 2
+
+
+def run_chain(chain: list[int], tmp_path: Path) -> None:
+    """Run the units of ``chain`` in order in ``tmp_path`` (with a link to data/); each must exit 0."""
+    os.symlink(ROOT / "data", tmp_path / "data")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg"}
+    found = units()
+    ran = 0
+    for i in chain:
+        lang, text = found[i]
+        if lang == "python":
+            result = subprocess.run([sys.executable, "-c", text], cwd=tmp_path, env=env,
                                     capture_output=True, text=True, timeout=600)
-            assert result.returncode == 0, f"README python block failed:\n{body}\n{result.stderr[-3000:]}"
+            assert result.returncode == 0, f"README python block failed:\n{text}\n{result.stderr[-3000:]}"
             ran += 1
             continue
-        assert lang == "console", lang
-        for line in body.splitlines():
-            if not line.startswith("$ "):
-                continue
-            argv = shlex.split(line[2:].split(" # ")[0])
-            if argv[0] == "make":
-                result = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
-            else:
-                assert argv[0] == "forecaster", line
-                result = subprocess.run([str(BIN / "forecaster"), *argv[1:]], cwd=tmp_path, env=env,
-                                        capture_output=True, text=True, timeout=600)
-            assert result.returncode == 0, f"README command failed: {line}\n{result.stderr[-3000:]}"
-            ran += 1
-    assert ran >= 10
-    assert (tmp_path / "runs" / "nile" / "export").is_dir()
-    assert (tmp_path / "runs" / "nile-forecast.csv").exists()
+        argv = shlex.split(text[2:].split(" # ")[0])
+        if argv[0] == "make":
+            result = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
+        else:
+            assert argv[0] == "forecaster", text
+            result = subprocess.run([str(BIN / "forecaster"), *argv[1:]], cwd=tmp_path, env=env,
+                                    capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, f"README command failed: {text}\n{result.stderr[-3000:]}"
+        ran += 1
+    assert ran == len(chain)
+    for i in chain:
+        for path in outputs(found[i][1]):
+            assert (tmp_path / path).exists(), f"README unit did not write {path}: {found[i][1]}"
+            if path == "runs/nile":
+                assert (tmp_path / "runs" / "nile" / "export").is_dir()
+
+
+class _Chain:
+    """One chain of README units; the subclasses below differ only in ``chain``."""
+
+    chain: list[int]
+
+    @pytest.mark.slow
+    def test_blocks_run(self, tmp_path):
+        run_chain(self.chain, tmp_path)
+
+
+# One class per chain: --dist loadscope sends each class to a worker of its own.
+for _n, _units in enumerate(chains()):
+    globals()[f"TestReadmeChain{_n}"] = type(f"TestReadmeChain{_n}", (_Chain,), {"chain": _units})
