@@ -90,8 +90,8 @@ def load_like_fit(fc: Any, data: Any) -> tuple[SeriesData, dict[str, np.ndarray]
         decimal=fc.decimal,
         dayfirst=fc.dayfirst,
     )
-    if fc.calendar:  # exactly the calendar columns of the fit (runs before hour of day had the four others)
-        fitted = tuple(c for c in fc.columns_ if c in CALENDAR_COLUMNS)
+    fitted = tuple(c for c in fc.columns_ if c in CALENDAR_COLUMNS)
+    if fitted:  # exactly the calendar columns of the fit ("auto" and runs before hour of day included)
         series = with_calendar(series, holidays=getattr(fc, "holidays_", None), columns=fitted)
     if series.columns != fc.columns_:
         raise ForecasterError(

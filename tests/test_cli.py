@@ -252,7 +252,9 @@ def test_fit_writes_a_run_directory_and_prints_a_summary(fitted_run):
     assert (run / "export" / "saved_model.pb").is_file()
     assert [p.name for p in (root / "runs").iterdir()] == [run.name]  # no temp sibling left
     lines = out.splitlines()
-    assert lines[0].startswith("data      series.csv: 160 rows; columns value (target) + temp; frequency D")
+    assert lines[0].startswith(
+        "data      series.csv: 160 rows; columns value (target) + temp; calendar day of week, day of year; frequency D"
+    )
     assert lines[1].startswith("split     target rows train")
     assert re.match(r"model     LSTM units 8, input_width 14, horizon 4, head point, skip \w+, [\d,]+ parameters", lines[2])
     assert re.match(r"training  [12] epochs? run, best val_loss \d", lines[3])
@@ -311,8 +313,12 @@ def test_export_command_matches_predict(fitted_run, tmp_path, capsys):
     assert main(["export", "--model", str(runs[0]), "--out", str(out)]) == 0
     assert "SavedModel written" in capsys.readouterr().out
     fc = load(runs[0])
-    frame = pd.read_csv(csv)
-    window = frame[list(fc.columns_)].to_numpy(np.float32)[-fc.input_width_ :][None]
+    from forecaster.inputs import load_like_fit
+
+    # the raw window in forecaster.json's columns: the data's, then the daily default's calendar inputs
+    series, _ = load_like_fit(fc, str(csv))
+    assert series.columns == ("value", "temp", "cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
+    window = series.values.astype(np.float32)[-fc.input_width_ :][None]
     loaded = tf.saved_model.load(str(out))
     served = loaded.serve(tf.constant(window)).numpy()[0, :, 0]
     np.testing.assert_allclose(served, fc.predict(str(csv))["value"], rtol=1e-5, atol=1e-5)

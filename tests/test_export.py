@@ -237,7 +237,15 @@ def test_export_matches_forecaster_predict(tmp_path, head):
         cell="lstm", units=(8,), input_width=14, horizon=5, head=head, epochs=1, batch_size=64, verbose=0, seed=0
     ).fit(frame)
     fc.export(tmp_path / "export")
-    window = frame["value"].to_numpy(np.float32)[-fc.input_width_ :].reshape(1, -1, 1)
+    # a daily series gets the calendar inputs of each row's next date (the README's downstream recipe)
+    assert fc.columns_ == ("value", "cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
+    next_dates = pd.DatetimeIndex(frame["date"])[-fc.input_width_ + 1 :].append(
+        pd.DatetimeIndex([frame["date"].iloc[-1] + pd.Timedelta(days=1)])
+    )
+    day, year = 2 * np.pi * next_dates.day_of_week / 7, 2 * np.pi * (next_dates.day_of_year - 1) / 365.25
+    calendar = np.stack([np.sin(day), np.cos(day), np.sin(year), np.cos(year)], axis=1)
+    window = np.concatenate([frame[["value"]].to_numpy()[-fc.input_width_ :], calendar], axis=1)
+    window = window.astype(np.float32)[None]
     loaded = tf.saved_model.load(str(tmp_path / "export"))
     out = loaded.serve(tf.constant(window))
     mean = (out if head == "point" else out["mean"]).numpy()[0, :, 0]

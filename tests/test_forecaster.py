@@ -145,7 +145,8 @@ def test_save_and_load_round_trip(fitted, tmp_path):
         assert (run / name).exists(), name
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     meta = json.loads((run / "forecaster.json").read_text())
-    assert meta["columns"] == ["value"] and meta["input_width"] == 14 and meta["horizon"] == 4
+    calendar = ["cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos"]  # calendar="auto" on daily data
+    assert meta["columns"] == ["value", *calendar] and meta["input_width"] == 14 and meta["horizon"] == 4
     assert meta["data_hash"].startswith("sha256:")
     assert meta["kind"] == "forecaster"
     loaded = load(run)

@@ -66,6 +66,11 @@ def _yes_no(text: str) -> bool:
     return answer
 
 
+def _auto_yes_no(text: str) -> bool | str:
+    """``--calendar auto|yes|no``: ``"auto"`` or a bool."""
+    return "auto" if text.strip().lower() == "auto" else _yes_no(text)
+
+
 def _levels(text: str) -> tuple:
     """``--intervals 0.8,0.95`` (``none``: no intervals); the range is checked with the other settings."""
     return () if text.strip().lower() == "none" else _float_list(text)
@@ -90,7 +95,9 @@ FIT_OPTIONS: tuple[Option, ...] = (
            "e.g. region,size (needs --id-col)", _static_list, "static", metavar="a,b"),
     Option(("--id-embedding",), "id_embedding", "learn one input vector per series id (needs --id-col)", None,
            "id_embedding"),
-    Option(("--calendar",), "calendar", "add the calendar inputs the step calls for (hour of day, day of week, day of year)", None, "calendar"),
+    Option(("--calendar",), "calendar", "calendar inputs the step calls for (hour of day, day of week, day of "
+           "year): auto (on for a single dated series of a step of a day or less), yes or no", _auto_yes_no,
+           "calendar", metavar="auto|yes|no"),
     Option(("--fill",), "fill", "NaN and missing-timestamp handling: none (error), ffill or interpolate",
            param="fill", choices=FILLS),
     Option(("--sep",), "sep", "CSV column separator, e.g. ';' or '\\t' (default: detected)", param="sep",
@@ -308,8 +315,14 @@ def _check_statics(settings: dict[str, Any], params: dict[str, Any]) -> None:
 def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     series = fc.data_
     n_targets = len(fc.targets_)
-    features = list(fc.columns_[n_targets:])
+    from forecaster.data.calendar import CALENDAR_COLUMNS
+
+    features = [c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS]
+    calendar = sorted({c.split("_")[1] for c in fc.columns_ if c in CALENDAR_COLUMNS}, key="hour dow year".find)
     columns = ", ".join(fc.targets_) + " (target)" + (f" + {', '.join(features)}" if features else "")
+    if calendar:  # one word per calendar input, not its sin / cos columns
+        names = {"hour": "hour of day", "dow": "day of week", "year": "day of year"}
+        columns += f"; calendar {', '.join(names[c] for c in calendar)}"
     n_series = len(series.segments())
     width = fc.input_width_
     rows = {"train": 0, "val": 0, "test": 0}

@@ -20,7 +20,15 @@ import pandas as pd
 from forecaster.data.io import SeriesData
 from forecaster.errors import ForecasterError
 
-__all__ = ["CALENDAR_COLUMNS", "calendar_columns", "future_dates", "series_holidays", "with_calendar"]
+__all__ = [
+    "CALENDAR_COLUMNS",
+    "calendar_columns",
+    "calendar_values",
+    "future_dates",
+    "series_holidays",
+    "uses_calendar",
+    "with_calendar",
+]
 
 CALENDAR_COLUMNS = ("cal_hour_sin", "cal_hour_cos", "cal_dow_sin", "cal_dow_cos", "cal_year_sin", "cal_year_cos")
 """Every calendar input column :func:`with_calendar` can add."""
@@ -48,6 +56,36 @@ def calendar_columns(dates: pd.DatetimeIndex, freq: str | None) -> tuple[str, ..
     if step < pd.Timedelta(days=300):
         columns += CALENDAR_COLUMNS[4:]
     return columns
+
+
+def uses_calendar(calendar: bool | str, series: SeriesData) -> bool:
+    """Whether a fit adds calendar inputs: ``calendar`` itself, or for ``"auto"`` a single dated series of a step of a day or less.
+
+    There the default window (two of its seasons) spans days or weeks, so the hour, weekday and
+    place in the year tell the network what the window cannot; a monthly or weekly window
+    already spans years. Measured on the accuracy benchmark (docs/benchmarks.md): on for
+    hourly and daily series it gained, on for monthly and quarterly ones it was a coin toss.
+    Panels are left out: the gain was not measured on a global model.
+    """
+    if calendar != "auto":
+        return bool(calendar)
+    if series.dates is None or series.ids is not None:
+        return False
+    return CALENDAR_COLUMNS[2] in calendar_columns(series.dates, series.freq)  # day of week: a step <= 1 day
+
+
+def calendar_values(dates: pd.DatetimeIndex, columns: tuple[str, ...]) -> np.ndarray:
+    """``float32[len(dates), len(columns)]``: the sin / cos calendar features ``columns`` of each of ``dates``.
+
+    Example:
+        >>> calendar_values(pd.DatetimeIndex(["2024-01-01 06:00"]), ("cal_hour_sin", "cal_dow_cos")).round(3).tolist()
+        [[1.0, 1.0]]
+    """
+    hour = 2 * np.pi * (dates.hour.to_numpy() + dates.minute.to_numpy() / 60.0) / 24.0
+    dow = 2 * np.pi * dates.day_of_week.to_numpy() / 7.0
+    doy = 2 * np.pi * (dates.day_of_year.to_numpy() - 1) / 365.25
+    every = np.stack([np.sin(hour), np.cos(hour), np.sin(dow), np.cos(dow), np.sin(doy), np.cos(doy)], axis=1)
+    return every[:, [CALENDAR_COLUMNS.index(c) for c in columns]].astype(np.float32)
 
 
 def future_dates(
@@ -100,17 +138,12 @@ def with_calendar(series: SeriesData, holidays: object = None, columns: tuple[st
         )
     if columns is None:
         columns = calendar_columns(series.dates, series.freq)
-    picked = [CALENDAR_COLUMNS.index(c) for c in columns]
     blocks = []
     for _, start, stop in series.segments():
         dates = series.dates[start:stop]
         following = dates[1:].append(future_dates(dates, 1, series.freq, holidays))
-        hour = 2 * np.pi * (following.hour.to_numpy() + following.minute.to_numpy() / 60.0) / 24.0
-        dow = 2 * np.pi * following.day_of_week.to_numpy() / 7.0
-        doy = 2 * np.pi * (following.day_of_year.to_numpy() - 1) / 365.25
-        every = np.stack([np.sin(hour), np.cos(hour), np.sin(dow), np.cos(dow), np.sin(doy), np.cos(doy)], axis=1)
-        blocks.append(every[:, picked])
-    extra = np.concatenate(blocks).astype(np.float32)
+        blocks.append(calendar_values(following, tuple(columns)))
+    extra = np.concatenate(blocks)
     return SeriesData(
         values=np.concatenate([series.values, extra], axis=1),
         columns=series.columns + tuple(columns),

@@ -42,7 +42,8 @@ def sample_paths(
 
     Args:
         forecaster: a fitted ``Forecaster`` with ``head="gaussian"`` or
-            ``"quantile"`` and no input columns besides its targets.
+            ``"quantile"`` and no input columns besides its targets and calendar
+            (whose future values follow the context's dates).
         n_paths: number of paths (>= 1); they run as one batch.
         steps: rows to generate per path (>= 1).
         context: the history the paths continue: ``None`` (the end of the fit
@@ -76,13 +77,15 @@ def sample_paths(
             f"sampling paths needs a probabilistic head, but the model has head={head!r}; "
             "refit with head='gaussian' or head='quantile'."
         )
+    from forecaster.data.calendar import CALENDAR_COLUMNS
+
     targets = tuple(forecaster.targets_)
-    columns = tuple(forecaster.columns_)
-    if columns != targets:
-        extra = [c for c in columns if c not in targets]
+    calendar = tuple(c for c in forecaster.columns_ if c in CALENDAR_COLUMNS)
+    extra = [c for c in forecaster.columns_ if c not in targets and c not in calendar]
+    if extra:
         raise ForecasterError(
             f"sampling feeds each draw back as the next input, but the model also reads {extra}, "
-            "which it cannot forecast; refit without features (and without calendar columns)."
+            "which it cannot forecast; refit without features."
         )
     levels = np.asarray(forecaster.quantiles, np.float64) if head == "quantile" else None
     if levels is not None and len(levels) < 2:
@@ -96,27 +99,53 @@ def sample_paths(
             f"the context has {len(history)} rows; input_width = {width} are needed to start sampling."
         )
     n_targets = len(targets)
-    window = scaler.transform(history[-width:])[:, :n_targets]
-    scaled = _run_paths(forecaster.model_, window, int(n_paths), int(steps), head, levels, seed)
+    window, future_rows = history[-width:], np.zeros((int(steps), 0))
+    if calendar:  # future-known: each row carries its next timestamp's calendar, drawn rows included
+        window, future_rows = _with_calendar_rows(forecaster, window, dates, int(steps), calendar)
+    window, future_rows = scaler.transform(window), (future_rows - scaler.center[n_targets:]) / scaler.scale[n_targets:]
+    scaled = _run_paths(forecaster.model_, window, future_rows, int(n_paths), head, levels, seed)
     paths = scaler.inverse_transform(scaled, columns=slice(0, n_targets))
     frame = _paths_frame(forecaster, paths, dates, series_id, targets)
     return paths, frame
 
 
+def _with_calendar_rows(
+    forecaster: Any, window: np.ndarray, dates: Any, steps: int, calendar: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw ``window`` with its calendar columns, and the calendar rows ``[steps, n_calendar]`` of the drawn rows."""
+    from forecaster.data.calendar import calendar_values
+
+    if dates is None:
+        raise ForecasterError(
+            "this model reads calendar inputs; pass `context` as a DataFrame or CSV with its date column."
+        )
+    width = len(window)
+    future = _future_dates(forecaster, dates, steps + 1)
+    following = pd.DatetimeIndex(dates[len(dates) - width + 1 :]).append(future)  # each row's next timestamp
+    values = calendar_values(following, calendar)
+    return np.concatenate([window, values[:width]], axis=1), values[width:]
+
+
 def _run_paths(
     model: Any,
     window: np.ndarray,
+    future_rows: np.ndarray,
     n_paths: int,
-    steps: int,
     head: str,
     levels: np.ndarray | None,
     seed: int | None,
 ) -> np.ndarray:
-    """Autoregressive loop in scaled space; returns ``float32[n_paths, steps, n_targets]``."""
+    """Autoregressive loop in scaled space; returns ``float32[n_paths, steps, n_targets]``.
+
+    ``window`` is ``[width, n_columns]`` (targets first); ``future_rows`` ``[steps, n_columns - n_targets]``
+    are the known inputs appended beside each step's draw (the calendar; no columns without one).
+    """
     import tensorflow as tf
 
-    width, n_targets = window.shape
-    spec = tf.TensorSpec([None, width, n_targets], tf.float32)
+    width, n_columns = window.shape
+    steps = len(future_rows)
+    n_targets = n_columns - future_rows.shape[1]
+    spec = tf.TensorSpec([None, width, n_columns], tf.float32)
     step_fn = tf.function(lambda x: model(x, training=False)[:, 0], input_signature=[spec])
     rng = np.random.default_rng(seed)
     windows = np.repeat(window[None].astype(np.float32), n_paths, axis=0)
@@ -128,7 +157,9 @@ def _run_paths(
         else:
             draw = _inverse_cdf(np.sort(head_out, axis=-1), levels, rng.random(head_out.shape[:-1]))
         out[:, step] = draw
-        windows = np.concatenate([windows[:, 1:], draw[:, None, :].astype(np.float32)], axis=1)
+        known = np.broadcast_to(future_rows[step], (n_paths, future_rows.shape[1]))
+        row = np.concatenate([draw, known], axis=1)[:, None, :].astype(np.float32)
+        windows = np.concatenate([windows[:, 1:], row], axis=1)
     return out
 
 
