@@ -164,6 +164,14 @@ def run_series(name: str, spec: dict, params: dict, peers: bool) -> dict:
         "seconds": seconds,
         "scores": {label: _scores(test, pred, train, m) for label, pred in preds.items()},
     }
+    # the fit's own held-out test windows (many origins, the held-out model): a steadier signal than
+    # the one final window above, for comparing levers
+    heldout = getattr(fc, "metrics_", None) or {}
+    if "model" in heldout:
+        row["heldout_mse"] = {
+            "model": heldout["model"]["mse"],
+            **{k: v["mse"] for k, v in heldout.get("baselines", {}).items() if isinstance(v, dict) and "mse" in v},
+        }
     history = getattr(fc, "history_", None)
     if history is not None and "val_loss" in history:
         # early stopping ran on a validation part: the epoch whose weights were kept

@@ -82,7 +82,7 @@ class Forecaster(FittedMixin, Estimator):
             cos of hour of day below a daily step, day of week up to a daily step, day of year
             below a yearly one): the window's last row carries the first forecast step's calendar.
             ``"auto"`` (default) adds them to a single dated series of a step of a day or less
-            (measured to help on the accuracy benchmark), not to panels; ``True`` or ``False``.
+            with a season kept (measured on the accuracy benchmark), not to panels; ``True`` / ``False``.
         ensemble: number of models (different seeds) whose outputs are averaged.
         seed: random seed (Python, NumPy, Keras); ``None`` for a fresh one.
         deterministic: TensorFlow op determinism (slower; same metrics on CPU).
@@ -285,11 +285,11 @@ class Forecaster(FittedMixin, Estimator):
             sep=self.sep, decimal=self.decimal, dayfirst=self.dayfirst,
         )
         self.holidays_ = series_holidays(series, self.holidays)
-        if uses_calendar(self.calendar, series):
-            series = with_calendar(series, holidays=self.holidays_)
-        seasons, input_width, encoder_width = window_plan(
+        seasons, input_width, encoder_width = window_plan(  # from the targets alone
             series, self.seasons, self.input_width, horizon=self.horizon, val=self.val, test=self.test
         )
+        if uses_calendar(self.calendar, series, seasons):
+            series = with_calendar(series, holidays=self.holidays_)
         kept = trainable_segments(series.segments(), input_width + 3 * self.horizon)
         series = keep_segments(series, kept)
         self.statics_, self.static_rows_ = None, {}

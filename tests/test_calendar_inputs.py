@@ -72,14 +72,26 @@ def _frame(freq: str, n: int = 40, **extra: object) -> pd.DataFrame:
 )
 def test_auto_adds_the_calendar_to_single_series_of_a_day_or_less(freq: str, expected: bool) -> None:
     series = load_series(_frame(freq))
-    assert uses_calendar("auto", series) is expected
-    assert uses_calendar(True, series) and not uses_calendar(False, series)
+    assert uses_calendar("auto", series, seasons=(7,)) is expected
+    assert not uses_calendar("auto", series, seasons=())  # no cycle kept: calendar inputs would be noise
+    assert uses_calendar(True, series) and not uses_calendar(False, series, seasons=(7,))
 
 
 def test_auto_leaves_undated_series_and_panels_without_calendar() -> None:
-    assert not uses_calendar("auto", load_series(pd.DataFrame({"y": np.arange(40.0)})))
+    assert not uses_calendar("auto", load_series(pd.DataFrame({"y": np.arange(40.0)})), seasons=(7,))
     panel = pd.concat([_frame("D", id="a"), _frame("D", id="b")])
-    assert not uses_calendar("auto", load_series(panel, id_col="id"))
+    assert not uses_calendar("auto", load_series(panel, id_col="id"), seasons=(7,))
+
+
+def test_auto_fits_a_random_walk_without_calendar_and_a_daily_cycle_with_it() -> None:
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2024-01-01", periods=24 * 7 * 3, freq="h")
+    walk = pd.DataFrame({"date": dates, "y": 100 + np.cumsum(rng.normal(size=dates.size))})
+    fc = Forecaster(horizon=6, **FAST).fit(walk)
+    assert fc.seasons_ == () and fc.columns_ == ("y",)
+    cycle = walk.assign(y=10 + 3 * np.sin(2 * np.pi * np.arange(dates.size) / 24) + 0.1 * rng.normal(size=dates.size))
+    fc = Forecaster(horizon=6, **FAST).fit(cycle)
+    assert 24 in fc.seasons_ and fc.columns_ == ("y", *CALENDAR_COLUMNS)
 
 
 def test_the_readme_recipe_builds_the_same_calendar_inputs() -> None:

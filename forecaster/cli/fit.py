@@ -96,7 +96,7 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--id-embedding",), "id_embedding", "learn one input vector per series id (needs --id-col)", None,
            "id_embedding"),
     Option(("--calendar",), "calendar", "calendar inputs the step calls for (hour of day, day of week, day of "
-           "year): auto (on for a single dated series of a step of a day or less), yes or no", _auto_yes_no,
+           "year): auto (on for a single dated series of a step of a day or less with a season), yes or no", _auto_yes_no,
            "calendar", metavar="auto|yes|no"),
     Option(("--fill",), "fill", "NaN and missing-timestamp handling: none (error), ffill or interpolate",
            param="fill", choices=FILLS),

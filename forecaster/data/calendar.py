@@ -58,18 +58,19 @@ def calendar_columns(dates: pd.DatetimeIndex, freq: str | None) -> tuple[str, ..
     return columns
 
 
-def uses_calendar(calendar: bool | str, series: SeriesData) -> bool:
-    """Whether a fit adds calendar inputs: ``calendar`` itself, or for ``"auto"`` a single dated series of a step of a day or less.
+def uses_calendar(calendar: bool | str, series: SeriesData, seasons: tuple[int, ...] = ()) -> bool:
+    """Whether a fit adds calendar inputs: ``calendar`` itself, or for ``"auto"`` a single dated series of a
+    step of a day or less whose training rows show a cycle (``seasons``, those the fit kept).
 
     There the default window (two of its seasons) spans days or weeks, so the hour, weekday and
     place in the year tell the network what the window cannot; a monthly or weekly window
-    already spans years. Measured on the accuracy benchmark (docs/benchmarks.md): on for
-    hourly and daily series it gained, on for monthly and quarterly ones it was a coin toss.
-    Panels are left out: the gain was not measured on a global model.
+    already spans years. Without a cycle (a random walk such as a price) they are noise the
+    network fits. Measured on the accuracy benchmark (docs/benchmarks.md). Panels are left
+    out: the gain was not measured on a global model.
     """
     if calendar != "auto":
         return bool(calendar)
-    if series.dates is None or series.ids is not None:
+    if series.dates is None or series.ids is not None or not seasons:
         return False
     return CALENDAR_COLUMNS[2] in calendar_columns(series.dates, series.freq)  # day of week: a step <= 1 day
 
