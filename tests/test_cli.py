@@ -137,6 +137,19 @@ def test_windows_per_epoch_flag_takes_a_number_auto_or_none():
     assert fit_settings(_fit_args(["--csv", "x.csv"]))["windows_per_epoch"] is None  # the Forecaster default
 
 
+def test_calendar_flag_and_config_take_auto_yes_or_no(tmp_path):
+    assert fit_settings(_fit_args(["--csv", "x.csv"]))["calendar"] == "auto"  # the Forecaster default
+    assert fit_settings(_fit_args(["--csv", "x.csv", "--calendar", "no"]))["calendar"] is False
+    assert fit_settings(_fit_args(["--csv", "x.csv", "--calendar", "yes"]))["calendar"] is True
+    config = tmp_path / "run.toml"
+    config.write_text('csv = "x.csv"\ncalendar = true\nrefit = false\n')  # TOML booleans, as the flags were
+    settings = fit_settings(_fit_args(["--config", str(config)]))
+    assert settings["calendar"] is True and settings["refit"] is False
+    config.write_text('csv = "x.csv"\ncalendar = "maybe"\n')
+    with pytest.raises(ForecasterError, match="expected auto, yes or no, received 'maybe'"):
+        fit_settings(_fit_args(["--config", str(config)]))
+
+
 def test_config_file_fills_in_and_flags_win(tmp_path):
     config = tmp_path / "run.toml"
     config.write_text(

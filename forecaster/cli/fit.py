@@ -68,7 +68,12 @@ def _yes_no(text: str) -> bool:
 
 def _auto_yes_no(text: str) -> bool | str:
     """``--calendar auto|yes|no``: ``"auto"`` or a bool."""
-    return "auto" if text.strip().lower() == "auto" else _yes_no(text)
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return _yes_no(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected auto, yes or no, received {text!r}") from None
 
 
 def _levels(text: str) -> tuple:
@@ -245,6 +250,8 @@ def _config_value(opt: Option, key: str, value: Any, path: str) -> Any:
     if opt.convert is None:
         if not isinstance(value, bool):
             raise ForecasterError(f"config key `{key}` in '{path}' must be true or false (received {value!r}).")
+        return value
+    if isinstance(value, bool) and opt.convert in (_yes_no, _auto_yes_no):  # refit = true, calendar = false
         return value
     if isinstance(value, list):
         text = ",".join(str(v) for v in value)
