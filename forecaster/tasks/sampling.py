@@ -1,11 +1,12 @@
 """Sampled future paths of a probabilistic ``Forecaster`` (``Forecaster.sample`` delegates here).
 
 From a fitted ``Forecaster`` with a ``"gaussian"`` or ``"quantile"`` head whose
-inputs are its targets only, :func:`sample_paths` draws ``n_paths`` futures of
-``steps`` rows autoregressively. Each step runs the model once on the batch of
-``n_paths`` windows ``[n_paths, input_width_, n_targets]`` (scaled), takes the
-head's output for the first horizon step, draws one value per path and target,
-and appends it to that path's window. Gaussian heads draw from ``N(mean, std)``;
+inputs are its targets (and calendar columns) only, :func:`sample_paths` draws
+``n_paths`` futures of ``steps`` rows autoregressively. Each step runs the model
+once on the batch of ``n_paths`` windows ``[n_paths, input_width_, n_columns]``
+(scaled), takes the head's output for the first horizon step, draws one value
+per path and target, and appends it to that path's window beside the calendar of
+the drawn row's next date. Gaussian heads draw from ``N(mean, std)``;
 quantile heads draw by inverse-CDF sampling of the piecewise-linear
 distribution through the predicted quantiles (the first and last segments are
 extended linearly to levels 0 and 1). Draws use a ``numpy.random.Generator``
