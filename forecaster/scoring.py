@@ -19,7 +19,16 @@ from forecaster.data.io import SeriesData
 from forecaster.data.segments import segment_arrays
 from forecaster.errors import ForecasterError
 
-__all__ = ["Z80", "backtest", "evaluate_data", "evaluate_parts", "mase_scale_for", "safe_mase_scale", "test_chunks"]
+__all__ = [
+    "Z80",
+    "backtest",
+    "evaluate_data",
+    "evaluate_parts",
+    "mase_scale_for",
+    "refit_clone",
+    "safe_mase_scale",
+    "test_chunks",
+]
 
 Z80 = 1.2815515655446004  # N(0, 1) quantile of 0.9: an 80% central interval
 
@@ -213,11 +222,8 @@ def _panel_backtest(fc: Any, series: SeriesData, folds: int, refit: bool, warn_i
     for fold in range(folds):
         model = fc
         if refit:
-            # imported here, not at the top: predict/evaluate start-up then skips scikit-learn
-            from sklearn.base import clone
-
             cut = [(sid, start, start + int(o[fold])) for sid, start, _, o in plans]
-            model = clone(fc).set_params(verbose=0, tensorboard=None).fit(
+            model = refit_clone(fc).fit(
                 _panel_frame(series, cut), target=list(fc.targets_), date_col=fc.date_col_, id_col=fc.id_col_,
                 features=[c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
             )
@@ -280,11 +286,8 @@ def _backtest_origin(fc: Any, series: SeriesData, origin: int, refit: bool) -> d
     n_targets = len(fc.targets_)
     model = fc
     if refit:
-        # imported here, not at the top: predict/evaluate start-up then skips scikit-learn
-        from sklearn.base import clone
-
         frame = _series_frame(series, stop=int(origin))
-        model = clone(fc).set_params(verbose=0, tensorboard=None).fit(
+        model = refit_clone(fc).fit(
             frame, target=list(fc.targets_), date_col=fc.date_col_,
             features=[c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
         )
@@ -374,6 +377,19 @@ def test_chunks(fc: Any, series_id: Any = None) -> dict[str, Any]:
         out["lower"] = (raw["mean"] - Z80 * raw["std"])[:, :, 0].ravel()
         out["upper"] = (raw["mean"] + Z80 * raw["std"])[:, :, 0].ravel()
     return out
+
+
+def refit_clone(fc: Any) -> Any:
+    """An unfitted copy of ``fc`` for a backtest refit, quiet, with the fit's calendar decision pinned.
+
+    The refit's windows are cut from ``fc``'s columns, so ``calendar="auto"`` must not decide
+    again on the shorter rows (a season kept by the fit could be missed by a fold).
+    """
+    # imported here, not at the top: predict/evaluate start-up then skips scikit-learn
+    from sklearn.base import clone
+
+    calendar = any(c in CALENDAR_COLUMNS for c in fc.columns_)
+    return clone(fc).set_params(verbose=0, tensorboard=None, calendar=calendar)
 
 
 def _series_frame(series: SeriesData, stop: int) -> pd.DataFrame:

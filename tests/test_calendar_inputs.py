@@ -19,6 +19,7 @@ from forecaster.data.calendar import (
 from forecaster.data.io import load_series
 from forecaster.errors import ForecasterError
 from forecaster.forecaster import Forecaster, load
+from forecaster.scoring import refit_clone
 
 FAST = dict(cell="gru", units=(4,), epochs=1, batch_size=128, jit_compile=False, verbose=0, refit=False)
 
@@ -89,9 +90,11 @@ def test_auto_fits_a_random_walk_without_calendar_and_a_daily_cycle_with_it() ->
     walk = pd.DataFrame({"date": dates, "y": 100 + np.cumsum(rng.normal(size=dates.size))})
     fc = Forecaster(horizon=6, **FAST).fit(walk)
     assert fc.seasons_ == () and fc.columns_ == ("y",)
+    assert refit_clone(fc).calendar is False  # a backtest refit keeps the fit's decision
     cycle = walk.assign(y=10 + 3 * np.sin(2 * np.pi * np.arange(dates.size) / 24) + 0.1 * rng.normal(size=dates.size))
     fc = Forecaster(horizon=6, **FAST).fit(cycle)
     assert 24 in fc.seasons_ and fc.columns_ == ("y", *CALENDAR_COLUMNS)
+    assert refit_clone(fc).calendar is True and fc.calendar == "auto"
 
 
 def test_the_readme_recipe_builds_the_same_calendar_inputs() -> None:
@@ -118,3 +121,14 @@ def test_sampling_continues_the_calendar_of_the_context() -> None:
     np.testing.assert_allclose(again, paths, rtol=1e-5)  # the same window and dates: the same draws
     with pytest.raises(ForecasterError, match="calendar inputs; pass `context` as a DataFrame"):
         fc.sample(3, 5, context=y[-60:])
+
+
+def test_a_backtest_refit_keeps_the_calendar_columns_of_the_fit() -> None:
+    t = np.arange(24 * 7 * 2)
+    y = 10 + 3 * np.sin(2 * np.pi * t / 24) + 0.1 * np.random.default_rng(0).normal(size=t.size)
+    df = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=t.size, freq="h"), "y": y})
+    fc = Forecaster(horizon=6, **FAST).fit(df)
+    assert fc.columns_ == ("y", *CALENDAR_COLUMNS)
+    table = fc.backtest(df, folds=2, refit=True)  # each fold refits on fewer rows, windows cut from fc's columns
+    model = table[table["model"] == "model"]
+    assert len(model) == 2 and np.isfinite(model["mse"]).all()
