@@ -24,6 +24,7 @@ __all__ = [
     "CALENDAR_COLUMNS",
     "calendar_columns",
     "calendar_values",
+    "following_dates",
     "future_dates",
     "series_holidays",
     "uses_calendar",
@@ -111,6 +112,18 @@ def future_dates(
     return pd.DatetimeIndex([dates[-1] + step * (i + 1) for i in range(horizon)])
 
 
+def following_dates(
+    dates: pd.DatetimeIndex, n_future: int, freq: str | None, holidays: object = None
+) -> pd.DatetimeIndex:
+    """The timestamp after each of ``dates``, then ``n_future - 1`` more: the dates whose calendar the rows carry.
+
+    Example:
+        >>> list(following_dates(pd.DatetimeIndex(["2024-01-04", "2024-01-05"]), 2, "B").strftime("%a"))
+        ['Fri', 'Mon', 'Tue']
+    """
+    return dates[1:].append(future_dates(dates, n_future, freq, holidays))
+
+
 def series_holidays(series: SeriesData, holidays: str) -> object:
     """The holidays a business-day series' future skips (``None`` for other frequencies); see ``data.holidays``."""
     from forecaster.data.holidays import resolve_holidays
@@ -141,8 +154,7 @@ def with_calendar(series: SeriesData, holidays: object = None, columns: tuple[st
         columns = calendar_columns(series.dates, series.freq)
     blocks = []
     for _, start, stop in series.segments():
-        dates = series.dates[start:stop]
-        following = dates[1:].append(future_dates(dates, 1, series.freq, holidays))
+        following = following_dates(series.dates[start:stop], 1, series.freq, holidays)
         blocks.append(calendar_values(following, tuple(columns)))
     extra = np.concatenate(blocks)
     return SeriesData(

@@ -114,15 +114,16 @@ def _with_calendar_rows(
     forecaster: Any, window: np.ndarray, dates: Any, steps: int, calendar: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raw ``window`` with its calendar columns, and the calendar rows ``[steps, n_calendar]`` of the drawn rows."""
-    from forecaster.data.calendar import calendar_values
+    from forecaster.data.calendar import calendar_values, following_dates
 
     if dates is None:
         raise ForecasterError(
             "this model reads calendar inputs; pass `context` as a DataFrame or CSV with its date column."
         )
     width = len(window)
-    future = _future_dates(forecaster, dates, steps + 1)
-    following = pd.DatetimeIndex(dates[len(dates) - width + 1 :]).append(future)  # each row's next timestamp
+    following = following_dates(  # the window rows' next timestamps, then the drawn rows'
+        pd.DatetimeIndex(dates), steps + 1, getattr(forecaster, "freq_", None), getattr(forecaster, "holidays_", None)
+    )[len(dates) - width :]
     values = calendar_values(following, calendar)
     return np.concatenate([window, values[:width]], axis=1), values[width:]
 
