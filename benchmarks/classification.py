@@ -13,7 +13,9 @@ Per set, in one run and on the same data:
   (scaling chosen on validation between per-case z-normalization and per-channel
   standard scaling, conv front-end + bidirectional GRU, epoch count
   chosen on a stratified validation part of the training cases, refit on all
-  of them), fit on the training file, scored on the test file;
+  of them; or 1-NN Euclidean on the same model input when it beats the network on
+  that validation part by more than one case, ``model="auto"``), fit on the
+  training file, scored on the test file;
 * ``1nn_ed`` / ``1nn_dtw``: aeon's ``KNeighborsTimeSeriesClassifier`` with
   ``n_neighbors=1`` and ``distance="euclidean"`` / ``"dtw"`` (full warping
   window), on the data as shipped (UCR univariate sets are z-normalized in the
@@ -307,8 +309,8 @@ def markdown(report: dict) -> str:
     """The per-set table and the summary as Markdown."""
     lines = [
         "| set | train/test | length x ch | classes | ours acc | ours bal. acc | 1-NN ED | 1-NN DTW | "
-        "fit s | epochs x ens. | scaling | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "fit s | epochs x ens. | scaling | model | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in report["sets"].items():
         f = r["forecaster"]
@@ -318,7 +320,8 @@ def markdown(report: dict) -> str:
             f"{f['accuracy']:.3f} | {f['balanced_accuracy']:.3f} | {r.get('1nn_ed', {}).get('accuracy', float('nan')):.3f} | "
             f"{dtw.get('accuracy', float('nan')):.3f} | {f['fit_seconds']:.0f} | "
             f"{f['fit_report']['epochs_chosen']} x {f['fit_report']['ensemble']} | "
-            f"{f['fit_report'].get('scaling', '-')} | {r['load_before'][0]:.1f} |"
+            f"{f['fit_report'].get('scaling', '-')} | {f['fit_report'].get('model', 'network')} | "
+            f"{r['load_before'][0]:.1f} |"
         )
     s = report.get("summary")
     if s:

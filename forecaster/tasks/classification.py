@@ -64,7 +64,7 @@ from forecaster.tasks.classifier_data import (
     _pick_examples,
 )
 from forecaster.tasks.classifier_runs import FORMAT_VERSION, _ClassifierRuns
-from forecaster.tasks.classifier_training import ENSEMBLE_BUDGET, _ClassifierTraining
+from forecaster.tasks.classifier_training import ENSEMBLE_BUDGET, NEAREST, _ClassifierTraining
 from forecaster.tasks.sequences import downsample_factor, load_sequences, step_mask
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ AUTO_MAX_STEPS = (256, 512)
 AUTO_MAX_STEPS_WORK = 2**17
 """Most ``cases x steps`` per epoch ``max_steps="auto"`` allows above 256 steps (the fit-time budget)."""
 SCALINGS = ("auto", "series", *SCALING_METHODS)
+MODELS = ("auto", "network")
+"""``model``: ``"auto"`` may keep 1-NN Euclidean instead of the network (see ``_choose_model``)."""
 # ENSEMBLE_BUDGET and EXAMPLES_PER_CLASS live with the code that uses them and stay importable here.
 
 __all__ = ["ENSEMBLE_BUDGET", "EXAMPLES_PER_CLASS", "FORMAT_VERSION", "SequenceClassifier", "load_classifier"]
@@ -89,7 +91,8 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
     ``max_steps`` steps, three convolutions before a bidirectional GRU, a cosine
     learning-rate decay, class-balanced loss weights, an epoch count chosen on a
     stratified validation part, then a refit on all cases (a small seed
-    ensemble when the data is small enough for it to be cheap).
+    ensemble when the data is small enough for it to be cheap), unless
+    1-nearest-neighbour Euclidean is clearly better on that validation part.
 
     Args:
         cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
@@ -111,6 +114,11 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             sequence and feature over its own steps, the UCR convention; it removes the channel
             levels, which can be what tells the classes apart), or ``"standard"``, ``"minmax"``,
             ``"none"`` (per feature over the training part).
+        model: ``"auto"``: after the epoch search, score 1-nearest-neighbour Euclidean on the same
+            model input (training part as reference) against the network's mean validation accuracy
+            over the second half of the search; 1-NN replaces the network (no refit; every training
+            case becomes a reference) only when it wins by more than one validation case, ties keep
+            the network. ``"network"``: always the network. Without a validation part, the network.
         optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
         learning_rate: initial learning rate (> 0), decayed to 0 along a cosine over ``epochs``.
         epochs: epoch budget of the search (>= 1); the refit on all cases then trains for the last
@@ -131,7 +139,8 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
 
     Attributes:
         model_: the Keras model ``[B, model_steps_, n_features_]`` (model-ready input) -> ``[B, n_classes]``;
-            with an ensemble, one model averaging its members.
+            with an ensemble, one model averaging its members; when ``model="auto"`` chose 1-NN, a model
+            of standard layers holding the reference cases (probabilities one-hot but for near-ties).
         classes_: ``[n_classes]`` object array of the labels, sorted.
         scaling_: the scaling used (``scaling``, or the choice of ``"auto"``).
         scaler_: :class:`~forecaster.data.scaling.Scaler` over the features (identity with ``"series"``).
@@ -140,13 +149,15 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         factor_, model_steps_: steps averaged into one, and the resulting model length.
         history_: DataFrame with columns ``epoch``, ``loss``, ``accuracy`` (``val_*`` with validation)
             of the epoch search.
-        val_metrics_: :meth:`evaluate` result on the validation part for the search model,
-            or ``None`` when ``val=0``.
+        val_metrics_: :meth:`evaluate` result on the validation part for the search model (for 1-NN
+            when it was chosen, with the training part as reference), or ``None`` when ``val=0``.
         fit_report_: dict ``epochs_chosen``, ``ensemble``, ``val_accuracy``,
             ``majority_rate``, ``learned`` (False when the validation accuracy did not
             beat always predicting the most frequent class), ``retried``, ``fit_seconds``, ``scaling``
             (the one used) and, with ``scaling="auto"``, ``scaling_scores`` (validation accuracy
-            of each candidate's short search; ``None`` without a validation part).
+            of each candidate's short search; ``None`` without a validation part), ``model``
+            (``"network"`` or ``"1nn_euclidean"``) and ``model_scores`` (the validation scores the
+            choice compared, ``None`` with ``model="network"`` or without a validation part).
         label_col_, id_col_, time_col_: the table roles given to ``fit`` (reused by ``predict``).
 
     The data preparation, the training and the run directory are in
@@ -168,6 +179,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         max_steps: int | str | None = "auto",
         recurrent_steps: int | None = 32,
         scaling: str = "auto",
+        model: str = "auto",
         optimizer: str = "adam",
         learning_rate: float = 3e-3,
         epochs: int = 100,
@@ -188,6 +200,7 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         self.max_steps = max_steps
         self.recurrent_steps = recurrent_steps
         self.scaling = scaling
+        self.model = model
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.epochs = epochs
@@ -222,6 +235,8 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             raise ForecasterError(
                 f"`scaling` must be one of {', '.join(SCALINGS)} (received scaling={self.scaling!r})."
             )
+        if self.model not in MODELS:
+            raise ForecasterError(f"`model` must be one of {', '.join(MODELS)} (received model={self.model!r}).")
         if self.optimizer not in OPTIMIZERS:
             raise ForecasterError(f"`optimizer` must be one of {OPTIMIZERS} (received optimizer={self.optimizer!r}).")
         check_number("learning_rate", self.learning_rate, low=0.0, low_open=True)
@@ -304,9 +319,20 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         lines = [
             f"{len(self.classes_)} classes; {self.n_features_} feature(s) x {self.max_length_} steps"
             + (f" (averaged by {self.factor_} to {self.model_steps_})" if self.factor_ > 1 else ""),
-            f"epochs chosen: {report['epochs_chosen']}; ensemble of {report['ensemble']}; "
-            f"batch size {report['batch_size']}",
         ]
+        used = report.get("model", "network")
+        lines.append(
+            f"epochs chosen: {report['epochs_chosen']}; ensemble of {report['ensemble']}; "
+            f"batch size {report['batch_size']}"
+            if used != NEAREST
+            else f"epoch search: {len(self.history_)} epochs, batch size {report['batch_size']} (no refit: 1-NN kept)"
+        )
+        model_scores = report.get("model_scores")
+        lines.append(
+            "model: " + ("1-NN Euclidean (every training case a reference)" if used == NEAREST else "network")
+            + (" (chosen on validation: network " + f"{model_scores['network']:.3f}, 1-NN Euclidean "
+               + f"{model_scores[NEAREST]:.3f})" if model_scores else "")
+        )
         scores = report.get("scaling_scores")
         lines.append(
             f"scaling: {self.scaling_}"

@@ -2,7 +2,9 @@
 
 Build the network, search the epoch count on the validation part (one retry
 with a 10x smaller learning rate when it stays at the majority class), then
-refit on every case, as a small seed ensemble when that is cheap.
+refit on every case, as a small seed ensemble when that is cheap; or, under
+``model="auto"``, keep 1-nearest-neighbour Euclidean instead when it is clearly
+better on the same validation part.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ AUTO_SCALINGS = ("series", "standard")
 
 AUTO_SCALING_EPOCHS = 25
 """Most epochs of each candidate's short search under ``scaling="auto"``."""
+
+NEAREST = "1nn_euclidean"
+"""``fit_report_["model"]`` when ``model="auto"`` kept 1-nearest-neighbour Euclidean instead of the network."""
+
+NEAREST_SHARPNESS = 1e12
+"""Softmax sharpness of the 1-NN Keras model, over the largest reference norm: one-hot but for near-ties."""
 
 
 class _ClassifierTraining:
@@ -145,6 +153,41 @@ class _ClassifierTraining:
         self._fit_scaling(chosen, values, real, train_idx)
         return {"scaling": chosen, "scaling_scores": scores}
 
+    def _choose_model(
+        self,
+        x: np.ndarray,
+        labels: np.ndarray,
+        train_idx: np.ndarray,
+        val_idx: np.ndarray,
+        history: dict[str, list[float]],
+    ) -> dict[str, Any]:
+        """``model="auto"``: the network, or 1-NN Euclidean on the same model input if clearly better on validation.
+
+        The network's score is its mean validation accuracy over the second half of the epoch
+        search (as for ``scaling="auto"``: the best epoch of a few cases is luck); 1-NN's is its
+        accuracy on the validation part with the training part as reference. 1-NN replaces the
+        network only when it wins by more than one validation case; ties keep the network.
+        Returns ``model`` and ``model_scores`` for ``fit_report_`` (and the 1-NN validation
+        probabilities under ``_nn_val_probs`` when it wins).
+        """
+        if self.model == "network":
+            return {"model": "network", "model_scores": None}
+        from sklearn.neighbors import KNeighborsClassifier
+
+        features = _nearest_features(x)
+        neighbour = KNeighborsClassifier(n_neighbors=1).fit(features[train_idx], labels[train_idx])
+        predicted = neighbour.predict(features[val_idx])
+        accuracy = np.asarray(history["val_accuracy"], np.float64)
+        scores = {
+            "network": round(float(accuracy[len(accuracy) // 2 :].mean()), 4),
+            NEAREST: round(float(np.mean(predicted == labels[val_idx])), 4),
+        }
+        # 1e-6: Keras reports float32 accuracies; winning by exactly one case is not enough
+        if scores[NEAREST] <= scores["network"] + 1.0 / len(val_idx) + 1e-6:
+            return {"model": "network", "model_scores": scores}
+        probs = np.eye(len(self.classes_), dtype=np.float32)[predicted]
+        return {"model": NEAREST, "model_scores": scores, "_nn_val_probs": probs}
+
     def _train(self, x: np.ndarray, encoded: np.ndarray, train_idx: np.ndarray, val_idx: np.ndarray) -> None:
         from forecaster.training import resolve_seed
 
@@ -175,12 +218,15 @@ class _ClassifierTraining:
                     search, history, best, accuracy = again, history_again, best_again, accuracy_again
                     report["learning_rate"] = self.learning_rate / 10
             learning_rate = report.get("learning_rate", self.learning_rate)
+            report.update(self._choose_model(x, labels, train_idx, val_idx, history))
             report["best_val_epoch"] = best
             # A validation part of a few cases often peaks early by luck; it may lengthen the
             # refit but not cut it below half the budget (these networks rarely get worse with
             # more epochs on unseen cases, and an early stop leaves them under-trained).
             best = max(best, math.ceil(self.epochs / 2))
-            self.val_metrics_ = self._score(_predict(search, val[0]), val[1])
+            self.val_metrics_ = self._score(
+                _predict(search, val[0]) if report["model"] == "network" else report.pop("_nn_val_probs"), val[1]
+            )
             learned = bool(accuracy > majority + tolerance)
             report.update(val_accuracy=accuracy, majority_rate=majority, learned=learned)
             if not report["learned"]:
@@ -192,7 +238,16 @@ class _ClassifierTraining:
         else:
             history, best, learning_rate = None, self.epochs, self.learning_rate
             self.val_metrics_ = None
-            report.update(val_accuracy=None, majority_rate=None, learned=None)
+            report.update(val_accuracy=None, majority_rate=None, learned=None, model="network", model_scores=None)
+        if report["model"] == NEAREST:
+            # 1-NN needs no refit: every training case becomes a reference case
+            self.model_ = _nearest_neighbour_model(x, labels, n_classes)
+            frame = pd.DataFrame(history)
+            frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
+            self.history_ = frame
+            report.update(epochs_chosen=int(best), ensemble=0, batch_size=self._batch_size(len(x)))
+            self.fit_report_ = report
+            return
         members = _ensemble_size(self.ensemble, len(x) * x.shape[1] * x.shape[2] * best)
         models = []
         for k in range(members):
@@ -249,3 +304,38 @@ def _average(models: list[Any], steps: int, n_features: int) -> Any:
         model.name = f"member_{k}"
     outputs = keras.layers.Average(name="ensemble_mean")([model(inputs) for model in models])
     return keras.Model(inputs, outputs, name="sequence_classifier_ensemble")
+
+
+def _nearest_features(x: np.ndarray) -> np.ndarray:
+    """Model input ``[n, steps, F]`` as 1-NN features ``[n, steps * F]`` (float64).
+
+    Padding stays what the network sees: zeros with the conv front-end (the default), the
+    sentinel for a recurrent-only model, where cases of other lengths are then far apart.
+    """
+    return x.reshape(len(x), -1).astype(np.float64)
+
+
+def _nearest_neighbour_model(x: np.ndarray, labels: np.ndarray, n_classes: int) -> Any:
+    """A Keras model of 1-NN Euclidean over the reference cases ``x`` (standard layers only).
+
+    ``argmin |q - r|^2 = argmax 2 q.r - |r|^2``: a float64 ``Dense`` over the flattened query
+    holds the references, a sharp softmax picks the nearest (near-ties share), and a ``Dense`` of
+    one-hot rows turns it into class probabilities. Standard layers, so predict, save / load in
+    safe mode and the export work as for the network.
+    """
+    import keras
+
+    reference = _nearest_features(x)
+    steps, n_features = x.shape[1], x.shape[2]
+    sharpness = NEAREST_SHARPNESS / max(1.0, float((reference**2).sum(axis=1).max()))
+    inputs = keras.Input((steps, n_features), name="sequence")
+    hidden = keras.layers.Flatten(name="flatten")(inputs)
+    distance = keras.layers.Dense(len(reference), dtype="float64", name="nearest_score")
+    hidden = distance(hidden)
+    hidden = keras.layers.Softmax(dtype="float64", name="nearest")(hidden)
+    vote = keras.layers.Dense(n_classes, use_bias=False, dtype="float64", name="neighbour_class")
+    hidden = vote(hidden)
+    outputs = keras.layers.Activation("linear", dtype="float32", name="probabilities")(hidden)
+    distance.set_weights([2.0 * sharpness * reference.T, -sharpness * (reference**2).sum(axis=1)])
+    vote.set_weights([np.eye(n_classes)[labels]])
+    return keras.Model(inputs, outputs, name="nearest_neighbour_classifier")
