@@ -15,6 +15,10 @@ beside the network's validation figures (``val_best``: the best epoch's accuracy
 
     python benchmarks/classification_choice.py --sets ArrowHead GunPoint ... [--seeds 0 1]
         [--out FILE.json]
+    python benchmarks/classification_choice.py --table FILE.json ...
+
+``--table`` prints the rows of earlier runs as Markdown with the choice ``model="auto"``
+makes from them (1-NN when ``nn_val`` beats ``val_tail`` by more than one validation case).
 """
 
 from __future__ import annotations
@@ -100,12 +104,47 @@ def measure(name: str, paths: dict, seed: int) -> dict:
     return row
 
 
+def choice(row: dict) -> str:
+    """What ``model="auto"`` keeps for a measured row (the rule of ``_choose_model``)."""
+    return "1-NN" if row["nn_val"] > row["val_tail"] + 1.0 / row["val_cases"] + 1e-6 else "network"
+
+
+def table(paths: list[str]) -> str:
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            rows += json.load(handle)["rows"]
+    rows.sort(key=lambda r: (r["set"].lower(), r["seed"]))
+    lines = [
+        "| set | seed | val cases | network val (tail / best) | 1-NN val | 1-NN LOO | network test | "
+        "1-NN test | choice | result test |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        picked = choice(r)
+        result = r["nn_test"] if picked == "1-NN" else r["net_test"]
+        lines.append(
+            f"| {r['set']} | {r['seed']} | {r['val_cases']} | {r['val_tail']:.3f} / {r['val_best']:.3f} | "
+            f"{r['nn_val']:.3f} | {r['nn_loo']:.3f} | {r['net_test']:.3f} | {r['nn_test']:.3f} | {picked} | "
+            f"{result:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", nargs="+", required=True)
+    parser.add_argument(
+        "--table", nargs="+", metavar="FILE.json", help="print earlier runs as Markdown"
+    )
+    parser.add_argument("--sets", nargs="+")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--out", default="benchmarks/results/classification-choice.json")
     args = parser.parse_args(argv)
+    if args.table:
+        print(table(args.table))
+        return 0
+    if not args.sets:
+        parser.error("--sets is required unless --table is given")
     available = find_sets()
     report: dict = {"rows": []}
     if os.path.exists(args.out):

@@ -342,7 +342,8 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         if report.get("learned") is not None:
             verdict = "learned" if report["learned"] else "DID NOT LEARN (at the majority-class rate)"
             lines.append(
-                f"validation accuracy {report['val_accuracy']:.3f} vs majority-class rate "
+                ("the network's " if used == NEAREST else "")
+                + f"validation accuracy {report['val_accuracy']:.3f} vs majority-class rate "
                 f"{report['majority_rate']:.3f}: {verdict}"
                 + (" (retried with a 10x smaller learning rate)" if report["retried"] else "")
             )

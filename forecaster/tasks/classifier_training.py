@@ -232,7 +232,9 @@ class _ClassifierTraining:
             if not report["learned"]:
                 warnings.warn(
                     f"training did not learn: the best validation accuracy {accuracy:.3f} is not above the "
-                    f"majority-class rate {majority:.3f}; try more cases, another learning_rate or more epochs.",
+                    f"majority-class rate {majority:.3f}; "
+                    + ("1-NN Euclidean is used instead." if report["model"] == NEAREST
+                       else "try more cases, another learning_rate or more epochs."),
                     stacklevel=3,
                 )
         else:
