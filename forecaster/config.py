@@ -195,6 +195,7 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "dayfirst": Rule(None, lambda v: v is None or isinstance(v, bool), "None (detect), True or False"),
     "calendar": Rule("auto", lambda v: v == "auto" or isinstance(v, bool),
                      "'auto' (on for a single dated series of a step of a day or less with a season), True or False"),
+    "window_scale": Rule(False, lambda v: isinstance(v, bool), "True or False (needs a skip baseline)"),
     "ensemble": Rule(1, _int(1), "an integer >= 1 (models averaged, each with its own seed)"),
     "seed": Rule(0, seed_ok, SEED_EXPECT),
     "deterministic": Rule(False, lambda v: isinstance(v, bool), "True or False"),

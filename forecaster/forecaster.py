@@ -39,7 +39,13 @@ from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
 from forecaster.fitted import FittedMixin
 from forecaster.scoring import safe_mase_scale
-from forecaster.training.selection import plan_splits, resolve_skip, trainable_segments, window_plan
+from forecaster.training.selection import (
+    plan_splits,
+    resolve_skip,
+    resolve_window_scale,
+    trainable_segments,
+    window_plan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +89,12 @@ class Forecaster(FittedMixin, Estimator):
             below a yearly one): the window's last row carries the first forecast step's calendar.
             ``"auto"`` (default) adds them to a single dated series of a step of a day or less
             with a season kept (measured on the accuracy benchmark), not to panels; ``True`` / ``False``.
+        window_scale: ``True``: the network sees each window's targets divided by their
+            standard deviation within the window, and its correction to the skip baseline is
+            multiplied back by it (``models.layers.WindowScale``), so a series whose amplitude
+            grows asks corrections of one size (needs a skip). Off by default: on the accuracy
+            benchmark it helped some series (a10 -30 %) and hurt others (Airline, austres)
+            about as much (docs/benchmarks.md).
         ensemble: number of models (different seeds) whose outputs are averaged.
         seed: random seed (Python, NumPy, Keras); ``None`` for a fresh one.
         deterministic: TensorFlow op determinism (slower; same metrics on CPU).
@@ -150,6 +162,7 @@ class Forecaster(FittedMixin, Estimator):
         decimal: str | None = None,
         dayfirst: bool | None = None,
         calendar: bool | str = "auto",
+        window_scale: bool = False,
         ensemble: int = 1,
         seed: int | None = 0,
         deterministic: bool = False,
@@ -190,6 +203,7 @@ class Forecaster(FittedMixin, Estimator):
         self.decimal = decimal
         self.dayfirst = dayfirst
         self.calendar = calendar
+        self.window_scale = window_scale
         self.ensemble = ensemble
         self.seed = seed
         self.deterministic = deterministic
@@ -319,6 +333,7 @@ class Forecaster(FittedMixin, Estimator):
             n_targets, self.seasons_, season=self.season_, natural=season_length(series.freq),
             input_width=self.input_width_, horizon=self.horizon,
         )
+        self.window_scale_ = resolve_window_scale(self.window_scale, self.skip_)
         fold_models: list = []
         self._train(parts, splits, use_val, folded, fold_models)
         # network vs window baselines on out-of-sample windows; a better baseline (point head) becomes model_

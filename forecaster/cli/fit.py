@@ -120,6 +120,8 @@ FIT_OPTIONS: tuple[Option, ...] = (
            _float_list, "quantiles", metavar="Q,Q"),
     Option(("--skip",), "skip", "baseline the network corrects (mean: the input window's mean)", param="skip",
            choices=SKIPS),
+    Option(("--window-scale",), "window_scale", "the network works in units of each input window's spread "
+           "(needs a skip baseline; off by default)", None, "window_scale"),
     Option(("--choose",), "model", "auto: forecast with the network or a baseline (last value, window mean, "
            "seasonal naive), whichever is better on validation; network: always the network", param="model",
            choices=MODEL_CHOICES),
@@ -351,7 +353,8 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
          + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")
     _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
     _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
-         f"head {fc.head}, skip {fc.skip_}, {fc.model_.count_params():,} parameters")
+         f"head {fc.head}, skip {fc.skip_}{', scaled per window' if getattr(fc, 'window_scale_', False) else ''}, "
+         f"{fc.model_.count_params():,} parameters")
     _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)
     if refit:

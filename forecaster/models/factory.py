@@ -15,7 +15,10 @@ With ``skip="last"``, ``"seasonal"`` or ``"mean"`` the network predicts a
 correction to a baseline computed in the graph from the (scaled) input window:
 the last observed value, the seasonal naive forecast, or the window's mean.
 The final dense layer starts near zero, so an untrained model already
-forecasts the baseline. :func:`average_models` averages an ensemble.
+forecasts the baseline. With ``window_scale=True`` (direct decoder, with a
+skip) the encoder also sees the targets divided by their spread within the
+window, and the correction is multiplied back by it: the network works in
+units of each window's own scale. :func:`average_models` averages an ensemble.
 
 The models contain only Keras layers and the registered layers of
 :mod:`forecaster.models.layers` (no ``Lambda``), so they save to ``.keras``,
@@ -44,7 +47,7 @@ from forecaster.models.heads import (
     head_width,
     validate_quantiles,
 )
-from forecaster.models.layers import FeedbackInput, RelativeToLast, SkipBaseline
+from forecaster.models.layers import FeedbackInput, RelativeToLast, SkipBaseline, WindowScale
 from forecaster.models.recurrent import CELLS
 
 # The option names come from forecaster.config (the one vocabulary).
@@ -57,6 +60,7 @@ __all__ = [
     "FeedbackInput",
     "RelativeToLast",
     "SkipBaseline",
+    "WindowScale",
     "average_models",
     "build_classifier",
     "build_model",
@@ -82,6 +86,7 @@ def build_model(
     name: str | None = None,
     strategy: str | None = None,
     encoder_width: int | None = None,
+    window_scale: bool = False,
 ) -> keras.Model:
     """Build a stacked recurrent forecaster ``[B, input_width, n_features] -> [B, horizon, n_targets]``.
 
@@ -116,6 +121,10 @@ def build_model(
             rows of the window (a crop inside the graph); the skip baseline still
             sees all ``input_width`` rows, so a long season (336 half-hours) can be
             repeated without an RNN over it. ``None``: the whole window.
+        window_scale: divide the encoder's target columns by their standard
+            deviation within the window and multiply the correction by it
+            (:class:`~forecaster.models.layers.WindowScale`); needs a ``skip``
+            and the direct decoder.
 
     Returns:
         An uncompiled ``keras.Model``. Output: point ``float32[B, horizon, n_targets]``;
@@ -167,6 +176,11 @@ def build_model(
             f"`encoder_width` must be an integer in [1, input_width={input_width}] or None "
             f"(received encoder_width={encoder_width!r})."
         )
+    if window_scale and (skip is None or decoder != "direct"):
+        raise ForecasterError(
+            "`window_scale=True` scales the correction to a skip baseline in the direct decoder; "
+            f"pass a skip and decoder='direct' (received skip={skip!r}, decoder={decoder!r})."
+        )
     if bidirectional and decoder == "recursive":
         raise ForecasterError(
             "`bidirectional=True` cannot feed predictions back step by step; "
@@ -191,7 +205,9 @@ def build_model(
     )
     inputs = keras.Input((input_width, n_features), name="window")
     if decoder == "direct":
-        outputs = _direct_forecast(inputs, bidirectional=bool(bidirectional), **settings)
+        outputs = _direct_forecast(
+            inputs, bidirectional=bool(bidirectional), window_scale=bool(window_scale), **settings
+        )
     else:
         outputs = _recursive_forecast(inputs, **settings)
     return keras.Model(inputs, outputs, name=name or f"{cell_key}_{decoder}_{head}")
@@ -250,11 +266,14 @@ def _direct_forecast(
     season: int | None,
     bidirectional: bool,
     encoder_width: int,
+    window_scale: bool,
 ) -> Any:
     width = n_targets * head_width(head, quantiles)
-    encoded = inputs
+    encoded, scale = inputs, None
     if skip is not None:
         encoded = RelativeToLast(targets, inputs.shape[-1], name="relative_to_last")(inputs)
+    if window_scale:
+        encoded, scale = WindowScale(targets, inputs.shape[-1], name="window_scale")([encoded, inputs])
     encoded = _crop_to(encoded, input_width, encoder_width)
     hidden = recurrent.encoder(encoded, cell, units, dropout=dropout, bidirectional=bidirectional)
     raw = _head_dense(horizon * width, skip)(hidden)
@@ -263,7 +282,7 @@ def _direct_forecast(
     if skip is None:
         return head_layer(raw)
     baseline = SkipBaseline(skip, horizon, targets, season, name="skip_baseline")(inputs)
-    return head_layer([raw, baseline])
+    return head_layer([raw, baseline] if scale is None else [raw, baseline, scale])
 
 
 def _recursive_forecast(

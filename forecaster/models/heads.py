@@ -103,9 +103,12 @@ def middle_index(quantiles: Sequence[float]) -> int:
 class ForecastHead(keras.layers.Layer):
     """Turn raw dense outputs into a point, quantile or Gaussian forecast.
 
-    Called on ``raw`` ``[B, H, T * k]`` or on ``[raw, baseline]`` with
+    Called on ``raw`` ``[B, H, T * k]``, on ``[raw, baseline]`` with
     ``baseline`` ``[B, H, T]`` (added to the forecast, every quantile, or the
-    mean). ``k`` is 1 (point), ``len(quantiles)`` (quantile) or 2 (gaussian).
+    mean), or on ``[raw, baseline, scale]`` with ``scale`` ``[B, 1, T]`` (each
+    window's spread, :class:`~forecaster.models.layers.WindowScale`: the
+    forecast's offset from the baseline, quantile steps and std are multiplied
+    by it). ``k`` is 1 (point), ``len(quantiles)`` (quantile) or 2 (gaussian).
 
     Args:
         head: ``"point"``, ``"quantile"`` or ``"gaussian"``.
@@ -134,27 +137,32 @@ class ForecastHead(keras.layers.Layer):
         self.quantiles = validate_quantiles(quantiles)
 
     def call(self, inputs: Any) -> Any:
+        baseline = scale = None
         if isinstance(inputs, list | tuple):
-            raw, baseline = inputs
+            raw, baseline, *rest = inputs
+            scale = rest[0] if rest else None
         else:
-            raw, baseline = inputs, None
+            raw = inputs
         raw = ops.cast(raw, "float32")
+        baseline = None if baseline is None else ops.cast(baseline, "float32")
+        scale = None if scale is None else ops.cast(scale, "float32")  # [B, 1, T]: see WindowScale
         horizon = ops.shape(raw)[1]
         k = head_width(self.head, self.quantiles)
         if self.head == "point":
             out = ops.reshape(raw, (-1, horizon, self.n_targets))
-            return out if baseline is None else out + ops.cast(baseline, "float32")
+            out = out if scale is None else out * scale
+            return out if baseline is None else out + baseline
         raw = ops.reshape(raw, (-1, horizon, self.n_targets, k))
         if self.head == "gaussian":
             mean = raw[..., 0]
-            if baseline is not None:
-                mean = mean + ops.cast(baseline, "float32")
             std = ops.softplus(raw[..., 1]) + GAUSSIAN_MIN_STD
+            if scale is not None:
+                mean, std = mean * scale, std * scale
+            if baseline is not None:
+                mean = mean + baseline
             return ops.stack([mean, std], axis=-1)
         mid = middle_index(self.quantiles)
         centre = raw[..., mid : mid + 1]
-        if baseline is not None:
-            centre = centre + ops.expand_dims(ops.cast(baseline, "float32"), -1)
         parts = []
         if mid > 0:
             # steps below the centre, accumulated outwards then put back in order
@@ -163,7 +171,10 @@ class ForecastHead(keras.layers.Layer):
         parts.append(centre)
         if mid < k - 1:
             parts.append(centre + ops.cumsum(ops.softplus(raw[..., mid + 1 :]), axis=-1))
-        return ops.concatenate(parts, axis=-1) if len(parts) > 1 else centre
+        out = ops.concatenate(parts, axis=-1) if len(parts) > 1 else centre
+        if scale is not None:
+            out = out * ops.expand_dims(scale, -1)
+        return out if baseline is None else out + ops.expand_dims(baseline, -1)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         raw_shape = input_shape[0] if isinstance(input_shape, list) else input_shape

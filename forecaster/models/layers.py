@@ -2,6 +2,7 @@
 
 * :class:`SkipBaseline`: the baseline forecast of a skip connection, from the input window;
 * :class:`RelativeToLast`: target columns relative to their last observed value;
+* :class:`WindowScale`: target columns divided by their spread within the window;
 * :class:`FeedbackInput`: the next input row of the recursive decoder.
 
 They are registered as ``forecaster>ClassName``, so a ``.keras`` file saved
@@ -19,7 +20,7 @@ from keras import ops
 
 from forecaster.models.heads import DEFAULT_QUANTILES, middle_index, validate_quantiles
 
-__all__ = ["FeedbackInput", "RelativeToLast", "SkipBaseline"]
+__all__ = ["FeedbackInput", "RelativeToLast", "SkipBaseline", "WindowScale"]
 
 
 @keras.saving.register_keras_serializable(package="forecaster")
@@ -98,6 +99,49 @@ class RelativeToLast(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(target_indices=list(self.target_indices), n_features=self.n_features)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="forecaster")
+class WindowScale(keras.layers.Layer):
+    """Divide the target columns of an encoder input by their standard deviation within the window.
+
+    Called on ``[encoded, window]`` (both ``[B, W, F]``; ``window`` is the
+    input window the spread is measured on), it returns ``[scaled, scale]``:
+    ``encoded`` with each target column divided by its spread and the spread
+    ``[B, 1, T]`` itself, floored at ``floor`` (series units, so a flat window
+    does not divide by zero). :class:`~forecaster.models.heads.ForecastHead`
+    multiplies the network's correction by ``scale`` again, so the network
+    works in units of each window's own spread: a series whose amplitude
+    grows or shrinks feeds it inputs and asks it corrections of one size
+    (per-window scaling, as NeuralForecast's models do).
+    """
+
+    def __init__(
+        self, target_indices: Sequence[int] = (0,), n_features: int = 1, floor: float = 1e-2, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.target_indices = [int(i) for i in target_indices]
+        self.n_features = int(n_features)
+        self.floor = float(floor)
+
+    def call(self, inputs: Any) -> list[Any]:
+        encoded, window = inputs
+        spread = ops.maximum(ops.std(window, axis=1, keepdims=True), self.floor)  # [B, 1, F]
+        mask = np.zeros((1, 1, self.n_features), "float32")
+        mask[..., self.target_indices] = 1.0
+        mask = ops.convert_to_tensor(mask, dtype=encoded.dtype)
+        divisor = spread * mask + (1.0 - mask)  # other columns pass through
+        scale = ops.take(spread, np.asarray(self.target_indices, "int32"), axis=2)
+        return [encoded / divisor, scale]
+
+    def compute_output_shape(self, input_shape: Any) -> list[tuple]:
+        shape = tuple(input_shape[0])
+        return [shape, (shape[0], 1, len(self.target_indices))]
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(target_indices=list(self.target_indices), n_features=self.n_features, floor=self.floor)
         return config
 
 

@@ -21,6 +21,8 @@
   history-mean baseline of :mod:`forecaster.evaluation.baselines`), whichever
   has the lowest MAE over the training windows; :func:`resolve_skip` applies
   the ``skip`` parameter (and the season a seasonal skip repeats).
+* :func:`resolve_window_scale`: the ``window_scale`` option checked against
+  the skip it needs.
 * :func:`resolve_windows_per_epoch` / :func:`per_windows`: the windows one
   epoch samples on a long series, and the epoch counts (patience, budget)
   rescaled so they count windows seen, not epochs.
@@ -60,6 +62,7 @@ __all__ = [
     "per_windows",
     "plan_splits",
     "resolve_skip",
+    "resolve_window_scale",
     "resolve_windows_per_epoch",
     "rolling_origin_epochs",
     "trainable_segments",
@@ -342,6 +345,23 @@ def resolve_skip(
     if chosen.startswith("seasonal_"):
         return "seasonal", int(chosen.removeprefix("seasonal_"))
     return chosen, skip_season
+
+
+def resolve_window_scale(window_scale: bool, skip: str) -> bool:
+    """The ``window_scale`` parameter checked against the resolved skip (``skip_``).
+
+    Off by default: on the accuracy benchmark and the M3 panel it helped some series and hurt
+    others about as much (docs/benchmarks.md, "Per-window scaling").
+
+    Raises:
+        ForecasterError: ``window_scale=True`` without a skip baseline (it scales the correction to one).
+    """
+    if window_scale and skip == "none":
+        raise ForecasterError(
+            "window_scale=True scales the network's correction to a skip baseline; "
+            "pass skip='auto' (or 'last', 'seasonal', 'mean') or window_scale=False."
+        )
+    return bool(window_scale)
 
 
 def best_epoch(curves: Sequence[Sequence[float]], epochs: int) -> int:
