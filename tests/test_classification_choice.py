@@ -10,7 +10,7 @@ import pytest
 
 from forecaster.errors import ForecasterError
 from forecaster.tasks.classification import SequenceClassifier, load_classifier
-from forecaster.tasks.classifier_training import NEAREST
+from forecaster.tasks.classifier_training import NEAREST, NEAREST_LOO
 
 TINY = dict(
     units=(4,),
@@ -85,17 +85,19 @@ def test_network_option_never_considers_nearest_neighbour() -> None:
     assert "model: network" in clf.summary()
 
 
-def _choice(val_accuracy: list[float], model: str = "auto") -> dict:
-    """``_choose_model`` on the prototype set (1-NN perfect on it) against a given network search history."""
-    X, y = _prototypes(10, seed=1)
-    clf = SequenceClassifier(**TINY, model=model)
+def _choice(
+    val_accuracy: list[float], X: np.ndarray | None = None, y: np.ndarray | None = None
+) -> dict:
+    """``_choose_model`` against a given network search history (default data: 1-NN perfect on it)."""
+    if X is None:
+        X, y = _prototypes(10, seed=1)
+    clf = SequenceClassifier(**TINY)
     clf.classes_ = np.unique(y)
     labels = np.searchsorted(clf.classes_, y).astype(np.int32)
     val_idx = np.arange(0, 40, 4)  # ten validation cases
     train_idx = np.setdiff1d(np.arange(40), val_idx)
-    return clf._choose_model(
-        X[..., None].astype(np.float32), labels, train_idx, val_idx, {"val_accuracy": val_accuracy}
-    )
+    history = {"val_accuracy": val_accuracy}
+    return clf._choose_model(X[..., None].astype(np.float32), labels, train_idx, val_idx, history)
 
 
 def test_ties_and_a_one_case_win_keep_the_network() -> None:
@@ -103,8 +105,28 @@ def test_ties_and_a_one_case_win_keep_the_network() -> None:
     assert _choice([0.1, 0.1, 1.0, 1.0])["model"] == "network"
     # 1-NN wins by exactly one of the ten validation cases: not enough
     assert _choice([0.9, 0.9])["model"] == "network"
-    # by more than one case: 1-NN
-    assert _choice([0.8, 0.8])["model"] == NEAREST
+    # by more than one case, on validation and leave-one-out: 1-NN
+    choice = _choice([0.8, 0.8])
+    assert choice["model"] == NEAREST
+    assert choice["model_scores"] == {"network": 0.8, NEAREST: 1.0, NEAREST_LOO: 1.0}
+
+
+def test_a_validation_win_alone_keeps_the_network() -> None:
+    # validation cases (every 4th) and one clean training case per class stay on their class
+    # shapes; the other 26 training cases become far-away pairs of two classes, which 1-NN
+    # misses when each is left out: validation 1.0, leave-one-out 14 / 40
+    X, y = _prototypes(10, seed=1)
+    rng = np.random.default_rng(5)
+    clean = {1, 13, 21, 33}
+    rest = [i for i in range(40) if i % 4 and i not in clean]
+    for pair in range(0, len(rest), 2):
+        centre = rng.normal(scale=20.0, size=16)
+        for k, i in enumerate(rest[pair : pair + 2]):
+            X[i] = centre + 0.01 * rng.normal(size=16)
+            y[i] = f"c{k}"
+    choice = _choice([0.5, 0.5], X, y)
+    assert choice["model_scores"] == {"network": 0.5, NEAREST: 1.0, NEAREST_LOO: 0.35}
+    assert choice["model"] == "network"
 
 
 def test_bad_model_option_is_one_sentence() -> None:

@@ -64,7 +64,12 @@ from forecaster.tasks.classifier_data import (
     _pick_examples,
 )
 from forecaster.tasks.classifier_runs import FORMAT_VERSION, _ClassifierRuns
-from forecaster.tasks.classifier_training import ENSEMBLE_BUDGET, NEAREST, _ClassifierTraining
+from forecaster.tasks.classifier_training import (
+    ENSEMBLE_BUDGET,
+    NEAREST,
+    NEAREST_LOO,
+    _ClassifierTraining,
+)
 from forecaster.tasks.sequences import downsample_factor, load_sequences, step_mask
 
 logger = logging.getLogger(__name__)
@@ -115,10 +120,11 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             levels, which can be what tells the classes apart), or ``"standard"``, ``"minmax"``,
             ``"none"`` (per feature over the training part).
         model: ``"auto"``: after the epoch search, score 1-nearest-neighbour Euclidean on the same
-            model input (training part as reference) against the network's mean validation accuracy
-            over the second half of the search; 1-NN replaces the network (no refit; every training
-            case becomes a reference) only when it wins by more than one validation case, ties keep
-            the network. ``"network"``: always the network. Without a validation part, the network.
+            model input, on the validation part (training part as reference) and leave-one-out over
+            every case, against the network's mean validation accuracy over the second half of the
+            search; 1-NN replaces the network (no refit; every training case becomes a reference)
+            only when both its scores win by more than one validation case, ties keep the network.
+            ``"network"``: always the network. Without a validation part, the network.
         optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.
         learning_rate: initial learning rate (> 0), decayed to 0 along a cosine over ``epochs``.
         epochs: epoch budget of the search (>= 1); the refit on all cases then trains for the last
@@ -156,8 +162,9 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             beat always predicting the most frequent class), ``retried``, ``fit_seconds``, ``scaling``
             (the one used) and, with ``scaling="auto"``, ``scaling_scores`` (validation accuracy
             of each candidate's short search; ``None`` without a validation part), ``model``
-            (``"network"`` or ``"1nn_euclidean"``) and ``model_scores`` (the validation scores the
-            choice compared, ``None`` with ``model="network"`` or without a validation part).
+            (``"network"`` or ``"1nn_euclidean"``) and ``model_scores`` (the scores the choice
+            compared: ``network``, ``1nn_euclidean`` on validation, ``1nn_euclidean_loo``; ``None``
+            with ``model="network"`` or without a validation part).
         label_col_, id_col_, time_col_: the table roles given to ``fit`` (reused by ``predict``).
 
     The data preparation, the training and the run directory are in
@@ -331,7 +338,8 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
         lines.append(
             "model: " + ("1-NN Euclidean (every training case a reference)" if used == NEAREST else "network")
             + (" (chosen on validation: network " + f"{model_scores['network']:.3f}, 1-NN Euclidean "
-               + f"{model_scores[NEAREST]:.3f})" if model_scores else "")
+               + f"{model_scores[NEAREST]:.3f}, leave-one-out {model_scores[NEAREST_LOO]:.3f})"
+               if model_scores else "")
         )
         scores = report.get("scaling_scores")
         lines.append(
