@@ -44,15 +44,65 @@ def daily_frame() -> Callable[..., pd.DataFrame]:
 
 # --- scheduling under pytest-xdist ----------------------------------------------------------------
 
+# Seconds each long work unit of `make test` took on one worker (2-core machine, 2026-11-30; a
+# class is its own unit under --dist loadscope, see test_readme.py and test_classification.py).
+# Only the order matters: a stale number makes the run a little slower, never wrong.
+UNIT_SECONDS: dict[str, float] = {
+    "tests/test_faults.py": 180,
+    "tests/tasks/test_classification.py::TestRealUCRSet": 115,
+    "tests/tasks/test_classification.py::TestAutoScaling": 95,
+    "tests/test_export.py": 90,
+    "tests/test_cli.py": 90,
+    "tests/test_forecaster.py": 85,
+    "notebooks/06_classification.ipynb": 78,
+    "notebooks/04_probabilistic_backtest.ipynb": 65,
+    "tests/tasks/test_classification.py": 60,
+    "notebooks/02_cells_compared.ipynb": 57,
+    "tests/test_logs.py": 55,
+    "tests/test_readme.py::TestReadmeChain6": 51,
+    "tests/test_distributed.py": 50,
+    "tests/tasks/test_classification.py::TestShapesModel": 48,
+    "tests/test_panel_global.py": 40,
+    "tests/test_readme.py::TestReadmeChain8": 39,
+    "tests/test_startup_fast_path.py": 38,
+    "tests/test_analyst.py": 37,
+    "tests/test_calendar_inputs.py": 37,
+    "tests/models/test_factory.py": 32,
+    "tests/test_windows_per_epoch.py": 30,
+    "notebooks/07_generation.ipynb": 29,
+    "tests/tasks/test_generation.py": 28,
+    "tests/tasks/test_classification.py::TestUnlearnable": 25,
+    "tests/test_choice_intervals.py": 25,
+    "tests/test_tuning.py": 24,
+    "tests/test_readme.py::TestReadmeChain7": 23,
+    "tests/test_panel.py": 22,
+    "tests/test_refit.py": 21,
+    "tests/test_readme.py::TestReadmeChain2": 18,
+    "notebooks/05_export_and_serve.ipynb": 17,
+    "notebooks/01_quickstart.ipynb": 16,
+    "tests/test_readme.py::TestReadmeChain10": 14,
+    "forecaster/tasks/classification.py": 13,
+    "notebooks/03_multivariate.ipynb": 13,
+}
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit --dist loadscope sends to one worker: the class, else the module (xdist's own rule)."""
+    return nodeid.rsplit("::", 1)[0]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put the slow tests and the notebooks first, keeping the order of everything else.
+    """Longest work units first, by ``UNIT_SECONDS``; then the other slow tests and the notebooks.
 
     `make test` runs ``-n auto --dist loadscope --no-loadscope-reorder``: each worker takes the
-    next module (all its tests, so a module-scoped fit runs once and the fault cases' fixture
-    sees all of them) in this order as it frees up; starting with the long ones keeps one worker
-    from finishing minutes after the other. Without xdist the order does not matter.
+    next unit (a class, else a module: all its tests, so a module-scoped fit runs once and the
+    fault cases' fixture sees all of them) in this order as it frees up. Longest first leaves the
+    short units for the end, where they fill in so both workers finish at about the same time.
+    Without xdist the order does not matter. The sort is stable: a unit's tests keep their order.
     """
     items.sort(
-        key=lambda item: item.get_closest_marker("slow") is None and item.path.suffix != ".ipynb"
+        key=lambda item: (
+            -UNIT_SECONDS.get(work_unit(item.nodeid), 0.0),
+            item.get_closest_marker("slow") is None and item.path.suffix != ".ipynb",
+        )
     )

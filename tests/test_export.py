@@ -86,51 +86,76 @@ def _close(actual: np.ndarray, expected: np.ndarray) -> None:
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=2e-6 * scale)
 
 
-def _run_with_tensorflow_only(root, body: str) -> dict:
-    """Run ``body`` in a fresh process that imports only NumPy and TensorFlow; return the ``out`` it fills.
+def _run_with_tensorflow_only(jobs: list[tuple[object, str]]) -> list[dict]:
+    """Run each ``(root, body)`` in turn in one fresh process that imports only NumPy and TensorFlow.
 
-    ``body`` sees ``root`` (the export folder, as text) and an empty dict ``out``; the
-    process also records whether any forecaster module got imported, which must not happen.
+    ``body`` sees ``root`` (its export folder, as text) and an empty dict ``out``; returns each
+    body's ``out``. The process also records whether any forecaster module got imported, which
+    must not happen. One process for all the bodies: TensorFlow's start-up is most of its time.
     """
-    script = "\n".join(
-        [
-            "import json, os, sys",
-            "import numpy as np",
-            "import tensorflow as tf",
-            "root = sys.argv[1]",
-            "out = {}",
-            textwrap.dedent(body),
-            'out["forecaster_imported"] = any(m == "forecaster" or m.startswith("forecaster.") for m in sys.modules)',
-            'out["keras_imported"] = "keras" in sys.modules',
-            "print(json.dumps(out))",
-        ]
-    )
+    lines = ["import json, os, sys", "import numpy as np", "import tensorflow as tf", "outs = []"]
+    for number, (_, body) in enumerate(jobs, start=1):
+        lines += [f"root = sys.argv[{number}]", "out = {}", textwrap.dedent(body), "outs.append(out)"]
+    lines += [
+        'forecaster_imported = any(m == "forecaster" or m.startswith("forecaster.") for m in sys.modules)',
+        'print(json.dumps([{**out, "forecaster_imported": forecaster_imported} for out in outs]))',
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     proc = subprocess.run(
-        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, cwd=str(root), timeout=600
+        [sys.executable, "-c", "\n".join(lines), *(str(root) for root, _ in jobs)],
+        capture_output=True, text=True, env=env, cwd=str(jobs[0][0]), timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert got["forecaster_imported"] is False
+    assert len(got) == len(jobs) and all(out["forecaster_imported"] is False for out in got)
     return got
 
 
+# What the test below reads back from each single-series export, in a TensorFlow-only process.
+SERVE_SINGLE = """
+raw = np.load(os.path.join(root, "raw.npy"))
+for head in ("point", "quantile", "gaussian"):
+    loaded = tf.saved_model.load(os.path.join(root, head))
+    y = loaded.serve(tf.constant(raw))
+    y = y if isinstance(y, dict) else {"output_0": y}
+    out[head] = {k: v.numpy().tolist() for k, v in y.items()}
+    out[head + "_dtypes"] = sorted({v.dtype.name for v in y.values()})
+    out[head + "_signature_inputs"] = str(loaded.signatures["serve"].structured_input_signature)
+"""
+
+# The same for each panel export: both endpoints, and an unknown series id.
+SERVE_PANEL = """
+arr = {k: np.load(os.path.join(root, k + ".npy")) for k in ("window", "center", "scale", "static")}
+ids = tf.constant(json.load(open(os.path.join(root, "ids.json"))))
+for head in ("point", "quantile", "gaussian"):
+    loaded = tf.saved_model.load(os.path.join(root, head))
+    for name, y in (
+        ("serve", loaded.serve(tf.constant(arr["window"]), ids)),
+        ("stats", loaded.serve_with_stats(*(tf.constant(arr[k]) for k in ("window", "center", "scale", "static")))),
+    ):
+        y = y if isinstance(y, dict) else {"output_0": y}
+        out[head + "/" + name] = {k: v.numpy().tolist() for k, v in y.items()}
+    out[head + "/dtypes"] = sorted({v.dtype.name for v in y.values()})
+    out[head + "/signature"] = str(loaded.signatures["serve"].structured_input_signature)
+    try:
+        loaded.serve(tf.constant(arr["window"][:2]), tf.constant(["store-a", "nowhere"]))
+        out[head + "/unknown"] = "no error"
+    except tf.errors.InvalidArgumentError as exc:
+        out[head + "/unknown"] = str(exc)
+"""
+
+
+@pytest.fixture(scope="module")
+def served_by_tensorflow_only(exports, panel_exports) -> tuple[dict, dict]:
+    """What the single-series and the panel exports serve in one process that imports only TensorFlow."""
+    single, panel = _run_with_tensorflow_only([(exports[0], SERVE_SINGLE), (panel_exports[0], SERVE_PANEL)])
+    return single, panel
+
+
 @pytest.mark.slow
-def test_export_loads_in_a_process_that_imports_only_tensorflow(exports):
-    root, raw, result = exports
-    got = _run_with_tensorflow_only(
-        root,
-        """
-        raw = np.load(os.path.join(root, "raw.npy"))
-        for head in ("point", "quantile", "gaussian"):
-            loaded = tf.saved_model.load(os.path.join(root, head))
-            y = loaded.serve(tf.constant(raw))
-            y = y if isinstance(y, dict) else {"output_0": y}
-            out[head] = {k: v.numpy().tolist() for k, v in y.items()}
-            out[head + "_dtypes"] = sorted({v.dtype.name for v in y.values()})
-            out[head + "_signature_inputs"] = str(loaded.signatures["serve"].structured_input_signature)
-        """,
-    )
+def test_export_loads_in_a_process_that_imports_only_tensorflow(exports, served_by_tensorflow_only):
+    _, raw, result = exports
+    got = served_by_tensorflow_only[0]
     for head, (_, _, expected) in result.items():
         assert set(got[head]) == set(expected), head
         assert got[head + "_dtypes"] == ["float32"]
@@ -316,30 +341,9 @@ def panel_exports(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_panel_export_serves_by_id_in_a_process_that_imports_only_tensorflow(panel_exports):
-    root, expected = panel_exports
-    got = _run_with_tensorflow_only(
-        root,
-        """
-        arr = {k: np.load(os.path.join(root, k + ".npy")) for k in ("window", "center", "scale", "static")}
-        ids = tf.constant(json.load(open(os.path.join(root, "ids.json"))))
-        for head in ("point", "quantile", "gaussian"):
-            loaded = tf.saved_model.load(os.path.join(root, head))
-            for name, y in (
-                ("serve", loaded.serve(tf.constant(arr["window"]), ids)),
-                ("stats", loaded.serve_with_stats(*(tf.constant(arr[k]) for k in ("window", "center", "scale", "static")))),
-            ):
-                y = y if isinstance(y, dict) else {"output_0": y}
-                out[head + "/" + name] = {k: v.numpy().tolist() for k, v in y.items()}
-            out[head + "/dtypes"] = sorted({v.dtype.name for v in y.values()})
-            out[head + "/signature"] = str(loaded.signatures["serve"].structured_input_signature)
-            try:
-                loaded.serve(tf.constant(arr["window"][:2]), tf.constant(["store-a", "nowhere"]))
-                out[head + "/unknown"] = "no error"
-            except tf.errors.InvalidArgumentError as exc:
-                out[head + "/unknown"] = str(exc)
-        """,
-    )
+def test_panel_export_serves_by_id_in_a_process_that_imports_only_tensorflow(panel_exports, served_by_tensorflow_only):
+    _, expected = panel_exports
+    got = served_by_tensorflow_only[1]
     for head, wanted in expected.items():
         assert got[head + "/dtypes"] == ["float32"]
         assert f"shape=(None, {WIDTH}, {N_DYNAMIC})" in got[head + "/signature"]

@@ -1,4 +1,9 @@
-"""SequenceClassifier: a real UCR set, generated shapes, layouts, masking, save/load, export, errors."""
+"""SequenceClassifier: a real UCR set, generated shapes, layouts, masking, save/load, export, errors.
+
+The fits that take longest sit in classes (``TestRealUCRSet``, ``TestShapesModel``,
+``TestAutoScaling``, ``TestUnlearnable``): ``--dist loadscope`` sends each class to a worker of
+its own, where the module's tests as one unit held one worker for minutes.
+"""
 
 from __future__ import annotations
 
@@ -58,68 +63,70 @@ def shapes_model() -> tuple[SequenceClassifier, np.ndarray, np.ndarray]:
     return clf.fit(X, y), *make_shapes(150, seed=1)
 
 
-@pytest.mark.slow
-def test_shapes_reach_high_accuracy_on_held_out_data(shapes_model) -> None:
-    clf, X_test, y_test = shapes_model
-    assert clf.classes_.tolist() == ["sawtooth", "sine", "square"]  # sorted order
-    result = clf.evaluate(X_test, y_test)
-    assert result["accuracy"] >= 0.95, result
-    assert set(result["per_class"]) == {"sawtooth", "sine", "square"}
-    assert all(row["f1-score"] >= 0.9 for row in result["per_class"].values())
-    cm = np.asarray(result["confusion_matrix"])
-    assert cm.shape == (3, 3) and cm.sum() == 150
-    predicted = clf.predict(X_test)
-    assert predicted.dtype == object and set(predicted) <= set(SHAPES)
-    probs = clf.predict_proba(X_test)
-    assert probs.shape == (150, 3)
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
-    assert clf.val_metrics_ is not None and clf.history_["epoch"].iloc[0] == 1
+class TestShapesModel:
+    """The tests of the module-scoped ``shapes_model`` fit (a class: see the module docstring)."""
 
+    @pytest.mark.slow
+    def test_shapes_reach_high_accuracy_on_held_out_data(self, shapes_model) -> None:
+        clf, X_test, y_test = shapes_model
+        assert clf.classes_.tolist() == ["sawtooth", "sine", "square"]  # sorted order
+        result = clf.evaluate(X_test, y_test)
+        assert result["accuracy"] >= 0.95, result
+        assert set(result["per_class"]) == {"sawtooth", "sine", "square"}
+        assert all(row["f1-score"] >= 0.9 for row in result["per_class"].values())
+        cm = np.asarray(result["confusion_matrix"])
+        assert cm.shape == (3, 3) and cm.sum() == 150
+        predicted = clf.predict(X_test)
+        assert predicted.dtype == object and set(predicted) <= set(SHAPES)
+        probs = clf.predict_proba(X_test)
+        assert probs.shape == (150, 3)
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+        assert clf.val_metrics_ is not None and clf.history_["epoch"].iloc[0] == 1
 
-@pytest.mark.slow
-def test_save_load_and_tensorflow_only_export_round_trip(shapes_model, tmp_path) -> None:
-    clf, X_test, y_test = shapes_model
-    metrics = clf.evaluate(X_test, y_test)
-    run = tmp_path / "run"
-    clf.save(run, metrics=metrics)
-    for name in ("model.keras", "classifier.json", "metrics.json", "history.csv", "export",
-                 "plots/confusion_matrix.png", "plots/examples.png"):
-        assert (run / name).exists(), name
-    meta = json.loads((run / "classifier.json").read_text())
-    assert meta["classes"] == ["sawtooth", "sine", "square"] and meta["max_length"] == 48
-    assert json.loads((run / "metrics.json").read_text())["test"]["accuracy"] == metrics["accuracy"]
-    with pytest.raises(ForecasterError, match="already exists"):
-        clf.save(run)
+    @pytest.mark.slow
+    def test_save_load_and_tensorflow_only_export_round_trip(self, shapes_model, tmp_path) -> None:
+        clf, X_test, y_test = shapes_model
+        metrics = clf.evaluate(X_test, y_test)
+        run = tmp_path / "run"
+        clf.save(run, metrics=metrics)
+        for name in ("model.keras", "classifier.json", "metrics.json", "history.csv", "export",
+                     "plots/confusion_matrix.png", "plots/examples.png"):
+            assert (run / name).exists(), name
+        meta = json.loads((run / "classifier.json").read_text())
+        assert meta["classes"] == ["sawtooth", "sine", "square"] and meta["max_length"] == 48
+        assert json.loads((run / "metrics.json").read_text())["test"]["accuracy"] == metrics["accuracy"]
+        with pytest.raises(ForecasterError, match="already exists"):
+            clf.save(run)
 
-    loaded = load_classifier(run)
-    # a shorter sequence exercises the padding path (NaN tail -> masked)
-    sample = [X_test[0], X_test[1][:30], X_test[2]]
-    expected = clf.predict_proba(sample)
-    np.testing.assert_allclose(loaded.predict_proba(sample), expected, atol=1e-6)
-    assert loaded.predict(sample).tolist() == clf.predict(sample).tolist()
-    assert isinstance(loaded.predict(sample)[0], str)
-    # a run of format version 1 (before scaling="auto") still loads; a later release's is refused
-    assert meta["format_version"] == 2
-    (run / "classifier.json").write_text(json.dumps({**meta, "format_version": 1}))
-    np.testing.assert_allclose(load_classifier(run).predict_proba(sample), expected, atol=1e-6)
-    (run / "classifier.json").write_text(json.dumps({**meta, "format_version": 3}))
-    with pytest.raises(ForecasterError, match="format version 3; this forecaster reads versions 1 to 2"):
-        load_classifier(run)
+        loaded = load_classifier(run)
+        # a shorter sequence exercises the padding path (NaN tail -> masked)
+        sample = [X_test[0], X_test[1][:30], X_test[2]]
+        expected = clf.predict_proba(sample)
+        np.testing.assert_allclose(loaded.predict_proba(sample), expected, atol=1e-6)
+        assert loaded.predict(sample).tolist() == clf.predict(sample).tolist()
+        assert isinstance(loaded.predict(sample)[0], str)
+        # a run of format version 1 (before scaling="auto") still loads; a later release's is refused
+        assert meta["format_version"] == 2
+        (run / "classifier.json").write_text(json.dumps({**meta, "format_version": 1}))
+        np.testing.assert_allclose(load_classifier(run).predict_proba(sample), expected, atol=1e-6)
+        (run / "classifier.json").write_text(json.dumps({**meta, "format_version": 3}))
+        with pytest.raises(ForecasterError, match="format version 3; this forecaster reads versions 1 to 2"):
+            load_classifier(run)
 
-    raw = load_sequences(sample, require_labels=False).values  # [3, 48, 1], NaN-padded
-    np.save(tmp_path / "x.npy", raw)
-    script = (
-        "import json, sys, numpy as np, tensorflow as tf\n"
-        f"m = tf.saved_model.load({str(run / 'export')!r})\n"
-        f"p = m.serve(tf.constant(np.load({str(tmp_path / 'x.npy')!r}))).numpy()\n"
-        "assert not any(k.startswith('forecaster') for k in sys.modules)\n"
-        "print(json.dumps(p.tolist()))\n"
-    )
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                         cwd=tmp_path, check=True)
-    exported = np.asarray(json.loads(out.stdout.strip().splitlines()[-1]))
-    np.testing.assert_allclose(exported, expected, atol=1e-5)
+        raw = load_sequences(sample, require_labels=False).values  # [3, 48, 1], NaN-padded
+        np.save(tmp_path / "x.npy", raw)
+        script = (
+            "import json, sys, numpy as np, tensorflow as tf\n"
+            f"m = tf.saved_model.load({str(run / 'export')!r})\n"
+            f"p = m.serve(tf.constant(np.load({str(tmp_path / 'x.npy')!r}))).numpy()\n"
+            "assert not any(k.startswith('forecaster') for k in sys.modules)\n"
+            "print(json.dumps(p.tolist()))\n"
+        )
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                             cwd=tmp_path, check=True)
+        exported = np.asarray(json.loads(out.stdout.strip().splitlines()[-1]))
+        np.testing.assert_allclose(exported, expected, atol=1e-5)
 
 
 def test_long_format_with_unequal_lengths_is_padded_and_masked() -> None:
@@ -240,34 +247,37 @@ def test_params_round_trip() -> None:
 UCR = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures", "ucr")
 
 
-def test_defaults_learn_a_real_ucr_set() -> None:
-    """ItalyPowerDemand (UCR, official split, see tests/fixtures/ucr/README.md).
+class TestRealUCRSet:
+    def test_defaults_learn_a_real_ucr_set(self) -> None:
+        """ItalyPowerDemand (UCR, official split, see tests/fixtures/ucr/README.md).
 
-    The defaults except a shorter epoch budget and one ensemble member (to stay fast); 1-NN
-    Euclidean scores 0.955 and 1-NN DTW 0.950 on this split.
-    """
-    train = os.path.join(UCR, "ItalyPowerDemand_TRAIN.csv")
-    test = os.path.join(UCR, "ItalyPowerDemand_TEST.csv")
-    clf = SequenceClassifier(epochs=40, ensemble=1, verbose=0).fit(train)
-    report = clf.fit_report_
-    assert report["learned"] and report["val_accuracy"] > report["majority_rate"]
-    assert 1 <= report["epochs_chosen"] <= 40 and report["ensemble"] == 1
-    assert "learned" in clf.summary() and "DID NOT" not in clf.summary()
-    result = clf.evaluate(test)
-    assert result["accuracy"] >= 0.93, result["accuracy"]
-    assert result["balanced_accuracy"] >= 0.93 and result["above_majority"]
-    cm = np.asarray(result["confusion_matrix"])
-    assert cm.shape == (2, 2) and cm.sum() == 1029 and np.trace(cm) / 1029 == pytest.approx(result["accuracy"])
+        The defaults except a shorter epoch budget and one ensemble member (to stay fast); 1-NN
+        Euclidean scores 0.955 and 1-NN DTW 0.950 on this split.
+        """
+        train = os.path.join(UCR, "ItalyPowerDemand_TRAIN.csv")
+        test = os.path.join(UCR, "ItalyPowerDemand_TEST.csv")
+        clf = SequenceClassifier(epochs=40, ensemble=1, verbose=0).fit(train)
+        report = clf.fit_report_
+        assert report["learned"] and report["val_accuracy"] > report["majority_rate"]
+        assert 1 <= report["epochs_chosen"] <= 40 and report["ensemble"] == 1
+        assert "learned" in clf.summary() and "DID NOT" not in clf.summary()
+        result = clf.evaluate(test)
+        assert result["accuracy"] >= 0.93, result["accuracy"]
+        assert result["balanced_accuracy"] >= 0.93 and result["above_majority"]
+        cm = np.asarray(result["confusion_matrix"])
+        assert cm.shape == (2, 2) and cm.sum() == 1029 and np.trace(cm) / 1029 == pytest.approx(result["accuracy"])
 
 
-def test_training_that_cannot_learn_is_reported() -> None:
-    # identical inputs: every prediction is the same class, so validation sits at the majority rate
-    X = np.zeros((30, 12))
-    y = ["a"] * 18 + ["b"] * 12
-    with pytest.warns(UserWarning, match="did not learn"):
-        clf = SequenceClassifier(epochs=3, patience=2, ensemble=1, verbose=0).fit(X, y)
-    assert clf.fit_report_["learned"] is False and clf.fit_report_["retried"] is True
-    assert "DID NOT LEARN" in clf.summary()
+class TestUnlearnable:
+    def test_training_that_cannot_learn_is_reported(self) -> None:
+        # identical inputs: every prediction is the same class, so validation sits at the majority rate
+        # (scaling fixed: the choice of scaling="auto", two more searches, has tests of its own)
+        X = np.zeros((30, 12))
+        y = ["a"] * 18 + ["b"] * 12
+        with pytest.warns(UserWarning, match="did not learn"):
+            clf = SequenceClassifier(epochs=3, patience=2, ensemble=1, scaling="series", verbose=0).fit(X, y)
+        assert clf.fit_report_["learned"] is False and clf.fit_report_["retried"] is True
+        assert "DID NOT LEARN" in clf.summary()
 
 
 def test_balanced_accuracy_and_confusion_matrix_from_known_predictions() -> None:
@@ -359,23 +369,24 @@ def make_levels_or_shapes(n: int, by: str, seed: int = 0) -> tuple[np.ndarray, n
     return X, labels
 
 
-@pytest.mark.parametrize(("by", "expected"), [("levels", "standard"), ("shape", "series")])
-def test_auto_scaling_picks_what_separates_the_classes(by: str, expected: str, tmp_path) -> None:
-    X, y = make_levels_or_shapes(64, by)
-    clf = SequenceClassifier(
-        "gru", (4,), conv_filters=(8,), recurrent_steps=8, epochs=16, patience=16, learning_rate=1e-2,
-        batch_size=8, val=0.25, ensemble=1, verbose=0, seed=0, jit_compile=False,
-    )
-    assert clf.scaling == "auto"  # the default
-    clf.fit(X, y)
-    scores = clf.fit_report_["scaling_scores"]
-    assert clf.scaling_ == expected and clf.fit_report_["scaling"] == expected, scores
-    assert set(scores) == {"series", "standard"} and f"scaling: {expected}" in clf.summary()
-    if expected == "series":
-        return
-    assert scores["standard"] > scores["series"]
-    clf.save(tmp_path / "run")
-    assert json.loads((tmp_path / "run" / "classifier.json").read_text())["scaling"] == expected
-    again = load_classifier(tmp_path / "run")
-    assert again.scaling_ == expected
-    np.testing.assert_allclose(again.predict_proba(X[:8]), clf.predict_proba(X[:8]), atol=1e-5)
+class TestAutoScaling:
+    @pytest.mark.parametrize(("by", "expected"), [("levels", "standard"), ("shape", "series")])
+    def test_auto_scaling_picks_what_separates_the_classes(self, by: str, expected: str, tmp_path) -> None:
+        X, y = make_levels_or_shapes(64, by)
+        clf = SequenceClassifier(
+            "gru", (4,), conv_filters=(8,), recurrent_steps=8, epochs=16, patience=16, learning_rate=1e-2,
+            batch_size=8, val=0.25, ensemble=1, verbose=0, seed=0, jit_compile=False,
+        )
+        assert clf.scaling == "auto"  # the default
+        clf.fit(X, y)
+        scores = clf.fit_report_["scaling_scores"]
+        assert clf.scaling_ == expected and clf.fit_report_["scaling"] == expected, scores
+        assert set(scores) == {"series", "standard"} and f"scaling: {expected}" in clf.summary()
+        if expected == "series":
+            return
+        assert scores["standard"] > scores["series"]
+        clf.save(tmp_path / "run")
+        assert json.loads((tmp_path / "run" / "classifier.json").read_text())["scaling"] == expected
+        again = load_classifier(tmp_path / "run")
+        assert again.scaling_ == expected
+        np.testing.assert_allclose(again.predict_proba(X[:8]), clf.predict_proba(X[:8]), atol=1e-5)
