@@ -186,14 +186,14 @@ def synthetic_panel(n_series: int, rows: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def scale_child(n_series: int, rows: int, epochs: int | None) -> dict:
+def scale_child(n_series: int, rows: int, epochs: int | None, params: dict | None = None) -> dict:
     import keras  # noqa: F401
     import tensorflow as tf  # noqa: F401
 
     from forecaster import Forecaster
 
     frame = synthetic_panel(n_series, rows)
-    kwargs = {} if epochs is None else {"epochs": epochs}
+    kwargs = {**(params or {}), **({} if epochs is None else {"epochs": epochs})}
     load_before = load_avg()
     cpu_start, start = cpu_seconds(), time.perf_counter()
     fc = Forecaster(seed=0, verbose=0, **kwargs).fit(frame, target="y", date_col="date", id_col="id")
@@ -202,7 +202,11 @@ def scale_child(n_series: int, rows: int, epochs: int | None) -> dict:
         "n_series": n_series,
         "rows": rows,
         "epochs_setting": "default" if epochs is None else epochs,
+        "params": {k: repr(v) for k, v in (params or {}).items()},
         "epochs_run": int(fc.n_epochs_),
+        "batch_size": int(fc.batch_size_),
+        "best_epoch": int(np.argmin(fc.history_["val_loss"].to_numpy())) + 1 if "val_loss" in fc.history_ else None,
+        "refit": getattr(fc, "refit_", None),
         "input_width": int(fc.input_width_),
         "fit_seconds": round(seconds, 1),
         "fit_cpu_seconds": round(cpu, 1),
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     if args.scale_child:
-        result = scale_child(args.scale_series, args.scale_rows, args.scale_epochs)
+        result = scale_child(args.scale_series, args.scale_rows, args.scale_epochs, parse_set(args.set))
         print(json.dumps(result))
         return result
 
@@ -294,6 +298,8 @@ def main(argv: list[str] | None = None) -> dict:
                "--scale-series", str(args.scale_series), "--scale-rows", str(args.scale_rows)]
         if args.scale_epochs is not None:
             cmd += ["--scale-epochs", str(args.scale_epochs)]
+        for item in args.set:  # the same Forecaster overrides as the M3 fit
+            cmd += ["--set", item]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             report["scale"] = {"error": proc.stderr[-2000:]}
