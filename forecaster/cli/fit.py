@@ -121,7 +121,7 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--skip",), "skip", "baseline the network corrects (mean: the input window's mean)", param="skip",
            choices=SKIPS),
     Option(("--window-scale",), "window_scale", "the network works in units of each input window's spread "
-           "(needs a skip baseline; off by default)", None, "window_scale"),
+           "(needs a skip baseline)", None, "window_scale"),
     Option(("--choose",), "model", "auto: forecast with the network or a baseline (last value, window mean, "
            "seasonal naive), whichever is better on validation; network: always the network", param="model",
            choices=MODEL_CHOICES),
