@@ -13,9 +13,9 @@ Per set, in one run and on the same data:
   (scaling chosen on validation between per-case z-normalization and per-channel
   standard scaling, conv front-end + bidirectional GRU, epoch count
   chosen on a stratified validation part of the training cases, refit on all
-  of them; or 1-NN Euclidean on the same model input when it beats the network on
-  that validation part by more than one case, ``model="auto"``), fit on the
-  training file, scored on the test file;
+  of them; or 1-NN Euclidean on the same model input when it beats the network by
+  more than one validation case both on that part and in leave-one-out,
+  ``model="auto"``), fit on the training file, scored on the test file;
 * ``1nn_ed`` / ``1nn_dtw``: aeon's ``KNeighborsTimeSeriesClassifier`` with
   ``n_neighbors=1`` and ``distance="euclidean"`` / ``"dtw"`` (full warping
   window), on the data as shipped (UCR univariate sets are z-normalized in the
