@@ -252,25 +252,20 @@ class _ClassifierTraining:
             report.update(val_accuracy=None, majority_rate=None, learned=None, model="network", model_scores=None)
         if report["model"] == NEAREST:
             # 1-NN needs no refit: every training case becomes a reference case
-            self.model_ = _nearest_neighbour_model(x, labels, n_classes)
-            frame = pd.DataFrame(history)
-            frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
-            self.history_ = frame
-            report.update(epochs_chosen=int(best), ensemble=0, batch_size=self._batch_size(len(x)))
-            self.fit_report_ = report
-            return
-        members = _ensemble_size(self.ensemble, len(x) * x.shape[1] * x.shape[2] * best)
-        models = []
-        for k in range(members):
-            model, final_history = self._fit_one(
-                # the refit anneals its own cosine over the chosen epochs
-                x, labels, seed=seed + 100 + k, learning_rate=learning_rate, epochs=best, decay_epochs=best,
-                val=None, weights=weights,
-            )
-            models.append(model)
-        if history is None:
-            history = final_history
-        self.model_ = models[0] if members == 1 else _average(models, self.model_steps_, self.n_features_)
+            self.model_, members = _nearest_neighbour_model(x, labels, n_classes), 0
+        else:
+            members = _ensemble_size(self.ensemble, len(x) * x.shape[1] * x.shape[2] * best)
+            models = []
+            for k in range(members):
+                model, final_history = self._fit_one(
+                    # the refit anneals its own cosine over the chosen epochs
+                    x, labels, seed=seed + 100 + k, learning_rate=learning_rate, epochs=best, decay_epochs=best,
+                    val=None, weights=weights,
+                )
+                models.append(model)
+            if history is None:
+                history = final_history
+            self.model_ = models[0] if members == 1 else _average(models, self.model_steps_, self.n_features_)
         frame = pd.DataFrame(history)
         frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
         self.history_ = frame
