@@ -23,6 +23,13 @@ from forecaster.models.heads import DEFAULT_QUANTILES, middle_index, validate_qu
 __all__ = ["FeedbackInput", "RelativeToLast", "SkipBaseline", "WindowScale"]
 
 
+def _target_mask(target_indices: Sequence[int], n_features: int, dtype: Any) -> Any:
+    """``[1, 1, n_features]``: 1 on the target columns, 0 on the others."""
+    mask = np.zeros((1, 1, n_features), "float32")
+    mask[..., list(target_indices)] = 1.0
+    return ops.convert_to_tensor(mask, dtype=dtype)
+
+
 @keras.saving.register_keras_serializable(package="forecaster")
 class SkipBaseline(keras.layers.Layer):
     """Baseline forecast ``[B, horizon, T]`` taken from the input window ``[B, W, F]``.
@@ -89,9 +96,7 @@ class RelativeToLast(keras.layers.Layer):
         self.n_features = int(n_features)
 
     def call(self, x: Any) -> Any:
-        mask = np.zeros((1, 1, self.n_features), "float32")
-        mask[..., self.target_indices] = 1.0
-        return x - x[:, -1:, :] * ops.convert_to_tensor(mask, dtype=x.dtype)
+        return x - x[:, -1:, :] * _target_mask(self.target_indices, self.n_features, x.dtype)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return tuple(input_shape)
@@ -128,9 +133,7 @@ class WindowScale(keras.layers.Layer):
     def call(self, inputs: Any) -> list[Any]:
         encoded, window = inputs
         spread = ops.maximum(ops.std(window, axis=1, keepdims=True), self.floor)  # [B, 1, F]
-        mask = np.zeros((1, 1, self.n_features), "float32")
-        mask[..., self.target_indices] = 1.0
-        mask = ops.convert_to_tensor(mask, dtype=encoded.dtype)
+        mask = _target_mask(self.target_indices, self.n_features, encoded.dtype)
         divisor = spread * mask + (1.0 - mask)  # other columns pass through
         scale = ops.take(spread, np.asarray(self.target_indices, "int32"), axis=2)
         return [encoded / divisor, scale]
