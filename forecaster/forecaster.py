@@ -40,9 +40,9 @@ from forecaster.estimator import Estimator
 from forecaster.fitted import FittedMixin
 from forecaster.scoring import safe_mase_scale
 from forecaster.training.selection import (
+    check_window_scale,
     plan_splits,
     resolve_skip,
-    resolve_window_scale,
     trainable_segments,
     window_plan,
 )
@@ -333,7 +333,7 @@ class Forecaster(FittedMixin, Estimator):
             n_targets, self.seasons_, season=self.season_, natural=season_length(series.freq),
             input_width=self.input_width_, horizon=self.horizon,
         )
-        self.window_scale_ = resolve_window_scale(self.window_scale, self.skip_)
+        check_window_scale(self.window_scale, self.skip_)
         fold_models: list = []
         self._train(parts, splits, use_val, folded, fold_models)
         # network vs window baselines on out-of-sample windows; a better baseline (point head) becomes model_

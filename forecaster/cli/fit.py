@@ -353,7 +353,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
          + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")
     _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
     _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
-         f"head {fc.head}, skip {fc.skip_}{', scaled per window' if getattr(fc, 'window_scale_', False) else ''}, "
+         f"head {fc.head}, skip {fc.skip_}{', scaled per window' if fc.window_scale else ''}, "
          f"{fc.model_.count_params():,} parameters")
     _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)

@@ -79,7 +79,6 @@ def forecaster_metadata(fc: Any) -> dict[str, Any]:
         "n_features": len(fc.columns_),
         "n_targets": n_targets,
         "skip": fc.skip_,
-        "window_scale": bool(getattr(fc, "window_scale_", False)),
         "last_date": fc.last_date_,
         "holidays": None if getattr(fc, "holidays_", None) is None else fc.holidays_.to_dict(),
         "signature": _signature(fc, outputs),
@@ -174,7 +173,6 @@ def load_forecaster(path: str | os.PathLike, model: bool = True) -> Any:
     fc.choice_ = meta.get("choice")
     fc.input_width_ = int(meta["input_width"])
     fc.skip_ = meta["skip"]
-    fc.window_scale_ = meta.get("window_scale") is True  # runs written before it: no WindowScale layer
     fc.last_date_ = meta["last_date"]
     fc.holidays_ = _holidays_from_meta(meta.get("holidays"), meta_path)
     fc.series_ids_ = [s["id"] for s in meta["scalers"]]

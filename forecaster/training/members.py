@@ -73,7 +73,7 @@ def build_fn(fc: Any, n_features: int, n_targets: int, name: str | None = None) 
             target_indices=list(range(n_targets)),
             season=fc.skip_season_ if fc.skip_ == "seasonal" else None,
             encoder_width=fc.encoder_width_,
-            window_scale=fc.window_scale_,
+            window_scale=fc.window_scale,
             name=name,
         )
 

@@ -21,7 +21,7 @@
   history-mean baseline of :mod:`forecaster.evaluation.baselines`), whichever
   has the lowest MAE over the training windows; :func:`resolve_skip` applies
   the ``skip`` parameter (and the season a seasonal skip repeats).
-* :func:`resolve_window_scale`: the ``window_scale`` option checked against
+* :func:`check_window_scale`: the ``window_scale`` option checked against
   the skip it needs.
 * :func:`resolve_windows_per_epoch` / :func:`per_windows`: the windows one
   epoch samples on a long series, and the epoch counts (patience, budget)
@@ -56,13 +56,13 @@ __all__ = [
     "ROLLING_FOLDS",
     "auto_batch_size",
     "best_epoch",
+    "check_window_scale",
     "choose_input_width",
     "choose_seasons",
     "choose_skip",
     "per_windows",
     "plan_splits",
     "resolve_skip",
-    "resolve_window_scale",
     "resolve_windows_per_epoch",
     "rolling_origin_epochs",
     "trainable_segments",
@@ -347,8 +347,8 @@ def resolve_skip(
     return chosen, skip_season
 
 
-def resolve_window_scale(window_scale: bool, skip: str) -> bool:
-    """The ``window_scale`` parameter checked against the resolved skip (``skip_``).
+def check_window_scale(window_scale: bool, skip: str) -> None:
+    """Check the ``window_scale`` parameter against the resolved skip (``skip_``).
 
     Off by default: on the accuracy benchmark and the M3 panel it helped some series and hurt
     others about as much (docs/benchmarks.md, "Per-window scaling").
@@ -361,7 +361,6 @@ def resolve_window_scale(window_scale: bool, skip: str) -> bool:
             "window_scale=True scales the network's correction to a skip baseline; "
             "pass skip='auto' (or 'last', 'seasonal', 'mean') or window_scale=False."
         )
-    return bool(window_scale)
 
 
 def best_epoch(curves: Sequence[Sequence[float]], epochs: int) -> int:

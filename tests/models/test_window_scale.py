@@ -11,7 +11,7 @@ from forecaster.errors import ForecasterError
 from forecaster.models.factory import build_model
 from forecaster.models.heads import ForecastHead
 from forecaster.models.layers import WindowScale
-from forecaster.training.selection import resolve_window_scale
+from forecaster.training.selection import check_window_scale
 
 W, H = 16, 4
 
@@ -82,10 +82,10 @@ def test_window_scale_needs_a_skip_and_the_direct_decoder(kwargs: dict, match: s
 
 
 def test_the_option_needs_a_skip_baseline() -> None:
-    assert resolve_window_scale(False, "none") is False
-    assert resolve_window_scale(True, "mean") is True
+    check_window_scale(False, "none")
+    check_window_scale(True, "mean")
     with pytest.raises(ForecasterError, match="skip baseline"):
-        resolve_window_scale(True, "none")
+        check_window_scale(True, "none")
 
 
 def _series(n: int = 160) -> pd.DataFrame:
@@ -103,10 +103,10 @@ def test_a_fit_with_window_scale_saves_loads_and_exports_the_same_forecast(tmp_p
 
     fc = Forecaster(horizon=7, units=(4,), epochs=2, window_scale=True, calendar=False, intervals=(),
                     jit_compile=False, verbose=0).fit(_series())
-    assert fc.window_scale_ is True and "window_scale" in [layer.name for layer in fc.model_.layers]
+    assert "window_scale" in [layer.name for layer in fc.model_.layers]
     fc.save(tmp_path / "run")
     loaded = load(tmp_path / "run")
-    assert loaded.window_scale_ is True
+    assert loaded.window_scale is True and "window_scale" in [layer.name for layer in loaded.model_.layers]
     np.testing.assert_allclose(loaded.predict()["y"].to_numpy(), fc.predict()["y"].to_numpy(), rtol=1e-5)
     window = fc.data_.values[-fc.input_width_ :, :1].astype("float32")[None]  # raw units: export scales inside
     exported = tf.saved_model.load(str(tmp_path / "run" / "export"))  # keep a reference: serve uses its variables
