@@ -10,7 +10,22 @@ TensorFlow is first imported (by the toolkit or by the user) it
   without a GPU. ``TF_CPP_MIN_LOG_LEVEL`` cannot hide them (TensorFlow logs them
   while its library loads); every other line is passed through unchanged;
 - sets the ``tensorflow`` and ``absl`` Python loggers to ``ERROR`` (Jupyter
-  would otherwise get TensorFlow's INFO level).
+  would otherwise get TensorFlow's INFO level);
+- on a machine without a GPU, where TensorFlow uses its oneDNN CPU kernels,
+  turns off Grappler's ``remapping`` optimizer (op fusion). Its oneDNN fusion
+  breaks on a ReLU inside a recurrent loop (e.g. ``SimpleRNN(activation="relu")``
+  under ``tf.function`` / ``fit``) and TensorFlow then prints ``E0000 ...
+  tfg_optimizer_hook.cc] ... has an empty op name`` and ``meta_optimizer.cc]
+  remapper failed: NOT_FOUND: Op type not registered ''`` each time such a graph
+  is optimized. The lines are harmless (the graph runs unfused) but come at run
+  time, long after the start-up filter, and a run-time filter would need a
+  permanent pipe on file descriptor 2 (it makes stderr a non-terminal and loses
+  the last lines of a crash). Measured on CPU without remapping: the toolkit's
+  LSTM / SimpleRNN / GRU forecasters, its convolutional classifier and a small
+  Keras CNN train as fast and reach the same losses. With a GPU (not measured,
+  and the failing fusion is oneDNN's) or ``TF_ENABLE_ONEDNN_OPTS=0`` the
+  optimizer stays on; a later ``tf.config.optimizer.set_experimental_options``
+  call wins.
 
 To see TensorFlow's logs again, set ``FORECASTER_TF_LOGS=1`` (or
 ``TF_CPP_MIN_LOG_LEVEL=0`` / ``1``) in the environment before starting Python,
@@ -135,6 +150,19 @@ def _after_tensorflow_import(tf: Any) -> None:
     # set_visible_devices, memory growth and threading can still be configured.
     with contextlib.suppress(Exception):
         tf.config.list_physical_devices()
+    _skip_failing_fusion(tf)
+
+
+def _skip_failing_fusion(tf: Any) -> None:
+    """Turn off Grappler's remapper on oneDNN CPUs: its ReLU-in-a-loop fusion fails with ERROR lines.
+
+    See the module docstring; this only edits the eager context's options (no runtime start).
+    """
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in ("0", "false"):
+        return  # no oneDNN fusions, nothing fails
+    with contextlib.suppress(Exception):
+        if not tf.config.list_physical_devices("GPU"):
+            tf.config.optimizer.set_experimental_options({"remapping": False})
 
 
 class _QuietTensorFlowImport:
@@ -182,7 +210,10 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     _state["level"] = logging.ERROR
     _apply_python_levels()
-    if "tensorflow" not in sys.modules and _state["finder"] is None:
+    if "tensorflow" in sys.modules:  # imported before forecaster: its start-up lines are out
+        with _filtered_native_stderr():  # the GPU probe may print "failed call to cuInit"
+            _skip_failing_fusion(sys.modules["tensorflow"])
+    elif _state["finder"] is None:
         finder = _QuietTensorFlowImport()
         _state["finder"] = finder
         sys.meta_path.insert(0, finder)

@@ -153,3 +153,102 @@ def test_fresh_process_fits_without_tensorflow_log_lines():
     assert proc.returncode == 0, proc.stderr
     assert "forecast rows 2" in proc.stdout
     assert TF_LOG_LINE.search(proc.stderr) is None, proc.stderr
+
+
+# A ReLU inside a recurrent loop: TensorFlow 2.21's oneDNN remapper fails on it at run time and
+# prints "E0000 ... tfg_optimizer_hook.cc:135] tfg_optimizer{...} failed: ... has an empty op name"
+# and "E0000 ... meta_optimizer.cc:967] remapper failed: NOT_FOUND: Op type not registered ''".
+RELU_LOOP = """
+    import sys
+    {first}
+    import keras, numpy as np, tensorflow as tf
+    model = keras.Sequential([keras.Input((12, 1)), keras.layers.SimpleRNN(4, activation="relu"),
+                              keras.layers.Dense(1)])
+    x = tf.constant(np.ones((8, 12, 1), np.float32))
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(model(x, training=True) ** 2)
+        return tape.gradient(loss, model.trainable_variables)
+
+    step()
+    print("remapping", tf.config.optimizer.get_experimental_options().get("remapping", True))
+    """
+GRAPPLER_FAILURE = re.compile(r"^E\d{4} .*(?:tfg_optimizer_hook|remapper failed)", re.M)
+
+
+def test_no_grappler_errors_at_run_time_unless_asked_for():
+    """Quiet: no remapper ERROR lines at run time; FORECASTER_TF_LOGS=1 still shows them."""
+    env = _clean_env(CUDA_VISIBLE_DEVICES="")  # the CPU (oneDNN) path, also on a GPU machine
+    runs = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(RELU_LOOP.format(first=first))],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**env, **extra},
+        )
+        for name, first, extra in [
+            ("quiet", "import forecaster", {}),
+            ("logs on", "import forecaster", {logs.ENV_VAR: "1"}),
+        ]
+    }
+    out = {name: proc.communicate(timeout=300) + (proc.returncode,) for name, proc in runs.items()}
+    for name, (_stdout, stderr, code) in out.items():
+        assert code == 0, (name, stderr)
+    stdout, stderr, _ = out["quiet"]
+    assert "remapping False" in stdout
+    assert GRAPPLER_FAILURE.search(stderr) is None, stderr
+    stdout, stderr, _ = out["logs on"]
+    assert "remapping True" in stdout
+    # The trigger is real: if this fails, TensorFlow fixed the fusion and _skip_failing_fusion can go.
+    assert GRAPPLER_FAILURE.search(stderr) is not None, stderr
+
+
+class _FakeTF:
+    """Just the tf.config calls _skip_failing_fusion makes."""
+
+    def __init__(self, gpus: list[str]) -> None:
+        self.options: dict[str, bool] = {}
+        gpu_list = gpus
+        options = self.options
+
+        class optimizer:  # noqa: N801  (mirrors tf.config.optimizer)
+            set_experimental_options = staticmethod(options.update)
+
+        class config:  # noqa: N801
+            @staticmethod
+            def list_physical_devices(kind: str | None = None) -> list[str]:
+                return gpu_list if kind == "GPU" else ["CPU", *gpu_list]
+
+        config.optimizer = optimizer
+        self.config = config
+
+
+@pytest.mark.parametrize(
+    ("gpus", "onednn", "expected"),
+    [([], None, {"remapping": False}), (["GPU:0"], None, {}), ([], "0", {})],
+)
+def test_the_remapper_is_turned_off_only_on_onednn_cpus(monkeypatch, gpus, onednn, expected):
+    if onednn is None:
+        monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    else:
+        monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", onednn)
+    tf = _FakeTF(gpus)
+    logs._skip_failing_fusion(tf)
+    assert tf.options == expected
+
+
+def test_tensorflow_imported_before_forecaster_gets_the_remapper_setting_too(monkeypatch):
+    tf = _FakeTF([])
+    monkeypatch.delenv(logs.ENV_VAR, raising=False)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    monkeypatch.setitem(sys.modules, "tensorflow", tf)
+    logs.quiet_tensorflow()
+    assert tf.options == {"remapping": False}
+    monkeypatch.setenv(logs.ENV_VAR, "1")  # asking for the logs leaves TensorFlow as it is
+    tf.options.clear()
+    logs.quiet_tensorflow()
+    assert tf.options == {}
