@@ -172,6 +172,11 @@ def run_series(name: str, spec: dict, params: dict, peers: bool) -> dict:
             "model": heldout["model"]["mse"],
             **{k: v["mse"] for k, v in heldout.get("baselines", {}).items() if isinstance(v, dict) and "mse" in v},
         }
+    if heldout.get("intervals"):
+        # coverage over all held-out test windows: many origins, where the final H rows are one window
+        row["heldout_coverage"] = {
+            str(round(100 * v["level"])): v["coverage"] for v in heldout["intervals"].values()
+        }
     history = getattr(fc, "history_", None)
     if history is not None and "val_loss" in history:
         # early stopping ran on a validation part: the epoch whose weights were kept
@@ -231,14 +236,15 @@ def summarize(rows: dict[str, dict]) -> dict:
     summary["model_vs_best_baseline_mse"] = {k: round(v, 4) for k, v in vs_best.items()}
     summary["model_vs_best_baseline_max"] = round(max(vs_best.values()), 4)
     summary["model_within_5pct_of_best_baseline"] = sum(v <= 1.05 for v in vs_best.values())
-    coverage: dict[str, list[float]] = {}
-    for r in rows.values():
-        for level, value in (r.get("interval_coverage") or {}).items():
-            coverage.setdefault(level, []).append(value)
-    summary["interval_coverage"] = {
-        level: {"mean": round(float(np.mean(v)), 4), "min": round(float(min(v)), 4), "n": len(v)}
-        for level, v in sorted(coverage.items())
-    }
+    for key in ("interval_coverage", "heldout_coverage"):
+        coverage: dict[str, list[float]] = {}
+        for r in rows.values():
+            for level, value in (r.get(key) or {}).items():
+                coverage.setdefault(level, []).append(value)
+        summary[key] = {
+            level: {"mean": round(float(np.mean(v)), 4), "min": round(float(min(v)), 4), "n": len(v)}
+            for level, v in sorted(coverage.items())
+        }
     summary["model_fit_seconds_total"] = round(sum(r["seconds"]["model"] for r in rows.values()), 1)
     summary["model_fit_seconds_max"] = max(r["seconds"]["model"] for r in rows.values())
     return summary
@@ -331,6 +337,7 @@ def markdown(result: dict) -> str:
             f"{e['geomean_mase']} |"
         )
     cov = summary.get("interval_coverage", {})
+    heldout_cov = summary.get("heldout_coverage", {})
     lines += [
         "",
         f"Beats seasonal naive (primary season): {summary['model_beats_seasonal_naive']} of "
@@ -338,6 +345,12 @@ def markdown(result: dict) -> str:
         f"{summary['model_within_5pct_of_best_baseline']} of {summary['n_series']} (worst ratio "
         f"{summary['model_vs_best_baseline_max']}); interval coverage "
         + ", ".join(f"{k} %: mean {v['mean']}, min {v['min']}" for k, v in cov.items())
+        + (
+            "; on the held-out test windows "
+            + ", ".join(f"{k} %: mean {v['mean']}, min {v['min']}" for k, v in heldout_cov.items())
+            if heldout_cov
+            else ""
+        )
         + f"; model fit seconds: total {summary['model_fit_seconds_total']}, max "
         f"{summary['model_fit_seconds_max']}; load average {result.get('loadavg_start')} at the start, "
         f"{result.get('loadavg_end')} at the end.",

@@ -118,14 +118,21 @@ class FittedMixin:
 
     @contextlib.contextmanager
     def _heldout(self) -> Iterator[None]:
-        """Predict with the model that never saw the test part (after ``refit``, the one fit before it)."""
-        heldout = getattr(self, "heldout_model_", None)
-        if heldout is None:
-            yield
-            return
-        refit, cached = self.model_, self._predict_fn
-        self.model_, self._predict_fn = heldout, None
+        """Predict as the held-out metrics did: with the held-out model and the held-out intervals.
+
+        That is the model that never saw the test part (after ``refit``, the one fit before
+        it) and the intervals calibrated without the test windows (``heldout_intervals_``).
+        """
+        model, intervals = getattr(self, "heldout_model_", None), getattr(self, "heldout_intervals_", None)
+        final = self.model_, self._predict_fn, getattr(self, "intervals_", None)
+        if model is not None:
+            self.model_, self._predict_fn = model, None
+        if intervals is not None:
+            self.intervals_ = intervals
         try:
             yield
         finally:
-            self.model_, self._predict_fn = refit, cached
+            if model is not None:
+                self.model_, self._predict_fn = final[:2]
+            if intervals is not None:
+                self.intervals_ = final[2]

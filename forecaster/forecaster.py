@@ -114,7 +114,8 @@ class Forecaster(FittedMixin, Estimator):
             head), said in ``choice_``. ``"network"``: always the network.
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
-            ``<target>_lower_80`` / ``_upper_80``.
+            ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the
+            held-out metrics are taken (``heldout_intervals_``: the calibration they used).
         seasons: season lengths to use instead of detecting them from the training rows
             (``None``: the frequency's candidates the data supports, see ``data.seasons``).
         static: a panel's static covariates: columns constant within each series (e.g.
@@ -291,7 +292,7 @@ class Forecaster(FittedMixin, Estimator):
         from forecaster.evaluation.baselines import season_length
         from forecaster.inputs import fit_static_rows, read_statics
         from forecaster.scoring import evaluate_parts
-        from forecaster.training.choice import choose_and_calibrate
+        from forecaster.training.choice import calibrate_with_test, choose_and_calibrate
 
         data, frame = read_statics(self, data, target, features, id_col)  # frame: the table with the static columns
         series = load_series(
@@ -337,10 +338,13 @@ class Forecaster(FittedMixin, Estimator):
         fold_models: list = []
         self._train(parts, splits, use_val, folded, fold_models)
         # network vs window baselines on out-of-sample windows; a better baseline (point head) becomes model_
-        self.choice_, self.intervals_, baseline = choose_and_calibrate(self, parts, splits, use_val, fold_models)
+        self.choice_, self.intervals_, baseline, scores = choose_and_calibrate(self, parts, splits, use_val, fold_models)
         if baseline is not None:
             self.model_, self._predict_fn = baseline, None
         self.metrics_ = evaluate_parts(self, parts, [s.test for s in splits], train)
+        self.heldout_intervals_ = self.intervals_  # the calibration the held-out metrics used
+        if scores is not None:  # forecasts after the data: calibrated on the test windows too
+            self.intervals_ = calibrate_with_test(self, parts, splits, scores)
         self.refit_ = None
         # the metrics above stay those of the model that never saw the test part; a baseline needs no refit
         if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") == "network":

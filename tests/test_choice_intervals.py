@@ -61,12 +61,17 @@ def test_conformal_intervals_cover_near_their_level(fitted, tmp_path) -> None:
     assert again.mase_scales_ == fc.mase_scales_ and tuple(again.seasons_) == fc.seasons_
 
 
-def test_half_widths_follow_the_window_local_scale_calibrated_on_validation_only(fitted) -> None:
+def test_half_widths_follow_the_window_local_scale_calibrated_on_validation_then_test(fitted) -> None:
     fc, df = fitted
     assert fc.intervals_["score_scale"] == "window_mean_abs_change"
-    # calibrated on the validation windows only, even with refit (the default)
+    # the held-out metrics' intervals saw the validation windows only; the final ones the test windows too
     split = fc.split_[0]
-    assert fc.intervals_["n_windows"] == split.val[1] - split.val[0] - fc.input_width_ - fc.horizon + 1
+    n_val = split.val[1] - split.val[0] - fc.input_width_ - fc.horizon + 1
+    n_test = split.test[1] - split.test[0] - fc.input_width_ - fc.horizon + 1
+    assert fc.heldout_intervals_["n_windows"] == n_val
+    assert fc.intervals_["n_windows"] == n_val + n_test
+    assert fc.intervals_["quantiles"] != fc.heldout_intervals_["quantiles"]
+    # evaluate(fit data) repeats the held-out metrics: held-out model and held-out intervals
     again = fc.evaluate(df)["intervals"]
     for level, values in fc.metrics_["intervals"].items():
         assert again[level]["coverage"] == pytest.approx(values["coverage"], rel=1e-12)

@@ -125,7 +125,7 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--choose",), "model", "auto: forecast with the network or a baseline (last value, window mean, "
            "seasonal naive), whichever is better on validation; network: always the network", param="model",
            choices=MODEL_CHOICES),
-    Option(("--intervals",), "intervals", "conformal interval levels calibrated on validation, e.g. 0.8,0.95 "
+    Option(("--intervals",), "intervals", "conformal interval levels calibrated out of sample, e.g. 0.8,0.95 "
            "('none': no intervals)", _levels, "intervals", metavar="L,L"),
     Option(("--seasons",), "seasons", "season lengths in rows, e.g. 24,168 (default: detected from the "
            "frequency and the training rows)", _int_list, "seasons", metavar="M,M"),
