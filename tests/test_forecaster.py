@@ -197,7 +197,7 @@ def test_backtest_one_row_per_origin(fitted):
 @pytest.mark.slow
 def test_same_seed_gives_same_metrics():
     frame = seasonal_frame(n=160)
-    params = {**TINY, "epochs": 2}
+    params = {**TINY, "epochs": 2, "refit": False}  # evaluate() scores the held-out model: no refit needed
     first = Forecaster(**params).fit(frame).evaluate()
     second = Forecaster(**params).fit(frame).evaluate()
     assert first["model"] == second["model"]
@@ -248,12 +248,14 @@ def test_short_series_choose_epochs_on_rolling_origins_deterministically(caplog)
     import logging
 
     frame = seasonal_frame(n=60)  # 9 validation rows at val=0.15: no validation window
+    # refit=False: the epoch choice and the held-out metrics come before a refit (test_refit.py has its own)
+    params = {**TINY, "epochs": 3, "refit": False}
     with caplog.at_level(logging.INFO, logger="forecaster"):
-        first = Forecaster(**{**TINY, "epochs": 3}).fit(frame)
+        first = Forecaster(**params).fit(frame)
     assert "rolling-origin validation over 4 origins chose" in caplog.text
     assert f"chose {first.n_epochs_} epochs" in caplog.text
     assert "val_loss" not in first.history_
-    second = Forecaster(**{**TINY, "epochs": 3}).fit(frame)
+    second = Forecaster(**params).fit(frame)
     assert 1 <= first.n_epochs_ <= 3
     assert first.n_epochs_ == second.n_epochs_
     assert first.evaluate()["model"] == second.evaluate()["model"]
