@@ -44,45 +44,45 @@ def daily_frame() -> Callable[..., pd.DataFrame]:
 
 # --- scheduling under pytest-xdist ----------------------------------------------------------------
 
-# Seconds each long work unit of `make test` took on one worker (2-core machine, 2026-11-30, scaled
-# by the CPU time each changed unit took alone before and after its change that day; a
+# Seconds each long work unit of `make test` took on one worker (2-core machine, 2026-11-30; the
+# README chains, notebooks, faults and the UCR fit from that day's later run, on a loaded machine; a
 # class is its own unit under --dist loadscope, see test_readme.py and test_classification.py).
 # Only the order matters: a stale number makes the run a little slower, never wrong.
 UNIT_SECONDS: dict[str, float] = {
     "tests/tasks/test_classification.py::TestAutoScaling": 95,
-    "tests/tasks/test_classification.py::TestRealUCRSet": 90,  # runs notebook 06, see RUN_BY_TEST
     "tests/test_export.py": 90,
     "tests/test_cli.py": 90,
     "tests/test_forecaster.py": 85,
+    "tests/test_readme.py::TestReadmeChain6": 80,
+    "tests/test_readme.py::TestReadmeChain8": 76,
+    "tests/tasks/test_classification.py::TestRealUCRSet": 65,  # runs notebook 06, see RUN_BY_TEST
+    "notebooks/02_cells_compared.ipynb": 62,
     "tests/tasks/test_classification.py": 60,
+    "tests/test_faults.py": 60,
+    "tests/test_readme.py::TestReadmeChain7": 57,
     "tests/test_logs.py": 55,
-    "notebooks/02_cells_compared.ipynb": 52,
-    "tests/test_readme.py::TestReadmeChain6": 51,
-    "tests/test_faults.py": 50,
     "tests/test_distributed.py": 50,
     "tests/tasks/test_classification.py::TestShapesModel": 48,
-    "notebooks/04_probabilistic_backtest.ipynb": 46,
+    "tests/test_readme.py::TestReadmeChain2": 42,
+    "notebooks/04_probabilistic_backtest.ipynb": 41,
     "tests/test_panel_global.py": 40,
-    "tests/test_readme.py::TestReadmeChain8": 39,
     "tests/test_startup_fast_path.py": 38,
     "tests/test_analyst.py": 37,
     "tests/test_calendar_inputs.py": 37,
+    "tests/test_readme.py::TestReadmeChain10": 36,
+    "tests/tasks/test_classification.py::TestUnlearnable": 35,
+    "notebooks/05_export_and_serve.ipynb": 33,
     "tests/models/test_factory.py": 32,
+    "notebooks/07_generation.ipynb": 31,
     "tests/test_windows_per_epoch.py": 30,
-    "notebooks/07_generation.ipynb": 29,
+    "notebooks/03_multivariate.ipynb": 29,
     "tests/tasks/test_generation.py": 28,
-    "tests/tasks/test_classification.py::TestUnlearnable": 25,
+    "notebooks/01_quickstart.ipynb": 28,
     "tests/test_choice_intervals.py": 25,
     "tests/test_tuning.py": 24,
-    "tests/test_readme.py::TestReadmeChain7": 23,
     "tests/test_panel.py": 22,
     "tests/test_refit.py": 21,
-    "tests/test_readme.py::TestReadmeChain2": 18,
-    "notebooks/05_export_and_serve.ipynb": 17,
-    "notebooks/01_quickstart.ipynb": 16,
-    "tests/test_readme.py::TestReadmeChain10": 14,
-    "forecaster/tasks/classification.py": 13,
-    "notebooks/03_multivariate.ipynb": 13,
+    "forecaster/tasks/classification.py": 20,
 }
 
 
