@@ -98,6 +98,7 @@ RUN_BY_TEST: dict[str, str] = {
 }
 
 
+@pytest.hookimpl(trylast=True)  # after -k / -m: a notebook is left out only if its test still runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Notebooks of ``RUN_BY_TEST`` out when their test is in; longest work units first, by ``UNIT_SECONDS``.
 
