@@ -29,7 +29,7 @@ from forecaster.errors import ForecasterError
 
 CELLS = ("rnn", "lstm", "gru")
 HEADS = ("point", "quantile", "gaussian")
-SKIPS = ("auto", "none", "last", "seasonal", "mean")
+SKIPS = ("auto", "none", "last", "seasonal", "seasonal_level", "mean")
 LOSSES = ("mse", "mae", "huber")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCALINGS = ("standard", "minmax", "none")

@@ -63,8 +63,10 @@ class Forecaster(FittedMixin, Estimator):
             (mean and standard deviation).
         quantiles: quantile levels of the quantile head.
         skip: the baseline the network corrects: ``"last"`` (last observed value),
-            ``"seasonal"`` (seasonal naive), ``"mean"`` (mean of the input window), ``"none"``,
-            or ``"auto"`` (whichever of these is best on the training part).
+            ``"seasonal"`` (seasonal naive), ``"seasonal_level"`` (seasonal naive moved by the
+            last value's change over one season), ``"mean"`` (mean of the input window),
+            ``"none"``, or ``"auto"`` (whichever of last, seasonal and mean is best on the
+            training part).
         scaling: ``"standard"``, ``"minmax"`` or ``"none"``, fit on each series' training part only.
         dropout: dropout between recurrent layers.
         loss: point-head loss, ``"mae"`` (robust on small data), ``"mse"`` or ``"huber"``.
@@ -110,8 +112,9 @@ class Forecaster(FittedMixin, Estimator):
         tensorboard: directory for Keras TensorBoard logs (one sub-directory per fit).
         model: ``"auto"``: after training, compare the network's MAE on the validation windows
             (or rolling-origin folds) with the window baselines (last value, window mean,
-            seasonal naive at each kept season); a better baseline forecasts instead (point
-            head), said in ``choice_``. ``"network"``: always the network.
+            seasonal naive at each kept season, and the same moved to the latest level,
+            ``seasonal_level_<m>``); a better baseline forecasts instead (point head), said in
+            ``choice_``. ``"network"``: always the network.
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
             ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the

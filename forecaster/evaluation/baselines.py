@@ -53,6 +53,7 @@ __all__ = [
     "mean",
     "naive",
     "season_length",
+    "seasonal_level",
     "seasonal_naive",
 ]
 
@@ -134,6 +135,23 @@ def seasonal_naive(series: object, origins: object, horizon: int, m: int) -> np.
     rows = orig[:, None] - m + (steps[None, :] % m)  # [n, H]
     rows = np.where(orig[:, None] < m, orig[:, None] - 1, rows)
     return arr[rows]
+
+
+def seasonal_level(series: object, origins: object, horizon: int, m: int) -> np.ndarray:
+    """Seasonal naive moved by the last value's change over one season: ARIMA(0,1,0)(0,1,0)'s forecast.
+
+    Step ``h`` (0-based) is ``series[origin - m + (h % m)] + (1 + h // m) *
+    (series[origin - 1] - series[origin - 1 - m])``: last season's shape at the
+    latest level. A window with ``origin <= m`` gets the naive forecast.
+    Arguments and shapes as :func:`seasonal_naive`.
+    """
+    arr, orig = _check(series, origins, horizon)
+    base = seasonal_naive(arr, orig, horizon, m)
+    early = orig <= m
+    change = arr[orig - 1] - arr[np.where(early, orig - 1, orig - 1 - m)]  # [n, T]; 0 where too early
+    steps = 1 + np.arange(horizon) // m
+    moved = base + steps[None, :, None] * change[:, None, :]
+    return np.where(early[:, None, None], naive(arr, orig, horizon), moved)
 
 
 def drift(series: object, origins: object, horizon: int) -> np.ndarray:

@@ -109,11 +109,13 @@ def build_model(
         quantiles: quantile levels of the quantile head.
         bidirectional: wrap each recurrent layer in ``Bidirectional`` (direct decoder only).
         decoder: ``"direct"`` (all steps at once) or ``"recursive"`` (one step fed back).
-        skip: ``None``, ``"last"``, ``"seasonal"`` or ``"mean"``: add the last
-            observed target value, the seasonal naive forecast, or the mean of
-            the window to the network's output.
+        skip: ``None``, ``"last"``, ``"seasonal"``, ``"seasonal_level"`` or ``"mean"``: add
+            the last observed target value, the seasonal naive forecast (moved by the
+            last value's change over one season), or the mean of the window to the
+            network's output.
         target_indices: input columns that hold the targets; default ``range(n_targets)``.
-        season: season length for ``skip="seasonal"``, in [1, input_width].
+        season: season length for ``skip="seasonal"``, in [1, input_width] (``"seasonal_level"``:
+            [1, input_width - 1]).
         name: model name.
         strategy: the old name of ``decoder`` (still accepted; not to be confused
             with the ``tf.distribute`` strategy of ``train``).
@@ -166,9 +168,10 @@ def build_model(
         raise ForecasterError(f"`decoder` must be one of {DECODERS} (received decoder={decoder!r}).")
     if skip not in SKIPS:
         raise ForecasterError(f"`skip` must be one of {SKIPS} (received skip={skip!r}).")
-    if skip == "seasonal" and (not config.is_int(season) or not 1 <= season <= input_width):
+    longest = input_width - 1 if skip == "seasonal_level" else input_width  # the level change reads one row more
+    if skip in ("seasonal", "seasonal_level") and (not config.is_int(season) or not 1 <= season <= longest):
         raise ForecasterError(
-            f"`season` must be an integer in [1, input_width={input_width}] with skip='seasonal' "
+            f"`season` must be an integer in [1, {longest}] with skip={skip!r} and input_width={input_width} "
             f"(received season={season!r}); use a longer input_width or a shorter season."
         )
     if encoder_width is not None and (not config.is_int(encoder_width) or not 1 <= encoder_width <= input_width):

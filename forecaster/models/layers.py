@@ -38,7 +38,11 @@ class SkipBaseline(keras.layers.Layer):
     ``mode="seasonal"`` gives step ``h`` the value at row
     ``W - season + (h % season)`` (the seasonal naive forecast);
     ``mode="mean"`` repeats the mean of the window, the better start for a
-    level observed through heavy noise (a local level, as in the Nile flows).
+    level observed through heavy noise (a local level, as in the Nile flows);
+    ``mode="seasonal_level"`` adds to the seasonal naive forecast the change of
+    the last value over one season (``(1 + h // season) * (x[W-1] - x[W-1-season])``):
+    the forecast of a seasonal random walk, ARIMA(0,1,0)(0,1,0), which moves last
+    season's shape to the latest level (weather, demand that drifts day to day).
     """
 
     def __init__(
@@ -64,7 +68,12 @@ class SkipBaseline(keras.layers.Layer):
             rows = [width - 1] * self.horizon
         else:
             rows = [width - self.season + h % self.season for h in range(self.horizon)]
-        return ops.take(targets, np.asarray(rows, "int32"), axis=1)
+        base = ops.take(targets, np.asarray(rows, "int32"), axis=1)
+        if self.mode == "seasonal_level":
+            change = targets[:, -1:, :] - targets[:, width - 1 - self.season : width - self.season, :]
+            steps = np.asarray([1 + h // self.season for h in range(self.horizon)], "float32")[None, :, None]
+            base = base + ops.cast(steps, base.dtype) * change
+        return base
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return (input_shape[0], self.horizon, len(self.target_indices))

@@ -214,7 +214,7 @@ def _check_season_keys(m: _Meta, meta: dict[str, Any], width: int) -> None:
     if meta.get("encoder_width") is not None:
         m.integer("encoder_width", 1, width)
     if "skip_season" in meta:
-        m.integer("skip_season", 1, width if meta.get("skip") == "seasonal" else _MAX_WIDTH)
+        m.integer("skip_season", 1, width if meta.get("skip") in ("seasonal", "seasonal_level") else _MAX_WIDTH)
     scales = meta.get("mase_scales")
     if scales is not None:
         n_targets = len(meta.get("targets", ()))

@@ -6,8 +6,9 @@ training, the windows after each rolling-origin fold's cut, forecast by that
 fold's model.
 
 * :func:`choose_and_calibrate`: the MAE of the network and of each window
-  baseline (last value, window mean, seasonal naive at each kept season) in
-  raw units (a panel: per-series training scale); a better baseline replaces
+  baseline (last value, window mean, seasonal naive at each kept season, and
+  the same moved by the last value's change over the season,
+  ``evaluation.baselines.seasonal_level``) in raw units (a panel: per-series training scale); a better baseline replaces
   the network (point head), then the used forecast's residuals calibrate the
   conformal intervals (``evaluation.intervals``).
 * :func:`calibrate_with_test`: after the held-out metrics, the calibration of the
@@ -103,6 +104,7 @@ def choose_and_calibrate(
         when the network stays), and the used forecast's (residuals, local scales) that
         :func:`calibrate_with_test` extends.
     """
+    from forecaster.evaluation.baselines import seasonal_level
     from forecaster.evaluation.intervals import check_levels
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
@@ -116,6 +118,9 @@ def choose_and_calibrate(
     for m in fc.seasons_:
         if 1 < m <= width:
             candidates[f"seasonal_naive_{m}"] = ("seasonal", m)
+    for m in fc.seasons_:
+        if 1 < m < width:
+            candidates[f"seasonal_level_{m}"] = ("seasonal_level", m)
     actual, scale, local, preds = [], [], [], {"network": [], **{name: [] for name in candidates}}
     steps = np.arange(horizon)
     for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
@@ -127,8 +132,10 @@ def choose_and_calibrate(
                 base = np.repeat(targets[origins - 1][:, None], horizon, axis=1)
             elif mode == "mean":
                 base = np.repeat(np.stack([targets[o - width : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
-            else:
+            elif mode == "seasonal":
                 base = targets[origins[:, None] - m + steps[None, :] % m]
+            else:
+                base = seasonal_level(targets, origins, horizon, m)
             preds[name].append(base)
         actual.append(_actuals(targets, origins, horizon))
         # panels compare in units of each series' training spread

@@ -71,7 +71,7 @@ def build_fn(fc: Any, n_features: int, n_targets: int, name: str | None = None) 
             quantiles=tuple(fc.quantiles),
             skip=None if fc.skip_ == "none" else fc.skip_,
             target_indices=list(range(n_targets)),
-            season=fc.skip_season_ if fc.skip_ == "seasonal" else None,
+            season=fc.skip_season_ if fc.skip_ in ("seasonal", "seasonal_level") else None,
             encoder_width=fc.encoder_width_,
             window_scale=fc.window_scale,
             name=name,

@@ -185,9 +185,12 @@ def choose_input_width(
     """(input_width, encoder_width): the window covers every kept season the skip may repeat,
     the recurrent encoder reads today's width (two short seasons, two horizons, 16 rows).
 
+    The window holds one row more than a season where it can, so the seasonal-level
+    baseline of ``model="auto"`` (the change over that season) is available for it too.
+
     Example:
         >>> choose_input_width(None, (7, 365), 7, 2000, horizon=14, val=0.15, test=0.15)
-        (365, 28)
+        (366, 28)
     """
     if input_width is not None:
         return int(input_width), None
@@ -195,7 +198,7 @@ def choose_input_width(
     # Keep at least ~half the series for windows of the training part.
     cap = max(horizon, int(longest * (1 - val - test)) // 2)
     encoder = int(min(max(2 * short, 2 * horizon, 16), cap))
-    width = max([encoder, *(m for m in seasons if m <= cap)])
+    width = max([encoder, *(min(m + 1, cap) for m in seasons if m <= cap)])
     return int(width), (encoder if width > encoder else None)
 
 

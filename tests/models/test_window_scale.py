@@ -102,7 +102,7 @@ def test_a_fit_with_window_scale_saves_loads_and_exports_the_same_forecast(tmp_p
     from forecaster import Forecaster, load
 
     fc = Forecaster(horizon=7, units=(4,), epochs=2, window_scale=True, calendar=False, intervals=(),
-                    jit_compile=False, verbose=0).fit(_series())
+                    model="network", jit_compile=False, verbose=0).fit(_series())
     assert "window_scale" in [layer.name for layer in fc.model_.layers]
     fc.save(tmp_path / "run")
     loaded = load(tmp_path / "run")
