@@ -8,9 +8,10 @@ fold's model.
 * :func:`choose_and_calibrate`: the MAE of the network and of each window
   baseline (last value, window mean, seasonal naive at each kept season, and
   the same moved by the last value's change over the season,
-  ``evaluation.baselines.seasonal_level``) in raw units (a panel: per-series training scale); a better baseline replaces
-  the network (point head), then the used forecast's residuals calibrate the
-  conformal intervals (``evaluation.intervals``).
+  ``evaluation.baselines.seasonal_level``) in raw units (a panel: per-series
+  training scale); a better baseline replaces the network (point head), then
+  the used forecast's residuals calibrate the conformal intervals
+  (``evaluation.intervals``).
 * :func:`calibrate_with_test`: after the held-out metrics, the calibration of the
   forecasts from the end of the data: the validation residuals plus the held-out
   model's residuals on the test windows (more windows, and the most recent ones).
@@ -53,19 +54,26 @@ Scores = tuple[np.ndarray, np.ndarray]  # residuals [n, H, T] and their windows'
 def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models: list) -> Windows:
     """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds."""
     width, horizon = fc.input_width_, fc.horizon
-    windows = []
     if use_val:
-        for i, s in enumerate(splits):
-            origins = np.arange(s.val[0] + width, s.val[1] - horizon + 1)
-            if origins.size:
-                windows.append((i, fc.model_, origins))
-        return windows
+        return _part_windows(fc, splits, "val")
+    windows = []
     per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
     for model, tail in fold_models:
         for i, s in enumerate(splits):
             cut = s.train[1] - tail  # first target row of the fold's validation windows
             if cut >= width and count_windows(cut, width, horizon):
                 windows.append((i, model, np.arange(cut, cut + per_fold)))
+    return windows
+
+
+def _part_windows(fc: Any, splits: list[Split], part: str) -> Windows:
+    """(series index, ``fc.model_``, origins) of each series' windows whose targets lie in ``part`` ("val" or "test")."""
+    windows = []
+    for i, s in enumerate(splits):
+        start, stop = getattr(s, part)
+        origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1)
+        if origins.size:
+            windows.append((i, fc.model_, origins))
     return windows
 
 
@@ -104,7 +112,7 @@ def choose_and_calibrate(
         when the network stays), and the used forecast's (residuals, local scales) that
         :func:`calibrate_with_test` extends.
     """
-    from forecaster.evaluation.baselines import seasonal_level
+    from forecaster.evaluation.baselines import naive, seasonal_level, seasonal_naive
     from forecaster.evaluation.intervals import check_levels
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
@@ -115,27 +123,21 @@ def choose_and_calibrate(
             warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=4)
         return None, None, None, None
     candidates = {"last": ("last", None), "mean": ("mean", None)}
-    for m in fc.seasons_:
-        if 1 < m <= width:
-            candidates[f"seasonal_naive_{m}"] = ("seasonal", m)
-    for m in fc.seasons_:
-        if 1 < m < width:
-            candidates[f"seasonal_level_{m}"] = ("seasonal_level", m)
+    candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
+    # the moved season reads the row one season before the last: m < width
+    candidates.update({f"seasonal_level_{m}": ("seasonal_level", m) for m in fc.seasons_ if 1 < m < width})
     actual, scale, local, preds = [], [], [], {"network": [], **{name: [] for name in candidates}}
-    steps = np.arange(horizon)
     for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
         values, scaler = parts[i], fc.scalers_[i]
         targets = values[:, :n_targets]
         preds["network"].append(out)
         for name, (mode, m) in candidates.items():
             if mode == "last":
-                base = np.repeat(targets[origins - 1][:, None], horizon, axis=1)
+                base = naive(targets, origins, horizon)
             elif mode == "mean":
                 base = np.repeat(np.stack([targets[o - width : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
-            elif mode == "seasonal":
-                base = targets[origins[:, None] - m + steps[None, :] % m]
             else:
-                base = seasonal_level(targets, origins, horizon, m)
+                base = (seasonal_naive if mode == "seasonal" else seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
         actual.append(_actuals(targets, origins, horizon))
         # panels compare in units of each series' training spread
@@ -177,9 +179,8 @@ def calibrate_with_test(fc: Any, parts: list[np.ndarray], splits: list[Split], s
     (14 series, seeds 0 and 1) the last ``H`` rows were covered more often than with the
     validation windows alone (docs/benchmarks.md, "Intervals calibrated on validation and test").
     """
-    width, horizon, n_targets = fc.input_width_, fc.horizon, len(fc.targets_)
-    windows = [(i, fc.model_, np.arange(s.test[0] + width, s.test[1] - horizon + 1)) for i, s in enumerate(splits)]
-    windows = [w for w in windows if w[2].size]
+    horizon, n_targets = fc.horizon, len(fc.targets_)
+    windows = _part_windows(fc, splits, "test")
     residuals, local = [scores[0]], [scores[1]]
     for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
         residuals.append(_actuals(parts[i][:, :n_targets], origins, horizon) - out)
