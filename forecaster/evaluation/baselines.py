@@ -213,6 +213,10 @@ def baseline_forecasts(
 ) -> dict[str, np.ndarray]:
     """Every baseline of :data:`BASELINES` on the same windows, seasonal naive at each season.
 
+    With a sequence of seasons, each season ``m > 1`` also gets ``seasonal_level_<m>``
+    (:func:`seasonal_level`, seasonal naive moved to the latest level): ``model="auto"``
+    can forecast with it, so the model is compared with it too.
+
     Args:
         series: raw target series, ``[n_rows, n_targets]`` or ``[n_rows]``.
         origins: first forecast row of each window, ints in ``1..n_rows``.
@@ -225,7 +229,8 @@ def baseline_forecasts(
     Returns:
         ``{"naive": ..., "seasonal_naive": ..., "drift": ..., "mean": ...}``, each
         ``[len(origins), horizon, n_targets]``; with a sequence of seasons, then
-        ``"seasonal_naive_<m>"`` for each season in the order given.
+        ``"seasonal_naive_<m>"`` for each season in the order given, then
+        ``"seasonal_level_<m>"`` for each of them longer than 1.
 
     Raises:
         ForecasterError: on a bad shape, horizon, origin or ``m``.
@@ -233,10 +238,12 @@ def baseline_forecasts(
     Example:
         >>> import numpy as np
         >>> out = baseline_forecasts(np.arange(10.0), [8], 2, m=(4, 2))
-        >>> list(out)
+        >>> list(out)[:6]
         ['naive', 'seasonal_naive', 'drift', 'mean', 'seasonal_naive_4', 'seasonal_naive_2']
         >>> out["seasonal_naive"][0, :, 0].tolist(), out["seasonal_naive_2"][0, :, 0].tolist()
         ([4.0, 5.0], [6.0, 7.0])
+        >>> out["seasonal_level_2"][0, :, 0].tolist()  # a linear series: the level moved by 2 per season
+        [8.0, 9.0]
     """
     several = not isinstance(m, int | np.integer) and isinstance(m, Sequence)
     seasons = [int(s) if isinstance(s, np.integer) else s for s in m] if several else [m]
@@ -257,6 +264,9 @@ def baseline_forecasts(
                     if season == primary
                     else seasonal_naive(series, origins, horizon, season)
                 )
+        for season in seasons:
+            if season > 1:
+                out[f"seasonal_level_{season}"] = seasonal_level(series, origins, horizon, season)
     return out
 
 

@@ -12,6 +12,7 @@ from forecaster.evaluation.baselines import (
     mean,
     naive,
     season_length,
+    seasonal_level,
     seasonal_naive,
 )
 
@@ -151,7 +152,9 @@ def test_season_length_bad_string():
 
 def test_baseline_forecasts_at_every_season():
     out = baseline_forecasts(SERIES, [6, 7], 4, m=(3, 2))
-    assert list(out) == [*BASELINES, "seasonal_naive_3", "seasonal_naive_2"]
+    assert list(out) == [*BASELINES, "seasonal_naive_3", "seasonal_naive_2", "seasonal_level_3", "seasonal_level_2"]
+    # the moved season is the model="auto" candidate: it is compared like the others
+    np.testing.assert_array_equal(out["seasonal_level_2"], seasonal_level(SERIES, [6, 7], 4, 2))
     # the primary season keeps the backwards-compatible key, and has its own name too
     np.testing.assert_array_equal(out["seasonal_naive"], seasonal_naive(SERIES, [6, 7], 4, 3))
     np.testing.assert_array_equal(out["seasonal_naive_3"], out["seasonal_naive"])
