@@ -266,7 +266,7 @@ class TestRealUCRSet:
         Euclidean scores 0.955 and 1-NN DTW 0.950 on this split. The fit is notebook 06's own: this
         test executes the notebook (every cell must run, as under nbmake) and checks its ``clf`` and
         test ``scores``; tests/conftest.py then leaves the notebook out of nbmake's items, so the
-        one minute fit runs once per ``make test``.
+        fit runs once per ``make test``.
         """
         import nbformat
         from nbclient import NotebookClient
