@@ -58,8 +58,9 @@ def make_long(n: int, seed: int = 0) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def shapes_model() -> tuple[SequenceClassifier, np.ndarray, np.ndarray]:
-    X, y = make_shapes(240, seed=0)
-    clf = SequenceClassifier("gru", (16,), epochs=25, patience=8, ensemble=2, scaling="series", verbose=0, seed=0)
+    # 120 cases and 12 epochs: held-out accuracy 1.000 (as with 240 cases and 25 epochs, which chose 13), fit 24.5 -> 16.6 s
+    X, y = make_shapes(120, seed=0)
+    clf = SequenceClassifier("gru", (16,), epochs=12, patience=4, ensemble=2, scaling="series", verbose=0, seed=0)
     return clf.fit(X, y), *make_shapes(150, seed=1)
 
 
