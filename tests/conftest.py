@@ -45,7 +45,8 @@ def daily_frame() -> Callable[..., pd.DataFrame]:
 # --- scheduling under pytest-xdist ----------------------------------------------------------------
 
 # Seconds each long work unit of `make test` took on one worker (2-core machine, 2026-11-30; the
-# README chains, notebooks, faults and the UCR fit from that day's later run, on a loaded machine; a
+# README chains, notebooks, faults and the UCR fit from that day's later run, on a loaded machine; chain 6,
+# the UCR fit and TestShapesModel scaled by their cuts of that afternoon, measured back to back; a
 # class is its own unit under --dist loadscope, see test_readme.py and test_classification.py).
 # Only the order matters: a stale number makes the run a little slower, never wrong.
 UNIT_SECONDS: dict[str, float] = {
@@ -53,22 +54,22 @@ UNIT_SECONDS: dict[str, float] = {
     "tests/test_export.py": 90,
     "tests/test_cli.py": 90,
     "tests/test_forecaster.py": 85,
-    "tests/test_readme.py::TestReadmeChain6": 80,
     "tests/test_readme.py::TestReadmeChain8": 76,
-    "tests/tasks/test_classification.py::TestRealUCRSet": 65,  # runs notebook 06, see RUN_BY_TEST
+    "tests/test_readme.py::TestReadmeChain6": 63,  # --epochs 10 in the README (was 30)
     "notebooks/02_cells_compared.ipynb": 62,
     "tests/tasks/test_classification.py": 60,
     "tests/test_faults.py": 60,
     "tests/test_readme.py::TestReadmeChain7": 57,
     "tests/test_logs.py": 55,
     "tests/test_distributed.py": 50,
-    "tests/tasks/test_classification.py::TestShapesModel": 48,
+    "tests/tasks/test_classification.py::TestRealUCRSet": 47,  # runs notebook 06, see RUN_BY_TEST
     "tests/test_readme.py::TestReadmeChain2": 42,
     "notebooks/04_probabilistic_backtest.ipynb": 41,
     "tests/test_panel_global.py": 40,
     "tests/test_startup_fast_path.py": 38,
     "tests/test_analyst.py": 37,
     "tests/test_calendar_inputs.py": 37,
+    "tests/tasks/test_classification.py::TestShapesModel": 37,
     "tests/test_readme.py::TestReadmeChain10": 36,
     "tests/tasks/test_classification.py::TestUnlearnable": 35,
     "notebooks/05_export_and_serve.ipynb": 33,
