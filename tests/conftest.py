@@ -44,46 +44,52 @@ def daily_frame() -> Callable[..., pd.DataFrame]:
 
 # --- scheduling under pytest-xdist ----------------------------------------------------------------
 
-# Seconds each long work unit of `make test` took on one worker (2-core machine, 2026-11-30; the
-# README chains, notebooks, faults and the UCR fit from that day's later run, on a loaded machine; chain 6,
-# the UCR fit and TestShapesModel scaled by their cuts of that afternoon, measured back to back; a
-# class is its own unit under --dist loadscope, see test_readme.py and test_classification.py).
+# Seconds each long work unit of `make test` took on one worker (2-core machine; the full run of
+# 2026-11-30 13:03 UTC, summed from its JUnit report, units of 20 s and more; other jobs held the
+# machine at load 5-6, so each is about twice a quiet run's; a class is its own unit under
+# --dist loadscope, see test_readme.py and test_classification.py).
 # Only the order matters: a stale number makes the run a little slower, never wrong.
 UNIT_SECONDS: dict[str, float] = {
-    "tests/tasks/test_classification.py::TestAutoScaling": 95,
-    "tests/test_export.py": 90,
-    "tests/test_cli.py": 90,
-    "tests/test_forecaster.py": 85,
-    "tests/test_readme.py::TestReadmeChain8": 76,
-    "tests/test_readme.py::TestReadmeChain6": 63,  # --epochs 10 in the README (was 30)
-    "notebooks/02_cells_compared.ipynb": 62,
-    "tests/tasks/test_classification.py": 60,
-    "tests/test_faults.py": 60,
-    "tests/test_readme.py::TestReadmeChain7": 57,
+    "tests/test_faults.py": 121,
+    "tests/test_forecaster.py": 115,
+    "tests/test_readme.py::TestReadmeChain6": 95,
+    "tests/models/test_factory.py": 93,
+    "notebooks/02_cells_compared.ipynb": 86,
+    "tests/test_export.py": 80,
+    "notebooks/04_probabilistic_backtest.ipynb": 71,
+    "tests/tasks/test_classification.py::TestAutoScaling": 69,
+    "tests/tasks/test_classification.py::TestRealUCRSet": 69,  # runs notebook 06, see RUN_BY_TEST
+    "tests/test_readme.py::TestReadmeChain8": 67,
+    "tests/tasks/test_classification.py": 67,
+    "tests/test_distributed.py": 66,
+    "tests/test_panel_global.py": 55,
     "tests/test_logs.py": 55,
-    "tests/test_distributed.py": 50,
-    "tests/tasks/test_classification.py::TestRealUCRSet": 47,  # runs notebook 06, see RUN_BY_TEST
-    "tests/test_readme.py::TestReadmeChain2": 42,
-    "notebooks/04_probabilistic_backtest.ipynb": 41,
-    "tests/test_panel_global.py": 40,
-    "tests/test_startup_fast_path.py": 38,
-    "tests/test_analyst.py": 37,
-    "tests/test_calendar_inputs.py": 37,
-    "tests/tasks/test_classification.py::TestShapesModel": 37,
-    "tests/test_readme.py::TestReadmeChain10": 36,
-    "tests/tasks/test_classification.py::TestUnlearnable": 35,
-    "notebooks/05_export_and_serve.ipynb": 33,
-    "tests/models/test_factory.py": 32,
-    "notebooks/07_generation.ipynb": 31,
-    "tests/test_windows_per_epoch.py": 30,
-    "notebooks/03_multivariate.ipynb": 29,
-    "tests/tasks/test_generation.py": 28,
-    "notebooks/01_quickstart.ipynb": 28,
-    "tests/test_choice_intervals.py": 25,
-    "tests/test_tuning.py": 24,
-    "tests/test_panel.py": 22,
-    "tests/test_refit.py": 21,
-    "forecaster/tasks/classification.py": 20,
+    "tests/test_analyst.py": 51,
+    "tests/tasks/test_classification.py::TestShapesModel": 50,
+    "tests/test_calendar_inputs.py": 49,
+    "tests/test_cli.py": 49,
+    "notebooks/07_generation.ipynb": 47,
+    "tests/test_choice_intervals.py": 47,
+    "tests/test_readme.py::TestReadmeChain7": 45,
+    "tests/data/test_windowing.py": 42,
+    "tests/tasks/test_generation.py": 41,
+    "tests/test_classification_choice.py": 40,
+    "notebooks/05_export_and_serve.ipynb": 39,
+    "tests/test_readme.py::TestReadmeChain10": 39,
+    "tests/tasks/test_classification.py::TestUnlearnable": 39,
+    "tests/test_training.py": 38,
+    "tests/test_readme.py::TestReadmeChain2": 35,
+    "tests/test_windows_per_epoch.py": 34,
+    "notebooks/01_quickstart.ipynb": 34,
+    "tests/test_cli_errors.py": 32,
+    "forecaster/tasks/classification.py": 32,
+    "notebooks/03_multivariate.ipynb": 30,
+    "tests/test_tuning.py": 30,
+    "tests/models/test_window_scale.py": 29,
+    "tests/test_panel.py": 25,
+    "tests/test_readme.py::TestReadmeChain3": 21,
+    "tests/models/test_skip_seasonal_level.py": 21,
+    "tests/test_startup_fast_path.py": 20,
 }
 
 
