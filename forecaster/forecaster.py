@@ -383,8 +383,7 @@ class Forecaster(FittedMixin, Estimator):
         """
         from forecaster.training.members import refit_network
 
-        model, rows = refit_network(self, parts, self._budget)
-        self.heldout_model_ = self.model_  # the test-part plot stays the held-out model's
+        model, rows, self.heldout_model_ = refit_network(self, parts, self._budget)  # test-part plot: held-out model
         self.model_ = model
         self._predict_fn = None
         self.refit_ = {"rows": rows, "epochs": int(self._budget), "batch_size": int(self.batch_size_),

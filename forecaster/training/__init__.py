@@ -12,6 +12,10 @@
 4. fits with early stopping on ``val_loss`` (best weights restored) and
    ``ReduceLROnPlateau``, and returns the Keras ``History``.
 
+With ``reuse`` (a model compiled by an earlier ``train`` of the same builder),
+step 3 is replaced by a restart of that model: the fresh build's weights, a
+zeroed optimizer state, the same traced train and validation steps.
+
 ``strategy="multiworker"`` goes through the custom training loop of
 :mod:`forecaster.training.distributed`, because Keras 3 ``fit`` does not run
 under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585).
@@ -53,6 +57,7 @@ MIN_LEARNING_RATE = 1e-6
 
 __all__ = [
     "OPTIMIZERS",
+    "copy_model",
     "enable_determinism",
     "make_optimizer",
     "multiworker_strategy",
@@ -82,6 +87,7 @@ def train(
     strategy: str | None = None,
     reduce_lr: bool = True,
     metrics: Sequence[Any] | None = None,
+    reuse: keras.Model | None = None,
 ) -> keras.callbacks.History:
     """Compile and fit ``model``; return its Keras ``History`` (``history.model`` is the model).
 
@@ -112,6 +118,12 @@ def train(
             ``jit_compile=True``, which it rejects).
         reduce_lr: add ``ReduceLROnPlateau`` (on ``val_loss``, or ``loss`` without validation).
         metrics: extra Keras metrics; classifiers get ``["accuracy"]`` by default.
+        reuse: a model an earlier ``train`` call compiled from the same ``model`` callable (same
+            settings): it is trained instead, from the weights the seeded callable builds and a
+            zeroed optimizer state, so the result is the same (without dropout, to the bit) but
+            its traced steps are reused; most of a short series' refit is that tracing
+            (docs/benchmarks.md, "Refit on the compiled model"). Overwrites its weights. Ignored
+            with a strategy, a built ``model``, or when this run would decide XLA differently.
 
     Returns:
         The ``keras.callbacks.History`` of the fit.
@@ -172,15 +184,19 @@ def train(
     run_callbacks = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
     run_callbacks += list(callbacks)
 
-    compiled = _compile(
-        model,
-        loss=loss,
-        optimizer_fn=optimizer_fn,
-        metrics=metrics,
-        jit_compile=jit_compile,
-        strategy=strategy,
-        planned_steps=_planned_steps(train_ds, epochs),
-    )
+    planned_steps = _planned_steps(train_ds, epochs)
+    if reuse is not None and strategy is None and _reusable(reuse, model, jit_compile, planned_steps):
+        compiled = _restart(reuse, model(), learning_rate)
+    else:
+        compiled = _compile(
+            model,
+            loss=loss,
+            optimizer_fn=optimizer_fn,
+            metrics=metrics,
+            jit_compile=jit_compile,
+            strategy=strategy,
+            planned_steps=planned_steps,
+        )
     # datasets (make_windows) shuffle themselves; Keras only shuffles in-memory arrays
     fit_args: dict[str, Any] = {"x": train_ds, "shuffle": False}
     if isinstance(train_ds, tuple) and len(train_ds) == 2:
@@ -192,6 +208,33 @@ def train(
         callbacks=run_callbacks,
         verbose=verbose,
     )
+
+
+def copy_model(build: Callable[[], keras.Model], model: keras.Model) -> keras.Model:
+    """A new, uncompiled model from ``build`` holding ``model``'s weights (kept before ``reuse`` overwrites them)."""
+    copy = build()
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _reusable(reuse: Any, model: Any, jit_compile: bool | str, planned_steps: int | None) -> bool:
+    """``reuse`` is a compiled Keras model with the XLA setting this run would choose, ``model`` a builder."""
+    import keras
+
+    if isinstance(model, keras.Model) or not isinstance(reuse, keras.Model) or getattr(reuse, "optimizer", None) is None:
+        return False
+    return bool(reuse.jit_compile) == resolve_jit_compile(jit_compile, reuse, distributed=False, planned_steps=planned_steps)
+
+
+def _restart(compiled: keras.Model, fresh: keras.Model, learning_rate: float) -> keras.Model:
+    """``compiled`` with ``fresh``'s weights and a new optimizer's state: zeros and the initial learning rate."""
+    import keras
+
+    compiled.set_weights(fresh.get_weights())
+    for variable in compiled.optimizer.variables:  # step count, moments, the rate a schedule lowered
+        variable.assign(keras.ops.zeros_like(variable))
+    compiled.optimizer.learning_rate = learning_rate
+    return compiled
 
 
 def _compile(

@@ -13,6 +13,10 @@
   series for the budget the first fit found (no validation, no schedule), in
   the same sampled epochs, so it sees as many windows as that budget did.
 
+A single member (no strategy) is traced once per fit: the last rolling origin's
+compiled model trains the final fit and that one the refit
+(``training.train(reuse=...)``; the models they replace are kept as copies).
+
 Both read the settings and fitted state of ``fc`` and return what the
 estimator stores; neither writes to ``fc``. TensorFlow / Keras are imported
 lazily.
@@ -147,7 +151,7 @@ def train_network(
     from forecaster.data.windowing import make_windows
     from forecaster.models.factory import average_models
     from forecaster.models.heads import loss_for
-    from forecaster.training import resolve_seed, train
+    from forecaster.training import copy_model, resolve_seed, train
 
     n_targets = len(fc.targets_)
     scaled = _scaled_parts(fc, parts)
@@ -183,8 +187,13 @@ def train_network(
             if use_val and val_parts
             else None
         )
+        build = build_fn(fc, fc._n_inputs(), n_targets, name=f"member_{member}" if fc.ensemble > 1 else None)
+        reuse = None
+        if fold_models and fc.ensemble == 1 and fc.strategy is None:  # the last origin's compiled model trains on
+            reuse, tail = fold_models[-1]
+            fold_models[-1] = (copy_model(build, reuse), tail)
         history = train(
-            build_fn(fc, fc._n_inputs(), n_targets, name=f"member_{member}" if fc.ensemble > 1 else None),
+            build,
             train_ds,
             val_ds,
             loss=loss,
@@ -196,6 +205,7 @@ def train_network(
             # the rolling origins chose the budget without a learning-rate schedule
             reduce_lr=not folded,
             callbacks=tensorboard_callbacks(fc, run_name, member),
+            reuse=reuse,
         )
         members.append(history.model)
         histories.append(pd.DataFrame(history.history))
@@ -207,21 +217,24 @@ def train_network(
     )
 
 
-def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, int]:
-    """``(model, rows)``: the members retrained on every row of ``parts`` for ``epochs`` (training-part scalers).
+def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, int, Any]:
+    """``(model, rows, heldout)``: the members retrained on every row of ``parts`` for ``epochs``
+    (training-part scalers), and the held-out model ``fc.model_`` they replace.
 
     ``epochs`` are the first fit's, of ``fc.windows_per_epoch_`` windows each when it sampled.
+    One member is retrained in place (``train(reuse=...)``: its traced train step serves
+    again), so ``heldout`` is then a copy of its weights.
     """
     from forecaster.data.windowing import make_windows
     from forecaster.models.factory import average_models
     from forecaster.models.heads import loss_for
-    from forecaster.training import resolve_seed, train
+    from forecaster.training import copy_model, resolve_seed, train
 
     n_targets = len(fc.targets_)
     scaled = [x for x in _scaled_parts(fc, parts) if count_windows(len(x), fc.input_width_, fc.horizon)]
     loss = loss_for(fc.head, quantiles=tuple(fc.quantiles), point_loss=fc.loss)
     base_seed = resolve_seed(fc.seed)
-    members = []
+    members, heldout = [], fc.model_
     for member in range(fc.ensemble):
         seed = base_seed + member
         train_ds = make_windows(
@@ -229,8 +242,12 @@ def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, i
             batch_size=fc.batch_size_, shuffle=True, seed=seed,
             windows_per_epoch=getattr(fc, "windows_per_epoch_", None),
         )
+        build = build_fn(fc, fc._n_inputs(), n_targets, name=f"member_{member}" if fc.ensemble > 1 else None)
+        reuse = None
+        if fc.ensemble == 1 and fc.strategy is None:  # an ensemble's members hide inside its average
+            heldout, reuse = copy_model(build, fc.model_), fc.model_
         history = train(
-            build_fn(fc, fc._n_inputs(), n_targets, name=f"member_{member}" if fc.ensemble > 1 else None),
+            build,
             train_ds,
             None,
             loss=loss,
@@ -240,7 +257,8 @@ def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, i
             verbose=fc.verbose,
             **fit_settings(fc),
             reduce_lr=False,  # a fixed budget: no validation curve to schedule on
+            reuse=reuse,
         )
         members.append(history.model)
     model = members[0] if len(members) == 1 else average_models(members)
-    return model, int(sum(len(x) for x in scaled))
+    return model, int(sum(len(x) for x in scaled)), heldout

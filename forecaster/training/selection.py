@@ -412,11 +412,11 @@ def rolling_origin_epochs(
     intervals and the baseline choice use these out-of-sample forecasts).
     """
     from forecaster.data.windowing import make_windows
-    from forecaster.training import train
+    from forecaster.training import copy_model, train
 
     targets = list(range(n_targets))
     per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
-    curves = []
+    curves, compiled = [], None
     for back in range(ROLLING_FOLDS - 1, -1, -1):
         fold_train, fold_val = [], []
         for part in train_parts:
@@ -431,6 +431,8 @@ def rolling_origin_epochs(
             fold_train, input_width, horizon, targets=targets, batch_size=batch_size, shuffle=True, seed=seed
         )
         val_ds = make_windows(fold_val, input_width, horizon, targets=targets, batch_size=256)
+        if fold_models and fold_models[-1][0] is compiled:  # the origin before keeps its weights
+            fold_models[-1] = (copy_model(build_fn, compiled), fold_models[-1][1])
         history = train(
             build_fn,
             train_ds,
@@ -441,8 +443,10 @@ def rolling_origin_epochs(
             seed=seed,
             verbose=0,
             reduce_lr=False,
+            reuse=compiled,  # one compiled model for every origin: traced once
             **train_args,
         )
+        compiled = history.model
         curves.append(history.history["val_loss"])
         if fold_models is not None:
             fold_models.append((history.model, back * per_fold + horizon + per_fold - 1))
