@@ -212,6 +212,9 @@ def scale_child(n_series: int, rows: int, epochs: int | None, params: dict | Non
         "fit_cpu_seconds": round(cpu, 1),
         "seconds_per_epoch": round(seconds / max(fc.n_epochs_, 1), 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        # the held-out model on the fit's own test part: whether a faster setting costs accuracy
+        "internal_test_aggregate": fc.metrics_.get("aggregate"),
+        "used": (getattr(fc, "choice_", None) or {}).get("used"),
         "load_before": load_before,
         "load_after": load_avg(),
         "cpu_count": os.cpu_count(),
