@@ -201,7 +201,9 @@ def tune(
     folder = tempfile.mkdtemp(prefix="forecaster-tune-")
     try:
         search = _Search(
-            max_trials=int(trials), seed=seed, directory=folder, project_name="search", overwrite=True,
+            # KerasTuner reads seed=0 as "no seed" and draws one: shift by one so 0 is a seed too
+            max_trials=int(trials), seed=None if seed is None else int(seed) + 1, directory=folder,
+            project_name="search", overwrite=True,
             max_consecutive_failed_trials=int(trials),
         )
         with silence_retracing_warnings():

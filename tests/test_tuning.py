@@ -54,3 +54,19 @@ def test_tune_in_python_and_a_zero_budget(tmp_path, capsys):
         fc.tune(frame, trials=0)
     assert main(["tune", "--csv", str(tmp_path / "series.csv"), "--trials", "0"]) == 2
     assert capsys.readouterr().err.startswith("error: `--trials` must be an integer >= 1")
+
+
+def test_the_same_seed_tries_the_same_settings(tmp_path, monkeypatch):
+    """seed=0 (the default) repeats the search; KerasTuner alone would draw a seed for 0."""
+    from forecaster.forecaster import Forecaster as Estimator
+    from forecaster.tuning import tune
+
+    def scored(self, *args, **kwargs):  # the settings tried do not depend on the scores of a random search
+        self.metrics_ = {"model": {"mae": 1.0}}
+        return self
+
+    monkeypatch.setattr(Estimator, "fit", scored)
+    _, frame = _csv(tmp_path)
+    boards = [tune(frame, trials=4, base={"horizon": 4}, seed=seed).leaderboard for seed in (0, 0, 1)]
+    pd.testing.assert_frame_equal(boards[0], boards[1])
+    assert not boards[0].drop(columns="val_mae").equals(boards[2].drop(columns="val_mae"))
