@@ -29,6 +29,26 @@ if TYPE_CHECKING:
     import tensorflow as tf
 
 
+CACHE_LIMIT_BYTES = 64 * 2**20
+"""The largest fixed window set :func:`cache_if_small` keeps in memory (float32 inputs)."""
+
+
+def cache_if_small(
+    ds: tf.data.Dataset, parts: Sequence[np.ndarray], input_width: int, horizon: int,
+    limit_bytes: int = CACHE_LIMIT_BYTES,
+) -> tf.data.Dataset:
+    """``ds.cache()`` when the windows of ``parts`` fit in ``limit_bytes``, else ``ds``.
+
+    For an unshuffled window set read every epoch (validation): its batches are then
+    gathered once, not per epoch. On a short series a tiny epoch spends about a quarter
+    of its time building the validation pass (docs/benchmarks.md, "Validation windows
+    cached"); a larger set keeps streaming, so memory stays that of the series.
+    """
+    n_windows = sum(count_windows(len(p), input_width, horizon) for p in parts)
+    n_columns = max((p.shape[1] if p.ndim > 1 else 1) for p in parts) if len(parts) else 1
+    return ds.cache() if n_windows * (input_width + horizon) * n_columns * 4 <= limit_bytes else ds
+
+
 def count_windows(n_rows: int, input_width: int, horizon: int, stride: int = 1) -> int:
     """Number of windows a series of ``n_rows`` yields (0 when it is too short)."""
     span = n_rows - input_width - horizon

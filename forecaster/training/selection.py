@@ -411,7 +411,7 @@ def rolling_origin_epochs(
     ``ceil(MIN_VAL_WINDOWS / ROLLING_FOLDS) - 1`` rows after it (the conformal
     intervals and the baseline choice use these out-of-sample forecasts).
     """
-    from forecaster.data.windowing import make_windows
+    from forecaster.data.windowing import cache_if_small, make_windows
     from forecaster.training import copy_model, train
 
     targets = list(range(n_targets))
@@ -430,7 +430,9 @@ def rolling_origin_epochs(
         train_ds = make_windows(
             fold_train, input_width, horizon, targets=targets, batch_size=batch_size, shuffle=True, seed=seed
         )
-        val_ds = make_windows(fold_val, input_width, horizon, targets=targets, batch_size=256)
+        val_ds = cache_if_small(
+            make_windows(fold_val, input_width, horizon, targets=targets, batch_size=256), fold_val, input_width, horizon
+        )
         if fold_models and fold_models[-1][0] is compiled:  # the origin before keeps its weights
             fold_models[-1] = (copy_model(build_fn, compiled), fold_models[-1][1])
         history = train(
