@@ -37,6 +37,7 @@ from forecaster.data.windowing import count_windows
 from forecaster.errors import ForecasterError
 from forecaster.training.selection import (
     auto_batch_size,
+    detach_last_fold,
     per_windows,
     resolve_windows_per_epoch,
     rolling_origin_epochs,
@@ -151,7 +152,7 @@ def train_network(
     from forecaster.data.windowing import cache_if_small, make_windows
     from forecaster.models.factory import average_models
     from forecaster.models.heads import loss_for
-    from forecaster.training import copy_model, resolve_seed, train
+    from forecaster.training import resolve_seed, train
 
     n_targets = len(fc.targets_)
     scaled = _scaled_parts(fc, parts)
@@ -193,8 +194,7 @@ def train_network(
         build = build_fn(fc, fc._n_inputs(), n_targets, name=f"member_{member}" if fc.ensemble > 1 else None)
         reuse = None
         if fold_models and fc.ensemble == 1 and fc.strategy is None:  # the last origin's compiled model trains on
-            reuse, tail = fold_models[-1]
-            fold_models[-1] = (copy_model(build, reuse), tail)
+            reuse = detach_last_fold(fold_models, build)
         history = train(
             build,
             train_ds,

@@ -60,6 +60,7 @@ __all__ = [
     "choose_input_width",
     "choose_seasons",
     "choose_skip",
+    "detach_last_fold",
     "per_windows",
     "plan_splits",
     "resolve_skip",
@@ -382,6 +383,15 @@ def best_epoch(curves: Sequence[Sequence[float]], epochs: int) -> int:
     return int(np.argmin(padded.mean(axis=0))) + 1
 
 
+def detach_last_fold(fold_models: list, build_fn: Callable[[], Any]) -> Any:
+    """The last origin's model, its ``fold_models`` entry replaced by a copy, so the model can train again."""
+    from forecaster.training import copy_model
+
+    model, tail = fold_models[-1]
+    fold_models[-1] = (copy_model(build_fn, model), tail)
+    return model
+
+
 def rolling_origin_epochs(
     train_parts: Sequence[np.ndarray],
     build_fn: Callable[[], Any],
@@ -412,7 +422,7 @@ def rolling_origin_epochs(
     intervals and the baseline choice use these out-of-sample forecasts).
     """
     from forecaster.data.windowing import cache_if_small, make_windows
-    from forecaster.training import copy_model, train
+    from forecaster.training import train
 
     targets = list(range(n_targets))
     per_fold = -(-MIN_VAL_WINDOWS // ROLLING_FOLDS)
@@ -434,7 +444,7 @@ def rolling_origin_epochs(
             make_windows(fold_val, input_width, horizon, targets=targets, batch_size=256), fold_val, input_width, horizon
         )
         if fold_models and fold_models[-1][0] is compiled:  # the origin before keeps its weights
-            fold_models[-1] = (copy_model(build_fn, compiled), fold_models[-1][1])
+            detach_last_fold(fold_models, build_fn)
         history = train(
             build_fn,
             train_ds,
