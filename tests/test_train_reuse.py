@@ -68,7 +68,11 @@ def test_short_series_fit_reuses_compiled_models_without_changing_a_number(monke
     frame = pd.DataFrame({"y": SERIES[:60]})  # 7 validation windows: folded into training, rolling origins
     settings = dict(cell="gru", units=(4,), horizon=3, input_width=12, epochs=3, patience=1, jit_compile=False,
                     verbose=0, seed=0)
+    restarts = []
+    restart = training._restart
+    monkeypatch.setattr(training, "_restart", lambda *a: restarts.append(1) or restart(*a))
     reused = Forecaster(**settings).fit(frame)
+    assert len(restarts) == 5  # origins 2-4, the final fit and the refit: one compiled model traced once
     monkeypatch.setattr(training, "_reusable", lambda *a, **k: False)
     fresh = Forecaster(**settings).fit(frame)
     assert "val_loss" not in reused.history_ and reused.refit_ is not None
