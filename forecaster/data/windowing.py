@@ -30,23 +30,7 @@ if TYPE_CHECKING:
 
 
 CACHE_LIMIT_BYTES = 64 * 2**20
-"""The largest fixed window set :func:`cache_if_small` keeps in memory (float32 inputs)."""
-
-
-def cache_if_small(
-    ds: tf.data.Dataset, parts: Sequence[np.ndarray], input_width: int, horizon: int,
-    limit_bytes: int = CACHE_LIMIT_BYTES,
-) -> tf.data.Dataset:
-    """``ds.cache()`` when the windows of ``parts`` fit in ``limit_bytes``, else ``ds``.
-
-    For an unshuffled window set read every epoch (validation): its batches are then
-    gathered once, not per epoch. On a short series a tiny epoch spends about a quarter
-    of its time building the validation pass (docs/benchmarks.md, "Validation windows
-    cached"); a larger set keeps streaming, so memory stays that of the series.
-    """
-    n_windows = sum(count_windows(len(p), input_width, horizon) for p in parts)
-    n_columns = max((p.shape[1] if p.ndim > 1 else 1) for p in parts) if len(parts) else 1
-    return ds.cache() if n_windows * (input_width + horizon) * n_columns * 4 <= limit_bytes else ds
+"""The largest window set ``make_windows(cache=True)`` keeps in memory (float32 inputs and targets)."""
 
 
 def count_windows(n_rows: int, input_width: int, horizon: int, stride: int = 1) -> int:
@@ -96,6 +80,7 @@ def make_windows(
     seed: int | None = None,
     drop_remainder: bool = False,
     windows_per_epoch: int | None = None,
+    cache: bool = False,
 ) -> tf.data.Dataset:
     """Build a ``tf.data.Dataset`` of ``(x, y)`` forecasting windows.
 
@@ -120,6 +105,12 @@ def make_windows(
             ones of that epoch's permutation), so an epoch costs the same on a
             long series as on a short one and each epoch sees other windows.
             ``None`` (or a number >= the window count) sweeps every window.
+        cache: keep the batches in memory after the first pass when they take at
+            most :data:`CACHE_LIMIT_BYTES`, for a fixed set read every epoch
+            (validation): each pass is then not gathered again, which was about a
+            quarter of a tiny epoch (docs/benchmarks.md, "Validation windows
+            cached"). A larger set keeps streaming. Not with ``shuffle`` (each
+            epoch has its own order); shard directories always stream.
 
     Returns:
         A dataset of ``x: float32[batch, input_width, n_features]`` and
@@ -150,6 +141,8 @@ def make_windows(
     if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool)):
         raise ForecasterError(f"`seed` must be an integer or None (received seed={seed!r}).")
     windows_per_epoch = check_windows_per_epoch(windows_per_epoch, shuffle)
+    if cache and shuffle:
+        raise ForecasterError("`cache=True` keeps one order of the windows; it needs shuffle=False.")
     if isinstance(series, str | os.PathLike):
         from forecaster.data.shards import make_windows_from_shards
 
@@ -178,7 +171,7 @@ def make_windows(
     # One series: window i starts at i * stride, computed per batch, no index array held.
     starts = None if len(arrays) == 1 else window_starts(lengths, input_width, horizon, stride)
     values = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
-    return _window_dataset(
+    ds = _window_dataset(
         values,
         starts,
         n_windows=n_windows,
@@ -192,6 +185,8 @@ def make_windows(
         drop_remainder=drop_remainder,
         windows_per_epoch=windows_per_epoch,
     )
+    size = n_windows * (input_width * n_features + horizon * len(target_idx)) * 4
+    return ds.cache() if cache and size <= CACHE_LIMIT_BYTES else ds
 
 
 def check_windows_per_epoch(windows_per_epoch: int | None, shuffle: bool) -> int | None:

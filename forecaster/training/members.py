@@ -149,7 +149,7 @@ def train_network(
     validation part was folded into training, so the epoch budget comes from
     rolling origins (whose models are appended to ``fold_models``).
     """
-    from forecaster.data.windowing import cache_if_small, make_windows
+    from forecaster.data.windowing import make_windows
     from forecaster.models.factory import average_models
     from forecaster.models.heads import loss_for
     from forecaster.training import resolve_seed, train
@@ -184,10 +184,7 @@ def train_network(
             batch_size=batch_size, shuffle=True, seed=seed, windows_per_epoch=per_epoch,
         )
         val_ds = (
-            cache_if_small(
-                make_windows(val_parts, fc.input_width_, fc.horizon, targets=targets, batch_size=256),
-                val_parts, fc.input_width_, fc.horizon,
-            )
+            make_windows(val_parts, fc.input_width_, fc.horizon, targets=targets, batch_size=256, cache=True)
             if use_val and val_parts
             else None
         )

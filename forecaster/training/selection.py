@@ -421,7 +421,7 @@ def rolling_origin_epochs(
     ``ceil(MIN_VAL_WINDOWS / ROLLING_FOLDS) - 1`` rows after it (the conformal
     intervals and the baseline choice use these out-of-sample forecasts).
     """
-    from forecaster.data.windowing import cache_if_small, make_windows
+    from forecaster.data.windowing import make_windows
     from forecaster.training import train
 
     targets = list(range(n_targets))
@@ -440,9 +440,7 @@ def rolling_origin_epochs(
         train_ds = make_windows(
             fold_train, input_width, horizon, targets=targets, batch_size=batch_size, shuffle=True, seed=seed
         )
-        val_ds = cache_if_small(
-            make_windows(fold_val, input_width, horizon, targets=targets, batch_size=256), fold_val, input_width, horizon
-        )
+        val_ds = make_windows(fold_val, input_width, horizon, targets=targets, batch_size=256, cache=True)
         if fold_models and fold_models[-1][0] is compiled:  # the origin before keeps its weights
             detach_last_fold(fold_models, build_fn)
         history = train(

@@ -416,18 +416,22 @@ def test_windows_per_epoch_sets_keras_steps_per_epoch() -> None:
     assert steps.steps == [7, 7]  # ceil(200 / 32)
 
 
-def test_cache_if_small_keeps_the_batches_and_the_memory_limit() -> None:
+def test_cache_keeps_the_batches_and_the_memory_limit() -> None:
     """A small fixed window set is cached (same batches every pass); one over the limit keeps streaming."""
     arrays = make_series([30, 25], 2)
-    ds = make_windows(arrays, 5, 2, batch_size=8)
-    cached = windowing.cache_if_small(ds, arrays, 5, 2)
-    assert cached is not ds
-    x, y, sizes = collect(ds)
+    plain = make_windows(arrays, 5, 2, targets=[0], batch_size=8)
+    cached = make_windows(arrays, 5, 2, targets=[0], batch_size=8, cache=True)
+    assert type(cached).__name__ == "CacheDataset" and type(plain).__name__ != "CacheDataset"
+    x, y, sizes = collect(plain)
     for _ in range(2):  # the second pass reads the cache
         cx, cy, csizes = collect(cached)
         np.testing.assert_array_equal(cx, x)
         np.testing.assert_array_equal(cy, y)
         assert csizes == sizes
-    exact = sum(count_windows(len(a), 5, 2) for a in arrays) * (5 + 2) * 2 * 4  # float32 bytes
-    assert windowing.cache_if_small(ds, arrays, 5, 2, limit_bytes=exact) is not ds
-    assert windowing.cache_if_small(ds, arrays, 5, 2, limit_bytes=exact - 1) is ds
+    exact = sum(count_windows(len(a), 5, 2) for a in arrays) * (5 * 2 + 2 * 1) * 4  # float32 inputs + targets
+    with mock.patch.object(windowing, "CACHE_LIMIT_BYTES", exact):
+        assert type(make_windows(arrays, 5, 2, targets=[0], cache=True)).__name__ == "CacheDataset"
+    with mock.patch.object(windowing, "CACHE_LIMIT_BYTES", exact - 1):
+        assert type(make_windows(arrays, 5, 2, targets=[0], cache=True)).__name__ != "CacheDataset"
+    with pytest.raises(ForecasterError, match="shuffle=False"):
+        make_windows(arrays, 5, 2, cache=True, shuffle=True)
