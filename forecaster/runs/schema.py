@@ -214,7 +214,9 @@ def _check_season_keys(m: _Meta, meta: dict[str, Any], width: int) -> None:
     if meta.get("encoder_width") is not None:
         m.integer("encoder_width", 1, width)
     if "skip_season" in meta:
-        m.integer("skip_season", 1, width if meta.get("skip") in ("seasonal", "seasonal_level") else _MAX_WIDTH)
+        # as models.factory.build_model: the moved season reads one row before the season
+        longest = {"seasonal": width, "seasonal_level": width - 1}.get(meta.get("skip"), _MAX_WIDTH)
+        m.integer("skip_season", 1, longest)
     scales = meta.get("mase_scales")
     if scales is not None:
         n_targets = len(meta.get("targets", ()))

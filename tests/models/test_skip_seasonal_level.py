@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,6 +63,13 @@ def test_fit_with_it_saves_and_loads(tmp_path) -> None:
     frame = fc.predict()
     fc.save(tmp_path / "run", plots=False)
     pd.testing.assert_frame_equal(load(tmp_path / "run").predict(), frame)
+    # a run whose moved season leaves no row before it is refused, as build_model refuses it
+    path = tmp_path / "run" / "forecaster.json"
+    meta = json.loads(path.read_text())
+    meta["skip_season"] = meta["input_width"]
+    path.write_text(json.dumps(meta))
+    with pytest.raises(ForecasterError, match="skip_season"):
+        load(tmp_path / "run")
 
 
 def test_auto_can_forecast_with_it() -> None:
