@@ -13,9 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import os
-import select
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fork_server import ForkServer
 
 from forecaster import runs
 from forecaster.cli import main
@@ -142,98 +141,20 @@ def next_write(run: Path, source: Path) -> None:
     assert siblings(run) == []
 
 
-# Starts the wrapped runs: forks them from one interpreter that has imported TensorFlow, Keras and
-# forecaster already (that import was half of each run's CPU time; the faults are in the write that
-# follows). Nothing of TensorFlow's runtime starts before the fork (no device, no op), so each child
-# starts it afresh, and it is a process of its own for all the test looks at: its signals and exit
-# status, its file-size limit, its stdout and stderr, its atexit handlers run as at a normal exit.
-# One line of stdin is a batch of runs, started together; the answer is their exit statuses, in order.
-FORK_SERVER = r"""
-import atexit, json, os, signal, sys, traceback
-devnull = os.open(os.devnull, os.O_RDWR)
-saved = os.dup(2)
-os.dup2(devnull, 2)  # TensorFlow's C++ start-up lines, as forecaster's quiet import does
-import tensorflow, keras
-import forecaster.cli, forecaster.runs
-os.dup2(saved, 2)
-os.close(saved)
-wrapper = compile(sys.argv[1], "<string>", "exec")
-print("ready", flush=True)
-for line in sys.stdin:
-    pids = []
-    for job in json.loads(line):
-        pid = os.fork()
-        if pid:
-            pids.append(pid)
-            continue
-        os.dup2(devnull, 0)
-        os.dup2(os.open(job["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
-        os.dup2(os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
-        sys.argv = ["-c", *job["argv"]]
-        status = 0
-        try:
-            exec(wrapper, {"__name__": "__main__"})
-        except SystemExit as exc:
-            status = exc.code if isinstance(exc.code, int) else (exc.code is not None)
-            if not isinstance(exc.code, (int, type(None))):
-                print(exc.code, file=sys.stderr)
-        except KeyboardInterrupt:  # as the interpreter does: the traceback, then die of SIGINT
-            traceback.print_exc()
-            sys.stderr.flush()
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGINT)
-        except BaseException:
-            traceback.print_exc()
-            status = 1
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(int(status))
-    print(json.dumps([os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]), flush=True)
-"""
-
-
-class ForkServer:
-    """The FORK_SERVER process: ``run`` starts a batch of wrapped `forecaster fit` runs together."""
-
-    def __init__(self, folder: Path) -> None:
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg"}
-        self.folder, self.count = folder, 0
-        # its own session: a timeout kills it and every child with one killpg
-        self.proc = subprocess.Popen([sys.executable, "-c", FORK_SERVER, WRAPPER], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
-        assert self.answer() == "ready"
-
-    def answer(self, timeout: float = 300) -> str:
-        if not select.select([self.proc.stdout], [], [], timeout)[0]:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            pytest.fail(f"the fork server or a run did not answer within {timeout} s")
-        return self.proc.stdout.readline().strip()
-
-    def run(self, runs_argv: list[list[str]]) -> list[subprocess.CompletedProcess]:
-        jobs = []
-        for argv in runs_argv:
-            self.count += 1
-            out, err = self.folder / f"{self.count}.out", self.folder / f"{self.count}.err"
-            jobs.append({"argv": argv, "stdout": str(out), "stderr": str(err)})
-        self.proc.stdin.write(json.dumps(jobs) + "\n")
-        self.proc.stdin.flush()
-        statuses = json.loads(self.answer())
-        return [
-            subprocess.CompletedProcess(job["argv"], status, Path(job["stdout"]).read_text(), Path(job["stderr"]).read_text())
-            for job, status in zip(jobs, statuses, strict=True)
-        ]
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-
-
+# The wrapped runs are forked from one interpreter that has imported TensorFlow, Keras and forecaster
+# already (that import was half of each run's CPU time; the faults are in the write that follows):
+# see fork_server.py. Each is a process of its own for all the test looks at.
 @pytest.fixture(scope="module")
 def fork_server(tmp_path_factory):
-    server = ForkServer(tmp_path_factory.mktemp("fork-server"))
+    server = ForkServer(tmp_path_factory.mktemp("fork-server"),
+                        modules=("tensorflow", "keras", "forecaster.cli", "forecaster.runs"))
     yield server
     server.close()
+
+
+def run_wrapped(server: ForkServer, runs_argv: list[list[str]]) -> list[subprocess.CompletedProcess]:
+    """The WRAPPER runs with these arguments, started together."""
+    return server.run([(WRAPPER, ["-c", *argv], server.folder) for argv in runs_argv])
 
 
 def wrapped_argv(point: str, signame: str, csv: Path, run: Path, seed: int, force: bool) -> list[str]:
@@ -277,8 +198,8 @@ def outcomes(reference, fork_server, tmp_path_factory, request) -> dict[tuple, t
     for pair in (selected[i : i + 2] for i in range(0, len(selected), 2)):
         runs_of = [setup_case(tmp_path_factory.mktemp(f"{point}-{signame}"), reference, existing=force)
                    for point, signame, force, _, _ in pair]
-        procs = fork_server.run([wrapped_argv(point, signame, csv, run, 2, force)
-                                 for (point, signame, force, _, _), run in zip(pair, runs_of, strict=True)])
+        procs = run_wrapped(fork_server, [wrapped_argv(point, signame, csv, run, 2, force)
+                                          for (point, signame, force, _, _), run in zip(pair, runs_of, strict=True)])
         found.update(zip(pair, zip(runs_of, procs, strict=True), strict=True))
     return found
 
@@ -332,7 +253,7 @@ def test_interrupted_fit_leaves_a_complete_run_or_none(case, outcomes, reference
 def test_two_concurrent_writers(force, reference, fork_server, tmp_path) -> None:
     csv, _, expected = reference
     run = setup_case(tmp_path, reference, existing=force)
-    procs = fork_server.run([wrapped_argv("none", "SIGINT", csv, run, seed, force) for seed in (3, 4)])
+    procs = run_wrapped(fork_server, [wrapped_argv("none", "SIGINT", csv, run, seed, force) for seed in (3, 4)])
     codes = sorted(p.returncode for p in procs)
     for p in procs:
         assert "Traceback" not in p.stderr, p.stderr[-3000:]

@@ -7,8 +7,11 @@ own temporary directory that holds a link to ``data/``, and each chain is its ow
 so ``--dist loadscope`` spreads the chains over the workers (one test of every block held one
 worker for three minutes). ``console`` blocks run their ``$ forecaster ...`` lines through the
 installed console script; ``$ make X`` lines are checked with ``make -n X``. ``python``
-blocks run in a fresh interpreter. ``text`` blocks are output, not run. A block preceded by
-``<!-- not-run: reason -->`` is skipped and its reason is checked below.
+blocks run as ``python -c``. ``text`` blocks are output, not run. A block preceded by
+``<!-- not-run: reason -->`` is skipped and its reason is checked below. A chain of two or more
+such units starts each one as a process forked from an interpreter that has imported TensorFlow
+and Keras only (see fork_server.py): the import was 3-7 s of each unit; everything else starts
+afresh in each unit, as in a new interpreter.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fork_server import ForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -112,33 +116,48 @@ def test_every_runnable_unit_is_in_exactly_one_chain():
 
 def run_chain(chain: list[int], tmp_path: Path) -> None:
     """Run the units of ``chain`` in order in ``tmp_path`` (with a link to data/); each must exit 0."""
-    os.symlink(ROOT / "data", tmp_path / "data")
+    work = tmp_path / "work"
+    work.mkdir()
+    os.symlink(ROOT / "data", work / "data")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg"}
     found = units()
+    console_script = (BIN / "forecaster").read_text()
+    processes = [i for i in chain if found[i][0] == "python" or not found[i][1].startswith("$ make ")]
+    server = ForkServer(tmp_path, timeout=600) if len(processes) >= 2 else None
+
+    def start(code: str, argv: list[str], command: list[str]) -> subprocess.CompletedProcess:
+        """``command`` in the chain's directory; forked from the server (as ``code`` with ``argv``) when there is one."""
+        if server is not None:
+            return server.run([(code, argv, work)])[0]
+        return subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=600)
+
     ran = 0
-    for i in chain:
-        lang, text = found[i]
-        if lang == "python":
-            result = subprocess.run([sys.executable, "-c", text], cwd=tmp_path, env=env,
-                                    capture_output=True, text=True, timeout=600)
-            assert result.returncode == 0, f"README python block failed:\n{text}\n{result.stderr[-3000:]}"
+    try:
+        for i in chain:
+            lang, text = found[i]
+            if lang == "python":
+                result = start(text, ["-c"], [sys.executable, "-c", text])
+                assert result.returncode == 0, f"README python block failed:\n{text}\n{result.stderr[-3000:]}"
+                ran += 1
+                continue
+            argv = shlex.split(text[2:].split(" # ")[0])
+            if argv[0] == "make":
+                result = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
+            else:
+                assert argv[0] == "forecaster", text
+                script = [str(BIN / "forecaster"), *argv[1:]]
+                result = start(console_script, script, script)  # the installed script's own code
+            assert result.returncode == 0, f"README command failed: {text}\n{result.stderr[-3000:]}"
             ran += 1
-            continue
-        argv = shlex.split(text[2:].split(" # ")[0])
-        if argv[0] == "make":
-            result = subprocess.run(["make", "-n", *argv[1:]], cwd=ROOT, capture_output=True, text=True)
-        else:
-            assert argv[0] == "forecaster", text
-            result = subprocess.run([str(BIN / "forecaster"), *argv[1:]], cwd=tmp_path, env=env,
-                                    capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, f"README command failed: {text}\n{result.stderr[-3000:]}"
-        ran += 1
+    finally:
+        if server is not None:
+            server.close()
     assert ran == len(chain)
     for i in chain:
         for path in outputs(found[i][1]):
-            assert (tmp_path / path).exists(), f"README unit did not write {path}: {found[i][1]}"
+            assert (work / path).exists(), f"README unit did not write {path}: {found[i][1]}"
             if path == "runs/nile":
-                assert (tmp_path / "runs" / "nile" / "export").is_dir()
+                assert (work / "runs" / "nile" / "export").is_dir()
 
 
 class _Chain:
