@@ -47,27 +47,28 @@ def daily_frame() -> Callable[..., pd.DataFrame]:
 # Seconds each long work unit of `make test` took on one worker (2-core machine; the full run of
 # 2026-11-30 13:03 UTC, summed from its JUnit report, units of 20 s and more; other jobs held the
 # machine at load 5-6, so each is about twice a quiet run's; a class is its own unit under
-# --dist loadscope, see test_readme.py and test_classification.py).
+# --dist loadscope, see test_readme.py and test_classification.py). Units made faster since carry
+# that number scaled by their own before/after, measured back to back (commented).
 # Only the order matters: a stale number makes the run a little slower, never wrong.
 UNIT_SECONDS: dict[str, float] = {
     "tests/test_faults.py": 121,
     "tests/test_forecaster.py": 115,
-    "tests/test_readme.py::TestReadmeChain6": 95,
     "tests/models/test_factory.py": 93,
-    "notebooks/02_cells_compared.ipynb": 86,
     "tests/test_export.py": 80,
+    "notebooks/02_cells_compared.ipynb": 74,  # 86 before its cheaper long-dependency training
     "notebooks/04_probabilistic_backtest.ipynb": 71,
     "tests/tasks/test_classification.py::TestAutoScaling": 69,
-    "tests/tasks/test_classification.py::TestRealUCRSet": 69,  # runs notebook 06, see RUN_BY_TEST
     "tests/test_readme.py::TestReadmeChain8": 67,
     "tests/tasks/test_classification.py": 67,
     "tests/test_distributed.py": 66,
+    "tests/tasks/test_classification.py::TestRealUCRSet": 62,  # runs notebook 06, see RUN_BY_TEST; 69 before
     "tests/test_panel_global.py": 55,
     "tests/test_logs.py": 55,
     "tests/test_analyst.py": 51,
     "tests/tasks/test_classification.py::TestShapesModel": 50,
     "tests/test_calendar_inputs.py": 49,
     "tests/test_cli.py": 49,
+    "tests/test_readme.py::TestReadmeChain6": 47,  # 95 before its units were forked from one TensorFlow import
     "notebooks/07_generation.ipynb": 47,
     "tests/test_choice_intervals.py": 47,
     "tests/test_readme.py::TestReadmeChain7": 45,
@@ -75,7 +76,6 @@ UNIT_SECONDS: dict[str, float] = {
     "tests/tasks/test_generation.py": 41,
     "tests/test_classification_choice.py": 40,
     "notebooks/05_export_and_serve.ipynb": 39,
-    "tests/test_readme.py::TestReadmeChain10": 39,
     "tests/tasks/test_classification.py::TestUnlearnable": 39,
     "tests/test_training.py": 38,
     "tests/test_readme.py::TestReadmeChain2": 35,
@@ -83,6 +83,7 @@ UNIT_SECONDS: dict[str, float] = {
     "notebooks/01_quickstart.ipynb": 34,
     "tests/test_cli_errors.py": 32,
     "forecaster/tasks/classification.py": 32,
+    "tests/test_readme.py::TestReadmeChain10": 30,  # 39 before, as chain 6
     "notebooks/03_multivariate.ipynb": 30,
     "tests/test_tuning.py": 30,
     "tests/models/test_window_scale.py": 29,
