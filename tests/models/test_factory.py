@@ -213,8 +213,10 @@ def test_each_cell_learns_a_noisy_sine(cell: str) -> None:
     train_ds = make_windows(series[:700], 20, 4, batch_size=32, shuffle=True, seed=0)
     val_ds = make_windows(series[600:], 20, 4, batch_size=256)
     model = build_model(cell, (16,), 20, 1, 4, 1)
+    # 8 epochs reach the noise floor (held-out MSE 0.009-0.011 for each cell, as 25 epochs did, in a
+    # third of the time); a model that learned nothing scores about the variance, 10x the bound
     train(
-        model, train_ds, val_ds, epochs=25, learning_rate=1e-2, seed=0, verbose=0, jit_compile=False
+        model, train_ds, val_ds, epochs=8, learning_rate=1e-2, seed=0, verbose=0, jit_compile=False
     )
     test = np.lib.stride_tricks.sliding_window_view(series[700:], 24)
     pred = model.predict(test[:, :20, None], verbose=0)
