@@ -115,6 +115,12 @@ _YEAR_S = 365.2425 * _DAY_S
 # The longest candidate: a week of 5-minute steps. Longer cycles (a year of hours)
 # need years of rows and their seasonal naive forecast is rarely useful.
 _MAX_CANDIDATE = 2016
+# select_seasons keeps a season without its t-test when seasonal naive halves the competitor's error
+# and wins on every season of evidence: with two or three seasons of training rows (a few days of
+# half-hourly solar output) the test has one or two degrees of freedom and rejected a daily cycle that
+# halved the naive error; white noise, random walks and trends never reach it (docs/benchmarks.md,
+# "A second set of real series").
+STRONG_GAIN = 0.5
 # Months per step of month-based offsets (their cycle is the 12-month year).
 _MONTHS_PER_STEP: tuple[tuple[tuple[type, ...], float], ...] = (
     ((pd.offsets.SemiMonthBegin, pd.offsets.SemiMonthEnd), 0.5),
@@ -375,8 +381,11 @@ def _beats(
     for s, parts in blocks.items():
         diff = np.concatenate(parts)
         comp_total, seasonal_total = sums[s]
-        if not comp_total > 0 or 1.0 - seasonal_total / comp_total < min_gain:
+        gain = 1.0 - seasonal_total / comp_total if comp_total > 0 else -1.0
+        if gain < min_gain:
             return False
+        if gain >= STRONG_GAIN and bool((diff > 0).all()):
+            continue  # too large and too steady for chance; the t-test below has no power on 2-3 seasons
         spread = diff.std(ddof=1)
         if spread > 0:
             t_stat = diff.mean() / (spread / np.sqrt(diff.size))
@@ -420,7 +429,8 @@ def select_seasons(
     (naive), and than seasonal naive at every shorter kept season (so a weekly
     season is kept only if it adds to the daily one), and the gain holds up
     across the data: the per-season gains pass a one-sided t-test at level
-    ``alpha``. A candidate needs ``min_cycles`` whole seasons of forecast rows
+    ``alpha``, or each is positive and the gain is at least ``STRONG_GAIN``
+    (the test has almost no power on two or three seasons). A candidate needs ``min_cycles`` whole seasons of forecast rows
     after the first season (``(min_cycles + 1) * m`` rows by default) in at
     least one series. White noise, random walks and trends keep nothing.
 

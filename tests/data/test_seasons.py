@@ -107,6 +107,29 @@ def test_monthly_season_with_noise_is_found():
     assert select_seasons(values, candidate_seasons("MS")) == (12,)
 
 
+def test_strong_cycle_on_three_seasons_is_kept_without_the_t_test(monkeypatch):
+    # Three days of half-hourly solar-like output, each day its own cloudiness: two seasons of
+    # evidence give the t-test one degree of freedom; seasonal naive halves naive's error on both.
+    def days(seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        t = np.arange(3 * 48)
+        cloud = np.repeat(rng.uniform(0.3, 1.0, 3), 48)
+        return np.clip(np.sin(2 * np.pi * t / 48 - np.pi / 2), 0, None) * cloud + 0.05 * rng.normal(size=t.size)
+
+    series = [days(seed) for seed in range(8, 28)]
+    assert all(select_seasons(v, (48, 336)) == (48,) for v in series)
+    import forecaster.data.seasons as seasons
+
+    monkeypatch.setattr(seasons, "STRONG_GAIN", float("inf"))  # the t-test alone misses most of them
+    assert sum(select_seasons(v, (48, 336)) == (48,) for v in series) <= 6
+
+
+def test_noise_rarely_gets_a_season_on_three_seasons_of_rows():
+    rng = np.random.default_rng(8)
+    for make in (lambda: rng.normal(size=36), lambda: np.cumsum(rng.normal(size=36))):
+        assert sum(bool(select_seasons(make(), (12,))) for _ in range(200)) <= 20  # about alpha = 5 %
+
+
 def test_panel_and_several_targets_pool_columns():
     one = _hourly(3, weekly=0.0, seed=1)
     two = 1000 * _hourly(4, weekly=0.0, seed=2)  # another scale: normalised per column
