@@ -87,14 +87,17 @@ def main(argv: list[str] | None = None) -> dict:
         for name in args.series:
             rows[name] = accuracy.run_series(name, SERIES[name], {"seed": 0, "verbose": 0}, peers=True)
             print(name, json.dumps(rows[name]["scores"]["model"]), flush=True)
-    # PBS's last 12 rows are all zero: every MSE ratio there is 0/0, so it is left out of the means
-    scored = {n: r for n, r in rows.items() if r["scores"]["ets"]["mse"] > 0 and r["scores"]["model"]["mse"] > 0}
-    summary = {
+    # PBS's last 12 rows are all zero (naive's MSE is 0): a series where any method scores exactly 0
+    # has no finite log-ratio, so it is left out of the means
+    methods = ("model", "arima", "theta", "combo", "naive")
+    scored = {n: r for n, r in rows.items() if all(r["scores"][k]["mse"] > 0 for k in (*methods, "ets"))}
+    summary: dict = {
         f"geomean_mse_{method}_over_ets": math.exp(
             np.mean([math.log(r["scores"][method]["mse"] / r["scores"]["ets"]["mse"]) for r in scored.values()])
         )
-        for method in ("model", "arima", "theta", "combo", "naive")
+        for method in methods
     } if scored else {}
+    summary["scored"] = sorted(scored)
     summary["beats_seasonal_naive"] = f"{sum(r['beats_seasonal_naive'] for r in scored.values())} of {len(scored)}"
     result = {"load_at_end": list(os.getloadavg()), "series": rows, "summary": summary}
     print(json.dumps(summary, indent=1))
