@@ -355,36 +355,28 @@ def _window_dataset(
     def batch(seed_pair: tf.Tensor, i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return windows(seed_pair, i * batch_size, tf.minimum((i + 1) * batch_size, per_epoch))
 
-    def seeded(first: int, stop: int) -> tf.data.Dataset:
-        """``(seed_pair, i)`` for ``i`` in ``[first, stop)``, one seed pair per iteration (epoch).
-
-        The pair comes from the first draw of a seeded random stream that re-randomizes on every
-        iteration, held by a ``scan``: a ``flat_map`` over one draw per epoch built the epoch's
-        inner datasets anew each epoch, two thirds of a tiny epoch's input time.
-        """
-
-        def hold(state: tuple[tf.Tensor, tf.Tensor], item: tuple[tf.Tensor, tf.Tensor]) -> tuple:
-            drawn, kept = state
-            i, r = item
-            r = tf.where(drawn, kept, r)
-            pair = tf.stack([r, tf.bitwise.right_shift(r, 17) + 1])
-            return (tf.constant(True), r), (pair, tf.cast(i, index_dtype))
-
-        draws = tf.data.Dataset.random(seed=base_seed, rerandomize_each_iteration=True)
-        return tf.data.Dataset.zip((tf.data.Dataset.range(first, stop), draws)).scan(
-            (tf.constant(False), tf.constant(0, tf.int64)), hold
+    def epoch(seed_pair: tf.Tensor) -> tf.data.Dataset:
+        # Whole chunks, split into batches, then the last (< per_chunk) batches one by one.
+        rest = tf.data.Dataset.range(n_chunks * per_chunk, n_batches).map(
+            lambda i: batch(seed_pair, tf.cast(i, index_dtype)), num_parallel_calls=tf.data.AUTOTUNE
         )
+        if n_chunks == 0:
+            return rest
+        chunks = tf.data.Dataset.range(n_chunks).map(
+            lambda c: chunk(seed_pair, tf.cast(c, index_dtype)), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        return chunks.unbatch().concatenate(rest)
 
-    # Whole chunks, split into batches, then the last (< per_chunk) batches one by one. Each part
-    # draws its seed pair from its own stream of the same seed, so both hold the epoch's pair. No
-    # `batch` op anywhere: tf.distribute rebatches the first one it finds, and the windows are
-    # batched by the gather, not by `batch`.
-    ds = seeded(n_chunks * per_chunk, n_batches).map(batch, num_parallel_calls=tf.data.AUTOTUNE)
-    if n_chunks:
-        chunks = seeded(0, n_chunks).map(chunk, num_parallel_calls=tf.data.AUTOTUNE)
-        ds = chunks.unbatch().concatenate(ds)
+    # One seed pair per epoch from a seeded random stream that re-randomizes on
+    # every iteration. No `batch` op anywhere: tf.distribute rebatches the first
+    # one it finds, and the windows are batched by the gather, not by `batch`.
+    seeds = (
+        tf.data.Dataset.random(seed=base_seed, rerandomize_each_iteration=True)
+        .take(1)
+        .map(lambda r: tf.stack([r, tf.bitwise.right_shift(r, 17) + 1]))
+    )
     options = tf.data.Options()
     options.deterministic = True
-    # unbatch hides the length; state it so Keras knows the steps per epoch.
-    ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches))
+    # flat_map hides the length; state it so Keras knows the steps per epoch.
+    ds = seeds.flat_map(epoch).apply(tf.data.experimental.assert_cardinality(n_batches))
     return ds.prefetch(tf.data.AUTOTUNE).with_options(options)
