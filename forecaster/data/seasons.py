@@ -430,9 +430,9 @@ def select_seasons(
     season is kept only if it adds to the daily one), and the gain holds up
     across the data: the per-season gains pass a one-sided t-test at level
     ``alpha``, or each is positive and the gain is at least ``STRONG_GAIN``
-    (the test has almost no power on two or three seasons). A candidate needs ``min_cycles`` whole seasons of forecast rows
-    after the first season (``(min_cycles + 1) * m`` rows by default) in at
-    least one series. White noise, random walks and trends keep nothing.
+    (the test has almost no power on two or three seasons). A candidate needs
+    ``min_cycles`` whole seasons of forecast rows after the first season
+    (``(min_cycles + 1) * m`` rows by default) in at least one series. White noise, random walks and trends keep nothing.
 
     The kept seasons are ordered by the in-sample MSE of their seasonal naive
     forecast over ``horizon`` steps (default: the shortest kept season, i.e.
