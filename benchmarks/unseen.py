@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tempfile
@@ -76,8 +75,12 @@ def _frames() -> dict[str, pd.DataFrame]:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", nargs="*", default=list(SERIES), choices=list(SERIES))
-    parser.add_argument("--out", default=None, help="also write the JSON here")
+    parser.add_argument("--out", default=None, help="also write the JSON (`accuracy.py --table FILE` prints it)")
     args = parser.parse_args(argv)
+    import forecaster
+
+    params = {"seed": 0, "verbose": 0}
+    load_start = accuracy._loadavg()
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -85,25 +88,16 @@ def main(argv: list[str] | None = None) -> dict:
             frame.to_csv(os.path.join(folder, f"{name}.csv"), index=False)
         accuracy.DATA = folder  # run_series reads <DATA>/<name>.csv
         for name in args.series:
-            rows[name] = accuracy.run_series(name, SERIES[name], {"seed": 0, "verbose": 0}, peers=True)
+            rows[name] = accuracy.run_series(name, SERIES[name], params, peers=True)
             print(name, json.dumps(rows[name]["scores"]["model"]), flush=True)
-    # PBS's last 12 rows are all zero (naive's MSE is 0): a series where any method scores exactly 0
-    # has no finite log-ratio, so it is left out of the means
-    methods = ("model", "arima", "theta", "combo", "naive")
-    scored = {n: r for n, r in rows.items() if all(r["scores"][k]["mse"] > 0 for k in (*methods, "ets"))}
-    summary: dict = {
-        f"geomean_mse_{method}_over_ets": math.exp(
-            np.mean([math.log(r["scores"][method]["mse"] / r["scores"]["ets"]["mse"]) for r in scored.values()])
-        )
-        for method in methods
-    } if scored else {}
-    summary["scored"] = sorted(scored)
-    summary["beats_seasonal_naive"] = f"{sum(r['beats_seasonal_naive'] for r in scored.values())} of {len(scored)}"
-    result = {"load_at_end": list(os.getloadavg()), "series": rows, "summary": summary}
-    print(json.dumps(summary, indent=1))
+    # PBS's last 12 rows are all zero, so several methods score exactly 0 there: no log-ratio or
+    # geometric mean exists, and the summary leaves such a series out (kept apart in the JSON)
+    scored = {n: r for n, r in rows.items() if all(v["mse"] > 0 and v["mase"] > 0 for v in r["scores"].values())}
+    result = accuracy._result(forecaster, params, load_start, scored)
+    result["left_out"] = {n: r for n, r in rows.items() if n not in scored}
+    print(accuracy.markdown(result))
     if args.out:
-        with open(args.out, "w") as fh:
-            json.dump(result, fh, indent=1, default=str)
+        accuracy._write(args.out, result)
     return result
 
 
