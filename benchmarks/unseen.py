@@ -76,10 +76,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", nargs="*", default=list(SERIES), choices=list(SERIES))
     parser.add_argument("--out", default=None, help="also write the JSON (`accuracy.py --table FILE` prints it)")
+    parser.add_argument("--no-peers", action="store_true", help="skip the statsforecast peers")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="extra Forecaster parameter")
     args = parser.parse_args(argv)
     import forecaster
 
-    params = {"seed": 0, "verbose": 0}
+    params = {"seed": args.seed, "verbose": 0, **accuracy.parse_set(args.set)}
     load_start = accuracy._loadavg()
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
             frame.to_csv(os.path.join(folder, f"{name}.csv"), index=False)
         accuracy.DATA = folder  # run_series reads <DATA>/<name>.csv
         for name in args.series:
-            rows[name] = accuracy.run_series(name, SERIES[name], params, peers=True)
+            rows[name] = accuracy.run_series(name, SERIES[name], params, peers=not args.no_peers)
             print(name, json.dumps(rows[name]["scores"]["model"]), flush=True)
     # PBS's last 12 rows are all zero, so several methods score exactly 0 there: no log-ratio or
     # geometric mean exists, and the summary leaves such a series out (kept apart in the JSON)
