@@ -167,7 +167,7 @@ def _static_columns(v: Any) -> bool:
 MODEL_CHOICES = ("auto", "network")  # Forecaster(model=...): choose on validation, or always the network
 
 FORECASTER_PARAMS: dict[str, Rule] = {
-    "cell": Rule("lstm", cell_ok, "one of " + ", ".join(CELLS)),
+    "cell": Rule("gru", cell_ok, "one of " + ", ".join(CELLS)),
     "units": Rule((64, 64), units_ok, "a positive integer or a list of them, one per layer"),
     "input_width": Rule(None, _int(1, allow_none=True), "an integer >= 1, or None to choose from the season"),
     "horizon": Rule(12, _int(1), "an integer >= 1"),

@@ -175,7 +175,7 @@ def test_config_file_fills_in_and_flags_win(tmp_path):
     assert settings["units"] == (4,)
     assert settings["lr"] == 0.01 and settings["deterministic"] is True
     assert settings["quantiles"] == (0.2, 0.5, 0.8)
-    assert settings["horizon"] == 12 and settings["cell"] == "lstm"  # Forecaster defaults
+    assert settings["horizon"] == 12 and settings["cell"] == "gru"  # Forecaster defaults
     assert settings["force"] is False and settings["out"] is None
 
 
