@@ -262,11 +262,11 @@ def main(argv: list[str] | None = None) -> dict:
             "training_rows": int(len(train)),
         }
         forecasts: dict[str, dict[str, np.ndarray]] = {}
-        forecasts["global_lstm"], report["global_model"], heldout = run_global(
+        forecasts["global_network"], report["global_model"], heldout = run_global(
             train, args.epochs, parse_set(args.set), args.static_category
         )
         if heldout is not None:
-            forecasts["global_lstm_before_refit"] = heldout
+            forecasts["global_network_before_refit"] = heldout
         forecasts["seasonal_naive"] = {
             sid: np.resize(train_by[sid][-SEASON:], HORIZON) for sid in ids
         }
@@ -285,11 +285,11 @@ def main(argv: list[str] | None = None) -> dict:
             for name, pred in forecasts.items()
         }
         report["mase"] = {name: summarize(values) for name, values in per_series.items()}
-        report["global_mase_per_series"] = {s: round(v, 4) for s, v in per_series["global_lstm"].items()}
+        report["global_mase_per_series"] = {s: round(v, 4) for s, v in per_series["global_network"].items()}
         if "auto_ets" in per_series:
-            common = [s for s in ids if s in per_series["auto_ets"] and s in per_series["global_lstm"]]
+            common = [s for s in ids if s in per_series["auto_ets"] and s in per_series["global_network"]]
             report["global_better_than_ets_share"] = round(
-                float(np.mean([per_series["global_lstm"][s] < per_series["auto_ets"][s] for s in common])), 3
+                float(np.mean([per_series["global_network"][s] < per_series["auto_ets"][s] for s in common])), 3
             )
         categories = train.groupby("series")["category"].first()
         report["mase_mean_by_category"] = {
