@@ -393,19 +393,18 @@ def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def add_fit_flags(parser: argparse.ArgumentParser) -> None:
+    """``--no-peers``, ``--seed`` and ``--set PARAM=VALUE``: the flags of every script that runs this protocol."""
+    parser.add_argument("--no-peers", action="store_true", help="skip the statsforecast peers")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="extra Forecaster parameter")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", nargs="*", default=list(SERIES), choices=list(SERIES))
-    parser.add_argument("--no-peers", action="store_true", help="skip the statsforecast peers")
+    add_fit_flags(parser)
     parser.add_argument("--epochs", type=int, default=None, help="override the default epochs")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="PARAM=VALUE",
-        help="extra Forecaster parameter",
-    )
     parser.add_argument("--out", default=None, help="also write the JSON here")
     parser.add_argument(
         "--table", default=None, metavar="FILE.json", help="print a saved result as Markdown"

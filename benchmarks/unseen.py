@@ -76,9 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", nargs="*", default=list(SERIES), choices=list(SERIES))
     parser.add_argument("--out", default=None, help="also write the JSON (`accuracy.py --table FILE` prints it)")
-    parser.add_argument("--no-peers", action="store_true", help="skip the statsforecast peers")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="extra Forecaster parameter")
+    accuracy.add_fit_flags(parser)
     args = parser.parse_args(argv)
     import forecaster
 

