@@ -111,10 +111,10 @@ class Forecaster(FittedMixin, Estimator):
         label: the series name on plots (default: the target column).
         tensorboard: directory for Keras TensorBoard logs (one sub-directory per fit).
         model: ``"auto"``: after training, compare the network's MAE on the validation windows
-            (or rolling-origin folds) with the window baselines (last value, window mean,
-            seasonal naive at each kept season, and the same moved to the latest level,
-            ``seasonal_level_<m>``); a better baseline forecasts instead (point head), said in
-            ``choice_``. ``"network"``: always the network.
+            (or rolling-origin folds) with a linear autoregression (``models.linear``) and the window
+            baselines (last value, window mean, seasonal naive at each kept season, and the same moved
+            to the latest level, ``seasonal_level_<m>``); a better one forecasts instead (point head),
+            said in ``choice_``. ``"network"``: always the network.
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
             ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the
@@ -350,7 +350,7 @@ class Forecaster(FittedMixin, Estimator):
             self.intervals_ = calibrate_with_test(self, parts, splits, scores)
         self.refit_ = None
         # the metrics above stay those of the model that never saw the test part; a baseline needs no refit
-        if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") == "network":
+        if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear"):
             self._refit_all(parts)
         return self
 
@@ -381,14 +381,11 @@ class Forecaster(FittedMixin, Estimator):
         The scalers stay those of the training part, so held-out metrics, the
         conformal calibration (validation residuals) and the export agree.
         """
-        from forecaster.training.members import refit_network
+        from forecaster.training.members import refit_model
 
-        model, rows, self.heldout_model_ = refit_network(self, parts, self._budget)  # test-part plot: held-out model
-        self.model_ = model
+        self.model_, self.refit_, self.heldout_model_ = refit_model(self, parts, self._budget)  # test-part plot: held-out
         self._predict_fn = None
-        self.refit_ = {"rows": rows, "epochs": int(self._budget), "batch_size": int(self.batch_size_),
-                       "windows_per_epoch": self.windows_per_epoch_}
-        logger.info("refit on all %d rows for %d epochs", self.refit_["rows"], self._budget)
+        logger.info("refit on all %d rows: %s", self.refit_["rows"], self.refit_)
 
     # ---------------------------------------------------------------- inference
 

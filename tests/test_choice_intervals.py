@@ -81,24 +81,48 @@ def test_half_widths_follow_the_window_local_scale_calibrated_on_validation_then
     np.testing.assert_allclose(width(fc.predict(tripled)), 3 * width(fc.predict(df)), rtol=1e-5)
 
 
+def _weekly_frame(y: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"date": pd.date_range("2020-01-01", periods=y.size, freq="D"), "y": y})
+
+
+PATTERN = np.array([0.0, 5, 1, 8, 3, 9, 2])
+
+
 def test_auto_forecasts_with_the_baseline_that_wins_on_validation() -> None:
-    # white noise around a weekly mean: an untrained network (tiny learning rate, no skip) loses
-    # to seasonal naive on validation, so "auto" forecasts with seasonal naive and says so
+    # a weekly seasonal random walk (each day last week's value plus noise): seasonal naive is the
+    # best forecast there is; an untrained network (tiny learning rate, no skip) loses to it on
+    # validation, the linear model only estimates it, so "auto" forecasts with it and says so
     n = 7 * 60
     rng = np.random.default_rng(1)
-    pattern = np.array([0.0, 5, 1, 8, 3, 9, 2])
-    y = 50 + pattern[np.arange(n) % 7] + 0.2 * rng.normal(size=n)
-    df = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=n, freq="D"), "y": y})
+    y = np.concatenate([50 + PATTERN, np.zeros(n - 7)])
+    noise = rng.normal(scale=0.5, size=n)
+    for t in range(7, n):
+        y[t] = y[t - 7] + noise[t]
     params = dict(FAST, skip="none", learning_rate=1e-6, horizon=7)
-    fc = Forecaster(model="auto", **params).fit(df)
+    fc = Forecaster(model="auto", **params).fit(_weekly_frame(y))
     assert fc.seasons_[0] == 7
     assert fc.choice_["used"] == "seasonal_naive_7"
-    assert fc.choice_["baseline_val_mae"] < fc.choice_["network_val_mae"]
+    assert fc.choice_["baseline_val_mae"] < min(fc.choice_["network_val_mae"], fc.choice_["linear_val_mae"])
     np.testing.assert_allclose(fc.predict()["y"].to_numpy(), y[-7:], rtol=1e-5)
     assert fc.metrics_["choice"]["used"] == "seasonal_naive_7"
-    forced = Forecaster(model="network", **params).fit(df)
+    forced = Forecaster(model="network", **params).fit(_weekly_frame(y))
     assert forced.choice_["used"] == "network"
     assert not np.allclose(forced.predict()["y"].to_numpy(), y[-7:], rtol=1e-3)
+
+
+def test_auto_drops_the_network_on_white_noise_around_a_seasonal_mean() -> None:
+    # white noise around a weekly mean: the untrained network loses to seasonal naive, and the linear
+    # model, which averages the two weeks its window holds, beats both: "auto" forecasts with it
+    n = 7 * 60
+    y = 50 + PATTERN[np.arange(n) % 7] + 0.2 * np.random.default_rng(1).normal(size=n)
+    fc = Forecaster(model="auto", **dict(FAST, skip="none", learning_rate=1e-6, horizon=7)).fit(_weekly_frame(y))
+    choice = fc.choice_
+    assert choice["baseline"] == "seasonal_naive_7" and choice["baseline_val_mae"] < choice["network_val_mae"]
+    assert choice["used"] == "linear" and choice["linear_val_mae"] < choice["baseline_val_mae"]
+    # its forecast is near the weekly mean, closer than last week's noisy values
+    forecast = fc.predict()["y"].to_numpy()
+    mean = 50 + PATTERN[np.arange(n, n + 7) % 7]
+    assert np.abs(forecast - mean).mean() < np.abs(y[-7:] - mean).mean()
 
 
 def test_levels_outside_zero_one_are_one_error() -> None:

@@ -67,7 +67,7 @@ def test_short_series_fit_reuses_compiled_models_without_changing_a_number(monke
 
     frame = pd.DataFrame({"y": SERIES[:60]})  # 7 validation windows: folded into training, rolling origins
     settings = dict(cell="gru", units=(4,), horizon=3, input_width=12, epochs=3, patience=1, jit_compile=False,
-                    verbose=0, seed=0)
+                    verbose=0, seed=0, model="network")  # the network forecasts (and is refit)
     restarts = []
     restart = training._restart
     monkeypatch.setattr(training, "_restart", lambda *a: restarts.append(1) or restart(*a))

@@ -358,13 +358,16 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)
     if refit:
-        _say(f"refit     forecasts come from a model refit on all {refit['rows']} rows ({refit['epochs']} epochs, "
-             f"batch {refit['batch_size']}); the test metrics below are the held-out model's")
+        how = "one ridge solve" if refit.get("model") == "linear" else f"{refit['epochs']} epochs, batch {refit['batch_size']}"
+        _say(f"refit     forecasts come from a model refit on all {refit['rows']} rows ({how}); "
+             "the test metrics below are the held-out model's")
     choice = getattr(fc, "choice_", None)
     if choice:
-        used = "the network" if choice["used"] == "network" else choice["used"]
-        _say(f"choice    {used} (validation MAE: network {choice['network_val_mae']:.4g}, best baseline "
-             f"{choice['baseline']} {choice['baseline_val_mae']:.4g}; --choose {fc.model})")
+        used = {"network": "the network", "linear": "the linear model"}.get(choice["used"], choice["used"])
+        linear = choice.get("linear_val_mae")
+        _say(f"choice    {used} (validation MAE: network {choice['network_val_mae']:.4g}, "
+             + (f"linear {linear:.4g}, " if linear is not None else "")
+             + f"best baseline {choice['baseline']} {choice['baseline_val_mae']:.4g}; --choose {fc.model})")
     panel = _is_panel(metrics)
     if panel:
         _say(f"test metrics ({metrics['n_windows']} windows; pooled raw metrics omitted: series differ in scale):")

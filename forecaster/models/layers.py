@@ -3,7 +3,8 @@
 * :class:`SkipBaseline`: the baseline forecast of a skip connection, from the input window;
 * :class:`RelativeToLast`: target columns relative to their last observed value;
 * :class:`WindowScale`: target columns divided by their spread within the window;
-* :class:`FeedbackInput`: the next input row of the recursive decoder.
+* :class:`FeedbackInput`: the next input row of the recursive decoder;
+* :class:`LinearForecast`: a linear map of the window (relative to its last value) to the horizon.
 
 They are registered as ``forecaster>ClassName``, so a ``.keras`` file saved
 before they moved here from :mod:`forecaster.models.factory` loads unchanged.
@@ -20,7 +21,7 @@ from keras import ops
 
 from forecaster.models.heads import DEFAULT_QUANTILES, middle_index, validate_quantiles
 
-__all__ = ["FeedbackInput", "RelativeToLast", "SkipBaseline", "WindowScale"]
+__all__ = ["FeedbackInput", "LinearForecast", "RelativeToLast", "SkipBaseline", "WindowScale"]
 
 
 def _target_mask(target_indices: Sequence[int], n_features: int, dtype: Any) -> Any:
@@ -202,4 +203,49 @@ class FeedbackInput(keras.layers.Layer):
             head=self.head,
             quantiles=list(self.quantiles),
         )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="forecaster")
+class LinearForecast(keras.layers.Layer):
+    """``[B, W, F] -> [B, horizon, T]``: the last target values plus a fixed linear map of the window.
+
+    The inputs of the map are the target columns over the whole window, relative
+    to their last value (as :class:`RelativeToLast`), then the last row of the
+    columns ``last_indices`` (covariates, static inputs: their latest value);
+    ``kernel`` ``[W * T + len(last_indices), horizon * T]`` and ``bias`` map them to
+    the change of each target from its last value. The weights come from a
+    closed-form fit (:mod:`forecaster.models.linear`), not from Keras training;
+    they are ordinary layer weights, so the model saves, loads and exports as any other.
+    """
+
+    def __init__(
+        self, horizon: int = 1, target_indices: Sequence[int] = (0,), last_indices: Sequence[int] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.horizon = int(horizon)
+        self.target_indices = [int(i) for i in target_indices]
+        self.last_indices = [int(i) for i in last_indices]
+
+    def build(self, input_shape: Any) -> None:
+        n_targets = len(self.target_indices)
+        inputs, outputs = int(input_shape[1]) * n_targets + len(self.last_indices), self.horizon * n_targets
+        self.kernel = self.add_weight(shape=(inputs, outputs), initializer="zeros", trainable=False, name="kernel")
+        self.bias = self.add_weight(shape=(outputs,), initializer="zeros", trainable=False, name="bias")
+
+    def call(self, x: Any) -> Any:
+        width, n_targets = x.shape[1], len(self.target_indices)
+        targets = ops.take(x, np.asarray(self.target_indices, "int32"), axis=2)
+        inputs = [ops.reshape(targets - targets[:, -1:, :], (-1, width * n_targets))]
+        if self.last_indices:
+            inputs.append(ops.take(x[:, -1, :], np.asarray(self.last_indices, "int32"), axis=1))
+        change = ops.matmul(ops.concatenate(inputs, axis=1), self.kernel) + self.bias
+        return targets[:, -1:, :] + ops.reshape(change, (-1, self.horizon, n_targets))
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return (input_shape[0], self.horizon, len(self.target_indices))
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(horizon=self.horizon, target_indices=list(self.target_indices), last_indices=list(self.last_indices))
         return config

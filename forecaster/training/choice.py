@@ -5,13 +5,15 @@ Both are decided on the same out-of-sample windows of a fitted ``Forecaster``
 training, the windows after each rolling-origin fold's cut, forecast by that
 fold's model.
 
-* :func:`choose_and_calibrate`: the MAE of the network and of each window
-  baseline (last value, window mean, seasonal naive at each kept season, and
-  the same moved by the last value's change over the season,
-  ``evaluation.baselines.seasonal_level``) in raw units (a panel: per-series
-  training scale); a better baseline replaces the network (point head), then
-  the used forecast's residuals calibrate the conformal intervals
-  (``evaluation.intervals``).
+* :func:`choose_and_calibrate`: the MAE of the network, of the linear model
+  (:mod:`forecaster.models.linear`, fit in closed form on the windows before
+  them) and of each window baseline (last value, window mean, seasonal naive
+  at each kept season, and the same moved by the last value's change over the
+  season, ``evaluation.baselines.seasonal_level``) in raw units (a panel:
+  per-series training scale); the linear model or a baseline replaces the
+  network when better (point head), then the used forecast's residuals
+  calibrate the conformal intervals (``evaluation.intervals``).
+* :func:`linear_on`: the linear model fit on given windows (also the refit on every row).
 * :func:`calibrate_with_test`: after the held-out metrics, the calibration of the
   forecasts from the end of the data: the validation residuals plus the held-out
   model's residuals on the test windows (more windows, and the most recent ones).
@@ -43,6 +45,7 @@ __all__ = [
     "choose_and_calibrate",
     "conformal",
     "fit_intervals",
+    "linear_on",
     "window_outputs",
     "windows_local_scale",
 ]
@@ -144,12 +147,19 @@ def choose_and_calibrate(
         spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
         scale.append(np.repeat(spread[None], len(origins), axis=0))
         local.append(windows_local_scale(fc, values, origins, scaler))
+    auto = fc.model == "auto" and fc.head == "point"
+    linear = _linear_candidate(fc, parts, splits, windows) if auto else None
+    if linear is not None:
+        preds["linear"] = linear[1]
     y, s = np.concatenate(actual), np.concatenate(scale)
     maes = {name: float(np.mean(np.abs(y - np.concatenate(p)) / s[:, None, :])) for name, p in preds.items()}
     best = min(candidates, key=maes.__getitem__)
     used, baseline = "network", None
-    if fc.model == "auto" and fc.head == "point" and maes[best] < maes["network"]:
-        used = best
+    if auto:  # ties keep the network, then the linear model
+        used = min(("network", *(["linear"] if linear is not None else []), best), key=maes.__getitem__)
+    if used == "linear":
+        baseline = linear[0] if use_val else linear_on(fc, parts, _train_origins(fc, splits))
+    elif used != "network":
         mode, m = candidates[best]
         baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
     choice = {
@@ -157,17 +167,63 @@ def choose_and_calibrate(
         "network_val_mae": maes["network"],
         "baseline": best,
         "baseline_val_mae": maes[best],
+        "linear_val_mae": maes.get("linear"),
         "windows": int(len(y)),
         "units": "raw" if len(parts) == 1 else "per-series training scale",
     }
     if used != "network":
-        logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", best, maes[best], maes["network"])
+        logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", used, maes[used], maes["network"])
     intervals, scores = None, None
     if levels and len(y) >= 2:
         # the used forecast's residuals, each divided by its window's local scale (see evaluation.intervals)
         scores = (y - np.concatenate(preds[used]), np.concatenate(local))
         intervals = fit_intervals(fc.intervals, *scores)
     return choice, intervals, baseline, scores
+
+
+def _train_origins(fc: Any, splits: list[Split], cuts: dict[int, int] | None = None) -> dict[int, np.ndarray]:
+    """Origins of each series' windows whose targets end before its cut (default: the end of its training part)."""
+    width, horizon = fc.input_width_, fc.horizon
+    origins = {}
+    for i, s in enumerate(splits):
+        stop = s.train[1] if cuts is None else cuts.get(i, -1)
+        if stop - horizon + 1 > s.train[0] + width:
+            origins[i] = np.arange(s.train[0] + width, stop - horizon + 1)
+    return origins
+
+
+def linear_on(fc: Any, parts: list[np.ndarray], origins: dict[int, np.ndarray]) -> Any:
+    """The linear model (:mod:`forecaster.models.linear`) fit on the windows at ``origins`` of each series ``parts[i]``."""
+    from forecaster.data.calendar import CALENDAR_COLUMNS
+    from forecaster.models.linear import fit_linear, linear_model, max_windows, spaced
+
+    n_targets, horizon, n_inputs = len(fc.targets_), fc.horizon, fc._n_inputs()
+    # covariates and static inputs, not the calendar: on a few weeks of rows the day of year is a trend
+    last = [k for k in range(n_targets, n_inputs) if k >= len(fc.columns_) or fc.columns_[k] not in CALENDAR_COLUMNS]
+    # a long series or a large panel: evenly spaced windows, so the fit's memory stays bounded
+    counts = np.cumsum([0, *(len(o) for o in origins.values())])
+    picked = spaced(int(counts[-1]), max_windows(fc.input_width_, n_targets, len(last)))
+    origins = {i: o[picked[(picked >= a) & (picked < b)] - a] for (i, o), a, b in zip(origins.items(), counts[:-1], counts[1:], strict=True)}
+    origins = {i: o for i, o in origins.items() if o.size}
+    x = np.concatenate([fc._windows_at(parts[i], o, fc.scalers_[i], fc.series_ids_[i]) for i, o in origins.items()])
+    y = np.concatenate(
+        [_actuals(fc.scalers_[i].transform(parts[i])[:, :n_targets], o, horizon) for i, o in origins.items()]
+    )
+    return linear_model(fc.input_width_, x.shape[2], horizon, n_targets, *fit_linear(x, y, last), last_indices=last)
+
+
+def _linear_candidate(fc: Any, parts: list[np.ndarray], splits: list[Split], windows: Windows) -> tuple[Any, list] | None:
+    """``(model, forecasts)``: the linear model fit on the windows before the calibration windows, and its
+    raw forecasts of them; one fit per network that forecasts them (each rolling-origin fold has its own)."""
+    fitted: dict[int, Any] = {}
+    for model in {id(m): m for _, m, _ in windows}.values():
+        cuts = {i: int(o[0]) for i, m, o in windows if m is model}  # the first target row after the fit's windows
+        origins = _train_origins(fc, splits, cuts)
+        if not origins:
+            return None
+        fitted[id(model)] = linear_on(fc, parts, origins)
+    outputs = window_outputs(fc, parts, [(i, fitted[id(m)], o) for i, m, o in windows])
+    return fitted.get(id(fc.model_)), outputs
 
 
 def calibrate_with_test(fc: Any, parts: list[np.ndarray], splits: list[Split], scores: Scores) -> dict[str, Any]:

@@ -11,7 +11,9 @@
   the validation windows are never sampled.
 * :func:`refit_network`: the same members retrained on every row of each
   series for the budget the first fit found (no validation, no schedule), in
-  the same sampled epochs, so it sees as many windows as that budget did.
+  the same sampled epochs, so it sees as many windows as that budget did;
+  :func:`refit_model` calls it, or solves the linear model again on every row
+  when ``model="auto"`` chose that one.
 
 A single member (no strategy) is traced once per fit: the last rolling origin's
 compiled model trains the final fit and that one the refit
@@ -43,7 +45,7 @@ from forecaster.training.selection import (
     rolling_origin_epochs,
 )
 
-__all__ = ["Trained", "build_fn", "fit_settings", "refit_network", "tensorboard_callbacks", "train_network"]
+__all__ = ["Trained", "build_fn", "fit_settings", "refit_model", "refit_network", "tensorboard_callbacks", "train_network"]
 
 
 @dataclass
@@ -215,6 +217,24 @@ def train_network(
     return Trained(
         model=model, history=frame.reset_index(drop=True), batch_size=batch_size, windows_per_epoch=per_epoch
     )
+
+
+def refit_model(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, dict[str, Any], Any]:
+    """``(model, refit_, heldout)``: the used model (network or linear, ``fc.choice_``) refit on every row.
+
+    The linear model is solved again on every window of ``parts``; the network
+    retrains for ``epochs`` (:func:`refit_network`).
+    """
+    if (getattr(fc, "choice_", None) or {}).get("used") == "linear":
+        from forecaster.training.choice import linear_on
+
+        width, horizon = fc.input_width_, fc.horizon
+        origins = {i: np.arange(width, len(p) - horizon + 1) for i, p in enumerate(parts) if len(p) >= width + horizon}
+        model = linear_on(fc, parts, origins)
+        return model, {"rows": int(sum(len(parts[i]) for i in origins)), "model": "linear"}, fc.model_
+    model, rows, heldout = refit_network(fc, parts, epochs)
+    info = {"rows": rows, "epochs": int(epochs), "batch_size": int(fc.batch_size_), "windows_per_epoch": fc.windows_per_epoch_}
+    return model, info, heldout
 
 
 def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, int, Any]:
