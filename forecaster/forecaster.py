@@ -385,7 +385,7 @@ class Forecaster(FittedMixin, Estimator):
 
         self.model_, self.refit_, self.heldout_model_ = refit_model(self, parts, self._budget)  # test-part plot: held-out
         self._predict_fn = None
-        logger.info("refit on all %d rows: %s", self.refit_["rows"], self.refit_)
+        logger.info("refit on all %d rows (%s)", self.refit_["rows"], self.refit_.get("model") or f"{self._budget} epochs")
 
     # ---------------------------------------------------------------- inference
 

@@ -122,8 +122,9 @@ FIT_OPTIONS: tuple[Option, ...] = (
            choices=SKIPS),
     Option(("--window-scale",), "window_scale", "the network works in units of each input window's spread "
            "(needs a skip baseline)", None, "window_scale"),
-    Option(("--choose",), "model", "auto: forecast with the network or a baseline (last value, window mean, "
-           "seasonal naive, seasonal level), whichever is better on validation; network: always the network", param="model",
+    Option(("--choose",), "model", "auto: forecast with the network, the linear model (ridge on the window) or a "
+           "baseline (last value, window mean, seasonal naive, seasonal level), whichever is better on validation; "
+           "network: always the network", param="model",
            choices=MODEL_CHOICES),
     Option(("--intervals",), "intervals", "conformal interval levels calibrated out of sample, e.g. 0.8,0.95 "
            "('none': no intervals)", _levels, "intervals", metavar="L,L"),

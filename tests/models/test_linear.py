@@ -93,16 +93,24 @@ def test_auto_forecasts_with_the_linear_model_refit_on_every_row(tmp_path) -> No
     assert forced.choice_["used"] == "network" and forced.choice_["linear_val_mae"] is None
 
 
-def test_a_panel_fit_with_few_windows_allowed_spaces_them_over_every_series(monkeypatch) -> None:
+def test_a_fit_with_few_windows_allowed_spaces_them_over_the_series(monkeypatch) -> None:
     seen = []
     fit = linear.fit_linear
     monkeypatch.setattr(linear, "fit_linear", lambda x, y, last=(): seen.append(x) or fit(x, y, last))
-    monkeypatch.setattr(linear, "MAX_VALUES", 30 * 13)  # 30 windows of 12 rows and one static input
-    frames = []
-    for sid in ("a", "b"):
-        frame = _momentum_frame(200)
-        frames.append(frame.assign(store=sid, region=sid.upper()))
-    fc = Forecaster(horizon=4, input_width=12, static=["region"], **FAST).fit(pd.concat(frames), target="y", id_col="store")
-    assert seen and max(len(x) for x in seen) <= 30 and np.isfinite(fc.choice_["linear_val_mae"])
-    # both series' windows are in each fit: their static inputs (the last columns) differ
-    assert all(len(np.unique(x[:, -1, len(fc.columns_) :], axis=0)) == 2 for x in seen)
+    monkeypatch.setattr(linear, "MAX_VALUES", 30 * 12)  # 30 windows of 12 rows
+    df = _momentum_frame(300)
+    fc = Forecaster(horizon=4, input_width=12, **FAST).fit(df)
+    # the candidate's fit (and the refit on every row when it is chosen), 30 windows each
+    assert seen and all(len(x) == 30 for x in seen) and np.isfinite(fc.choice_["linear_val_mae"])
+    # the candidate's: from the first training window to the last one before validation
+    scaled = fc.scalers_[0].transform(df[["y"]].to_numpy())[:, 0]
+    first, last = seen[0][0, :, 0], seen[0][-1, :, 0]
+    stop = fc.split_[0].train[1]  # the last training window's targets end there: its inputs end 4 rows before
+    np.testing.assert_allclose(first, scaled[:12], atol=1e-5)
+    np.testing.assert_allclose(last, scaled[stop - 4 - 12 : stop - 4], atol=1e-5)
+
+
+def test_a_panel_weighs_only_the_network_and_the_baselines() -> None:
+    frames = [_momentum_frame(200).assign(store=sid) for sid in ("a", "b")]
+    fc = Forecaster(horizon=4, input_width=12, **FAST).fit(pd.concat(frames), target="y", id_col="store")
+    assert fc.choice_["linear_val_mae"] is None and fc.choice_["used"] != "linear"
