@@ -350,12 +350,13 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     else:
         training += ", no validation part (fixed epochs)"
     metrics = fc.metrics_
+    used_network = (getattr(fc, "choice_", None) or {}).get("used", "network") == "network"
     _say(f"data      {csv}: {len(series.values)} rows" + (f" in {n_series} series" if n_series > 1 else "")
          + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")
     _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
     _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
          f"head {fc.head}, skip {fc.skip_}{', scaled per window' if fc.window_scale else ''}, "
-         f"{fc.model_.count_params():,} parameters")
+         + (f"{fc.model_.count_params():,} parameters" if used_network else "its forecast not used (see choice)"))
     _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)
     if refit:

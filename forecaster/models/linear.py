@@ -1,8 +1,9 @@
 """A linear autoregression on the input window, fit in closed form: the ``"linear"`` model.
 
 Each scaled window (the target columns relative to their last value, and the
-latest row of the covariates and static inputs) is flattened and mapped to the change of the next ``horizon``
-target values from the last one by ridge regression, scikit-learn's
+latest row of the covariates and static inputs) is flattened and mapped to the
+change of the next ``horizon`` target values from the last one by ridge
+regression, scikit-learn's
 ``RidgeCV`` with its penalty chosen by efficient leave-one-out on the same
 windows: a direct multi-output linear model, the NLinear of Zeng et al. (2023,
 "Are Transformers Effective for Time Series Forecasting?"). One solve, no

@@ -7,12 +7,12 @@ fold's model.
 
 * :func:`choose_and_calibrate`: the MAE of the network, of the linear model
   (:mod:`forecaster.models.linear`, fit in closed form on the windows before
-  them; a single series only) and of each window baseline (last value, window mean, seasonal naive
-  at each kept season, and the same moved by the last value's change over the
-  season, ``evaluation.baselines.seasonal_level``) in raw units (a panel:
-  per-series training scale); the linear model or a baseline replaces the
-  network when better (point head), then the used forecast's residuals
-  calibrate the conformal intervals (``evaluation.intervals``).
+  them; a single series only) and of each window baseline (last value, window
+  mean, seasonal naive at each kept season, and the same moved by the last
+  value's change over the season, ``evaluation.baselines.seasonal_level``) in
+  raw units (a panel: per-series training scale); the linear model or a
+  baseline replaces the network when better (point head), then the used
+  forecast's residuals calibrate the conformal intervals (``evaluation.intervals``).
 * :func:`linear_on`: the linear model fit on given windows (also the refit on every row).
 * :func:`calibrate_with_test`: after the held-out metrics, the calibration of the
   forecasts from the end of the data: the validation residuals plus the held-out
