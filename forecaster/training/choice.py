@@ -46,6 +46,7 @@ __all__ = [
     "conformal",
     "fit_intervals",
     "linear_on",
+    "train_origins",
     "window_outputs",
     "windows_local_scale",
 ]
@@ -160,7 +161,7 @@ def choose_and_calibrate(
     if auto:  # ties keep the network, then the linear model
         used = min(("network", *(["linear"] if linear is not None else []), best), key=maes.__getitem__)
     if used == "linear":
-        baseline = linear[0] if use_val else linear_on(fc, parts, _train_origins(fc, splits))
+        baseline = linear[0] if use_val else linear_on(fc, parts, train_origins(fc, splits))
     elif used != "network":
         mode, m = candidates[best]
         baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
@@ -183,8 +184,9 @@ def choose_and_calibrate(
     return choice, intervals, baseline, scores
 
 
-def _train_origins(fc: Any, splits: list[Split], cuts: dict[int, int] | None = None) -> dict[int, np.ndarray]:
-    """Origins of each series' windows whose targets end before its cut (default: the end of its training part)."""
+def train_origins(fc: Any, splits: list[Split], cuts: dict[int, int] | None = None) -> dict[int, np.ndarray]:
+    """Origins of each series' windows from its training start whose targets end before its cut
+    (default: the end of its training part; the linear model's fits)."""
     width, horizon = fc.input_width_, fc.horizon
     origins = {}
     for i, s in enumerate(splits):
@@ -220,7 +222,7 @@ def _linear_candidate(fc: Any, parts: list[np.ndarray], splits: list[Split], win
     fitted: dict[int, Any] = {}
     for model in {id(m): m for _, m, _ in windows}.values():
         cuts = {i: int(o[0]) for i, m, o in windows if m is model}  # the first target row after the fit's windows
-        origins = _train_origins(fc, splits, cuts)
+        origins = train_origins(fc, splits, cuts)
         if not origins:
             return None
         fitted[id(model)] = linear_on(fc, parts, origins)

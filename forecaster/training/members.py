@@ -226,10 +226,9 @@ def refit_model(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, dic
     retrains for ``epochs`` (:func:`refit_network`).
     """
     if (getattr(fc, "choice_", None) or {}).get("used") == "linear":
-        from forecaster.training.choice import linear_on
+        from forecaster.training.choice import linear_on, train_origins
 
-        width, horizon = fc.input_width_, fc.horizon
-        origins = {i: np.arange(width, len(p) - horizon + 1) for i, p in enumerate(parts) if len(p) >= width + horizon}
+        origins = train_origins(fc, fc.split_, {i: len(p) for i, p in enumerate(parts)})
         model = linear_on(fc, parts, origins)
         return model, {"rows": int(sum(len(parts[i]) for i in origins)), "model": "linear"}, fc.model_
     model, rows, heldout = refit_network(fc, parts, epochs)
