@@ -290,4 +290,15 @@ def _freq_of_longest_run(dates: pd.DatetimeIndex, steps: np.ndarray) -> str | No
 
 
 def _canonical_freq(freq: str | pd.DateOffset) -> str:
-    return pd.tseries.frequencies.to_offset(freq).freqstr
+    """One name per frequency, whatever the pandas version inferred it.
+
+    Quarters anchored three months apart are the same dates: pandas 2 names January quarters
+    ``"QS-OCT"``, pandas 3 ``"QS-JAN"``. Starts take the anchor in January-March, ends in
+    October-December (``"QS-JAN"``, ``"QE-DEC"``, pandas 3's names).
+    """
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(offset, pd.offsets.QuarterBegin | pd.offsets.BQuarterBegin):
+        offset = type(offset)(n=offset.n, startingMonth=(offset.startingMonth - 1) % 3 + 1)
+    elif isinstance(offset, pd.offsets.QuarterEnd | pd.offsets.BQuarterEnd):
+        offset = type(offset)(n=offset.n, startingMonth=12 - (12 - offset.startingMonth) % 3)
+    return offset.freqstr
