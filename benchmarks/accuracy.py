@@ -76,23 +76,32 @@ def seasonal_naive(train: np.ndarray, h: int, m: int) -> np.ndarray:
 
 def _peer_forecasts(
     train: np.ndarray, h: int, m: int
-) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """statsforecast AutoETS / AutoARIMA / AutoTheta point forecasts and their fit+predict seconds."""
+) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]]:
+    """statsforecast AutoETS / AutoARIMA / AutoTheta point forecasts, fit+predict seconds and intervals.
+
+    The intervals (statsforecast's own, at 80 % and 95 %) put the model's coverage beside the
+    peers' on the same final rows: one window per series is a noisy judge of calibration.
+    """
     from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
 
     makers = {"ets": AutoETS, "arima": AutoARIMA, "theta": AutoTheta}
-    preds, seconds = {}, {}
+    preds, seconds, bounds = {}, {}, {}
     for name, make in makers.items():
         y = train[-ARIMA_TAIL:] if name == "arima" else train
         season = 1 if name == "arima" and m > ARIMA_MAX_SEASON else m
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = make(season_length=season).fit(y)
-            preds[name] = np.asarray(model.predict(h=h)["mean"], dtype=float)
+            out = make(season_length=season).fit(y).predict(h=h, level=[80, 95])
+            preds[name] = np.asarray(out["mean"], dtype=float)
         seconds[name] = round(time.perf_counter() - start, 2)
+        bounds[name] = {
+            str(level): (np.asarray(out[f"lo-{level}"], float), np.asarray(out[f"hi-{level}"], float))
+            for level in (80, 95)
+            if f"lo-{level}" in out
+        }
     preds["combo"] = np.median(np.stack([preds[p] for p in PEERS]), axis=0)
-    return preds, seconds
+    return preds, seconds, bounds
 
 
 def _scores(test: np.ndarray, pred: np.ndarray, train: np.ndarray, m: int) -> dict[str, float]:
@@ -104,12 +113,17 @@ def _scores(test: np.ndarray, pred: np.ndarray, train: np.ndarray, m: int) -> di
     }
 
 
-def run_series(name: str, spec: dict, params: dict, peers: bool) -> dict:
-    """Fit and score every method on one series; returns one JSON-ready row."""
+def run_series(name: str, spec: dict, params: dict, peers: bool, offset: int = 0) -> dict:
+    """Fit and score every method on one series; returns one JSON-ready row.
+
+    ``offset`` k > 0 first drops the last k * H rows: the same protocol at an earlier origin, so
+    several origins per series can judge what one final window cannot (coverage, above all).
+    """
     from forecaster import Forecaster
 
     frame = pd.read_csv(os.path.join(DATA, f"{name}.csv"))
     h, seasons, target = spec["h"], spec["seasons"], spec["target"]
+    frame = frame.iloc[: len(frame) - offset * h].reset_index(drop=True)
     train_frame = frame.iloc[:-h].reset_index(drop=True)
     train = train_frame[target].to_numpy(dtype=float)
     test = frame[target].to_numpy(dtype=float)[-h:]
@@ -123,13 +137,22 @@ def run_series(name: str, spec: dict, params: dict, peers: bool) -> dict:
     forecast = fc.predict()  # from the end of the training rows: exactly the H test rows
     preds = {"model": forecast[target].to_numpy(dtype=float)}
     seconds = {"model": round(fit_seconds, 1)}
+    # the same forecast from the model fit before the refit (the one the intervals were calibrated
+    # with): tells a refit that moved the forecast from intervals that are too narrow
+    heldout_final = None
+    refit_from = getattr(fc, "heldout_model_", None)
+    if refit_from is not None and refit_from is not fc.model_:
+        refit_model, fc.model_, fc._predict_fn = fc.model_, refit_from, None
+        heldout_final = fc.predict()
+        fc.model_, fc._predict_fn = refit_model, None
 
     preds["naive"] = seasonal_naive(train, h, 1)
     for season in seasons:
         if season > 1:
             preds[f"seasonal_naive_{season}"] = seasonal_naive(train, h, season)
+    peer_bounds: dict = {}
     if peers:
-        peer_preds, peer_seconds = _peer_forecasts(train, h, m)
+        peer_preds, peer_seconds, peer_bounds = _peer_forecasts(train, h, m)
         preds.update(peer_preds)
         seconds.update(peer_seconds)
 
@@ -151,15 +174,16 @@ def run_series(name: str, spec: dict, params: dict, peers: bool) -> dict:
             )
         },
         # empirical coverage of the conformal intervals on the H test rows, per level
-        "interval_coverage": {
-            col.removeprefix(f"{target}_lower_"): float(
-                np.mean(
-                    (test >= forecast[col].to_numpy(float))
-                    & (test <= forecast[col.replace("_lower_", "_upper_")].to_numpy(float))
-                )
-            )
-            for col in forecast.columns
-            if col.startswith(f"{target}_lower_")
+        "interval_coverage": _coverage(test, forecast, target),
+        "heldout_model_final": None
+        if heldout_final is None
+        else {
+            **_scores(test, heldout_final[target].to_numpy(float), train, m),
+            "coverage": _coverage(test, heldout_final, target),
+        },
+        "peer_coverage": {
+            peer: {level: float(np.mean((test >= lo) & (test <= hi))) for level, (lo, hi) in by_level.items()}
+            for peer, by_level in peer_bounds.items()
         },
         "seconds": seconds,
         "scores": {label: _scores(test, pred, train, m) for label, pred in preds.items()},
@@ -186,6 +210,20 @@ def run_series(name: str, spec: dict, params: dict, peers: bool) -> dict:
     row["beats_seasonal_naive"] = row["scores"]["model"]["mse"] < row["scores"][snaive[0]]["mse"]
     row["beats_best_seasonal_naive"] = row["scores"]["model"]["mse"] < best_snaive
     return row
+
+
+def _coverage(test: np.ndarray, forecast: pd.DataFrame, target: str) -> dict[str, float]:
+    """Share of the test rows inside each interval of a ``predict()`` frame, per level."""
+    return {
+        col.removeprefix(f"{target}_lower_"): float(
+            np.mean(
+                (test >= forecast[col].to_numpy(float))
+                & (test <= forecast[col.replace("_lower_", "_upper_")].to_numpy(float))
+            )
+        )
+        for col in forecast.columns
+        if col.startswith(f"{target}_lower_")
+    }
 
 
 def _jsonable(value):
@@ -245,6 +283,15 @@ def summarize(rows: dict[str, dict]) -> dict:
             level: {"mean": round(float(np.mean(v)), 4), "min": round(float(min(v)), 4), "n": len(v)}
             for level, v in sorted(coverage.items())
         }
+    peer_coverage: dict[str, list[float]] = {}
+    for r in rows.values():
+        for peer, by_level in (r.get("peer_coverage") or {}).items():
+            for level, value in by_level.items():
+                peer_coverage.setdefault(f"{peer}_{level}", []).append(value)
+    summary["peer_coverage"] = {
+        key: {"mean": round(float(np.mean(v)), 4), "min": round(float(min(v)), 4), "n": len(v)}
+        for key, v in sorted(peer_coverage.items())
+    }
     summary["model_fit_seconds_total"] = round(sum(r["seconds"]["model"] for r in rows.values()), 1)
     summary["model_fit_seconds_max"] = max(r["seconds"]["model"] for r in rows.values())
     return summary
@@ -351,6 +398,12 @@ def markdown(result: dict) -> str:
             if heldout_cov
             else ""
         )
+        + (
+            "; the peers' own intervals on the same rows "
+            + ", ".join(f"{k} %: mean {v['mean']}" for k, v in summary["peer_coverage"].items())
+            if summary.get("peer_coverage")
+            else ""
+        )
         + f"; model fit seconds: total {summary['model_fit_seconds_total']}, max "
         f"{summary['model_fit_seconds_max']}; load average {result.get('loadavg_start')} at the start, "
         f"{result.get('loadavg_end')} at the end.",
@@ -368,8 +421,9 @@ def _used(choice: object) -> str:
     return choice.get("used", "?") if isinstance(choice, dict) else "–"
 
 
-def _result(forecaster, params: dict, load_start: list[float], rows: dict) -> dict:
+def _result(forecaster, params: dict, load_start: list[float], rows: dict, offset: int = 0) -> dict:
     return {
+        "offset": offset,
         "forecaster": {
             "version": getattr(forecaster, "__version__", None),
             "path": os.path.dirname(forecaster.__file__),
@@ -398,6 +452,10 @@ def add_fit_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-peers", action="store_true", help="skip the statsforecast peers")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="extra Forecaster parameter")
+    parser.add_argument(
+        "--offset", type=int, default=0, metavar="K",
+        help="score the H rows that end K*H rows before the end (an earlier origin; default 0: the last H)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -434,9 +492,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = {}
     for name in args.series:
-        rows[name] = run_series(name, SERIES[name], params, peers)
+        rows[name] = run_series(name, SERIES[name], params, peers, offset=args.offset)
         if args.out:  # after every series, so an interrupted run keeps what it scored
-            _write(args.out, _result(forecaster, params, load_start, rows))
+            _write(args.out, _result(forecaster, params, load_start, rows, args.offset))
         brief = {k: v["mse"] for k, v in rows[name]["scores"].items()}
         print(
             json.dumps(
@@ -451,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             file=sys.stderr,
         )
-    text = json.dumps(_result(forecaster, params, load_start, rows), indent=2)
+    text = json.dumps(_result(forecaster, params, load_start, rows, args.offset), indent=2)
     print(text)
     if args.out:
         _write(args.out, json.loads(text))

@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
     accuracy.add_fit_flags(parser)
     args = parser.parse_args(argv)
     import forecaster
+    from forecaster.errors import ForecasterError
 
     params = {"seed": args.seed, "verbose": 0, **accuracy.parse_set(args.set)}
     load_start = accuracy._loadavg()
@@ -89,12 +90,18 @@ def main(argv: list[str] | None = None) -> dict:
             frame.to_csv(os.path.join(folder, f"{name}.csv"), index=False)
         accuracy.DATA = folder  # run_series reads <DATA>/<name>.csv
         for name in args.series:
-            rows[name] = accuracy.run_series(name, SERIES[name], params, peers=not args.no_peers)
+            try:
+                rows[name] = accuracy.run_series(
+                    name, SERIES[name], params, peers=not args.no_peers, offset=args.offset
+                )
+            except ForecasterError as error:  # e.g. shampoo's 36 rows at an earlier origin
+                print(f"{name}: skipped ({error})", file=sys.stderr)
+                continue
             print(name, json.dumps(rows[name]["scores"]["model"]), flush=True)
     # PBS's last 12 rows are all zero, so several methods score exactly 0 there: no log-ratio or
     # geometric mean exists, and the summary leaves such a series out (kept apart in the JSON)
     scored = {n: r for n, r in rows.items() if all(v["mse"] > 0 and v["mase"] > 0 for v in r["scores"].values())}
-    result = accuracy._result(forecaster, params, load_start, scored)
+    result = accuracy._result(forecaster, params, load_start, scored, args.offset)
     result["left_out"] = {n: r for n, r in rows.items() if n not in scored}
     print(accuracy.markdown(result))
     if args.out:
