@@ -156,10 +156,7 @@ def choose_and_calibrate(
         preds["linear"] = linear[1]
     y, s = np.concatenate(actual), np.concatenate(scale)
     maes = {name: float(np.mean(np.abs(y - np.concatenate(p)) / s[:, None, :])) for name, p in preds.items()}
-    history = _history_maes(fc, parts, splits, candidates)
-    # which baseline: on every window before the test part (a baseline fits nothing, so each is out of
-    # sample), not on the few validation windows where the network is judged (docs/benchmarks.md)
-    best = min(candidates, key=(history or maes).__getitem__)
+    best = min(candidates, key=maes.__getitem__)
     used, baseline = "network", None
     if auto:  # ties keep the network, then the linear model
         used = min(("network", *(["linear"] if linear is not None else []), best), key=maes.__getitem__)
@@ -175,7 +172,6 @@ def choose_and_calibrate(
         "baseline_val_mae": maes[best],
         "linear_val_mae": maes.get("linear"),
         "windows": int(len(y)),
-        "baseline_history_mae": history.get(best),
         "units": "raw" if len(parts) == 1 else "per-series training scale",
     }
     if used != "network":
@@ -186,40 +182,6 @@ def choose_and_calibrate(
         scores = (y - np.concatenate(preds[used]), np.concatenate(local))
         intervals = fit_intervals(fc.intervals, *scores)
     return choice, intervals, baseline, scores
-
-
-HISTORY_WINDOWS = 4096
-"""Windows per series (evenly spaced) on which :func:`_history_maes` ranks the baselines."""
-
-
-def _history_maes(fc: Any, parts: list[np.ndarray], splits: list[Split], candidates: dict) -> dict[str, float]:
-    """Each baseline's MAE (units as the choice's) over every window whose targets end before the test part."""
-    from forecaster.evaluation.baselines import naive, seasonal_level, seasonal_naive
-
-    n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
-    errors: dict[str, list[float]] = {name: [] for name in candidates}
-    for values, scaler, split in zip(parts, fc.scalers_, splits, strict=True):
-        end = split.val[1] if split.val[1] > split.val[0] else split.train[1]
-        origins = np.arange(split.train[0] + width, end - horizon + 1)
-        if not origins.size:
-            continue
-        if origins.size > HISTORY_WINDOWS:
-            origins = origins[np.linspace(0, origins.size - 1, HISTORY_WINDOWS).round().astype(int)]
-        targets = values[:, :n_targets]
-        y = _actuals(targets, origins, horizon)
-        spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
-        sums = np.concatenate([np.zeros((1, n_targets)), np.cumsum(targets, axis=0)])
-        for name, (mode, m) in candidates.items():
-            if mode == "last":
-                base = naive(targets, origins, horizon)
-            elif mode == "mean":
-                base = np.repeat(((sums[origins] - sums[origins - width]) / width)[:, None], horizon, axis=1)
-            else:
-                base = (seasonal_naive if mode == "seasonal" else seasonal_level)(targets, origins, horizon, m)
-            errors[name].append(np.abs(y - base) / spread)
-    if not all(errors.values()):
-        return {}
-    return {name: float(np.mean(np.concatenate(e))) for name, e in errors.items()}
 
 
 def train_origins(fc: Any, splits: list[Split], cuts: dict[int, int] | None = None) -> dict[int, np.ndarray]:
