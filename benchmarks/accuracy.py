@@ -11,7 +11,12 @@ their per-step median ("combo"). MASE divides by the in-sample seasonal-naive
 MAE of the training rows at the primary season, one scale for every method.
 
     python benchmarks/accuracy.py [--series a b ...] [--no-peers] [--epochs N]
-        [--seed S] [--set units=32 --set learning_rate=0.001 ...] [--out FILE.json]
+        [--seed S] [--set units=32 --set learning_rate=0.001 ...] [--offset K] [--out FILE.json]
+    python benchmarks/accuracy.py --table A.json [B.json ...]   # Markdown; several are also pooled
+
+``--offset K`` runs the protocol at an earlier origin (the ``H`` rows ending ``K * H``
+rows before the end): one final window per series is a noisy judge, so compare
+changes over a few origins (``--table`` of the runs pools them).
 
 Peers need the ``bench`` extra (``pip install -e ".[bench]"``); without it they
 are skipped with a note. Nothing is downloaded at run time.
@@ -411,6 +416,39 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def pooled(results: list[dict]) -> str:
+    """One line over every series-origin of several saved results (e.g. ``--offset 0``, ``1``, ``2``).
+
+    A single final window per series moves the counts by whole series and the coverage by tens of
+    points (docs/benchmarks.md, "Three origins per series"); pooled origins are the steadier judge.
+    """
+    rows = [row for result in results for row in result["series"].values()]
+    vs_best = [_vs_best_baseline(r) for r in rows]
+    parts = [
+        f"Pooled over {len(results)} results, {len(rows)} series-origins: beats seasonal naive "
+        f"{sum(r['beats_seasonal_naive'] for r in rows)}, within 5 % of the best naive baseline "
+        f"{sum(v <= 1.05 for v in vs_best)}"
+    ]
+    if all("ets" in r["scores"] for r in rows):
+        for method in ("model", "arima", "theta"):
+            ratios = [r["scores"][method]["mse"] / r["scores"]["ets"]["mse"] for r in rows]
+            parts.append(f"{method} geomean MSE / AutoETS {float(np.exp(np.mean(np.log(ratios)))):.3f}")
+    coverage: dict[str, list[float]] = {}
+    for r in rows:
+        for level, value in (r.get("interval_coverage") or {}).items():
+            coverage.setdefault(f"model {level} %", []).append(value)
+        for level, value in (r.get("heldout_coverage") or {}).items():
+            coverage.setdefault(f"held-out windows {level} %", []).append(value)
+        for peer, by_level in (r.get("peer_coverage") or {}).items():
+            for level, value in by_level.items():
+                coverage.setdefault(f"{peer} {level} %", []).append(value)
+    parts += [
+        f"coverage {key}: mean {np.mean(v):.3f} (SE {np.std(v) / np.sqrt(len(v)):.3f}, n {len(v)})"
+        for key, v in coverage.items()
+    ]
+    return "; ".join(parts) + "."
+
+
 def _used(choice: object) -> str:
     """The model ``model="auto"`` forecast with ("network" or a baseline), from the stored choice."""
     if isinstance(choice, str):  # stored as its repr
@@ -465,12 +503,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="override the default epochs")
     parser.add_argument("--out", default=None, help="also write the JSON here")
     parser.add_argument(
-        "--table", default=None, metavar="FILE.json", help="print a saved result as Markdown"
+        "--table", nargs="+", default=None, metavar="FILE.json",
+        help="print saved results as Markdown; several (e.g. one per --offset) are also pooled",
     )
     args = parser.parse_args(argv)
     if args.table:
-        with open(args.table) as handle:
-            print(markdown(json.load(handle)))
+        results = []
+        for path in args.table:
+            with open(path) as handle:
+                results.append(json.load(handle))
+            print(markdown(results[-1]) + "\n")
+        if len(results) > 1:
+            print(pooled(results))
         return 0
 
     peers = not args.no_peers
