@@ -1,0 +1,226 @@
+"""Conformal calibrations compared on the final rows: one fit per series and origin, several rules.
+
+For each series of the accuracy benchmark (and of ``unseen.py``) at each origin (``--offsets``,
+as ``accuracy.py --offset``), the default ``Forecaster(horizon=H, seed=0, verbose=0)`` is fit once
+on the training rows. The residuals its final intervals are calibrated with (validation windows,
+then test windows, each with its origin and local scale) and the final forecast with its local
+scale are captured; each calibration rule then rebuilds the final intervals from them, so rules
+are compared on the same forecasts: coverage of the final ``H`` rows and the mean width relative
+to today's rule, per level. Capturing takes one fit per series-origin; scoring is instant.
+
+    python benchmarks/calibration.py --capture FILE.pkl [--sets accuracy unseen] [--offsets 0 1 2]
+    python benchmarks/calibration.py --score FILE.pkl
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import accuracy  # noqa: E402  (the protocol and the series)
+
+LEVELS = (0.8, 0.95)
+
+
+def _frame(set_name: str, name: str, folder: str) -> tuple[pd.DataFrame, dict]:
+    """The series ``name`` of ``set_name`` as a frame, and its spec."""
+    if set_name == "accuracy":
+        return pd.read_csv(os.path.join(accuracy.DATA, f"{name}.csv")), accuracy.SERIES[name]
+    import unseen
+
+    path = os.path.join(folder, f"{name}.csv")
+    if not os.path.exists(path):
+        for other, frame in unseen._frames().items():
+            frame.to_csv(os.path.join(folder, f"{other}.csv"), index=False)
+    return pd.read_csv(path), unseen.SERIES[name]
+
+
+def capture_one(frame: pd.DataFrame, spec: dict, offset: int) -> dict | None:
+    """Fit the default on the training rows at ``offset``; the final calibration's inputs and the final forecast."""
+    from forecaster import Forecaster
+    from forecaster.training import choice
+
+    h, target = spec["h"], spec["target"]
+    frame = frame.iloc[: len(frame) - offset * h].reset_index(drop=True)
+    train, test = frame.iloc[:-h].reset_index(drop=True), frame[target].to_numpy(float)[-h:]
+    calls: dict[str, list] = {"fit": [], "windows": [], "test": [], "scale": []}
+    originals = {n: getattr(choice, n) for n in ("fit_intervals", "calibration_windows", "_part_windows", "windows_local_scale")}
+
+    def fit_intervals(levels, residuals, local):
+        calls["fit"].append((np.array(residuals), np.array(local)))
+        return originals["fit_intervals"](levels, residuals, local)
+
+    def calibration_windows(*args):
+        out = originals["calibration_windows"](*args)
+        calls["windows"].append(np.concatenate([o for _, _, o in out]) if out else np.zeros(0, int))
+        return out
+
+    def part_windows(fc, splits, part):
+        out = originals["_part_windows"](fc, splits, part)
+        if part == "test":
+            calls["test"].append(np.concatenate([o for _, _, o in out]) if out else np.zeros(0, int))
+        return out
+
+    def local_scale(*args):
+        out = originals["windows_local_scale"](*args)
+        calls["scale"].append(np.array(out))
+        return out
+
+    for n, f in (("fit_intervals", fit_intervals), ("calibration_windows", calibration_windows),
+                 ("_part_windows", part_windows), ("windows_local_scale", local_scale)):
+        setattr(choice, n, f)
+    try:
+        start = time.perf_counter()
+        fc = Forecaster(horizon=h, seed=0, verbose=0).fit(train, target=target, features=spec.get("features"))
+        seconds = time.perf_counter() - start
+        calls["scale"].clear()
+        forecast = fc.predict()
+    finally:
+        for n, f in originals.items():
+            setattr(choice, n, f)
+    if not calls["fit"] or not calls["scale"]:
+        return None
+    residuals, local = calls["fit"][-1]
+    origins = np.concatenate([calls["windows"][-1], *calls["test"][-1:]])
+    if len(origins) != len(residuals):  # rolling origins: the calibration windows are not one list per fold
+        origins = np.arange(len(residuals))
+    point = forecast[target].to_numpy(float)
+    bounds = {lv: (forecast[f"{target}_lower_{round(100 * lv)}"].to_numpy(float),
+                   forecast[f"{target}_upper_{round(100 * lv)}"].to_numpy(float)) for lv in LEVELS}
+    return {
+        "residuals": residuals[..., 0], "local": local[:, 0], "origins": origins, "n_val": len(calls["windows"][-1]),
+        "point": point, "final_scale": float(calls["scale"][-1].ravel()[0]), "test": test, "bounds": bounds,
+        "used": (fc.choice_ or {}).get("used"), "seconds": round(seconds, 1), "h": h,
+    }
+
+
+def weighted_halfwidths(scores: np.ndarray, weights: np.ndarray, level: float, min_windows: int = 20) -> np.ndarray:
+    """Half-widths per step (units of the local scale) from scores ``[n, H]`` with one weight per window.
+
+    The weighted split-conformal quantile (Barber et al. 2023): the test window has weight 1 and the
+    level-quantile of the weighted scores plus a point at infinity; all weights 1 is the usual
+    ``ceil((n + 1) * level)``-th score. Too few (weighted) windows pool the steps as
+    ``evaluation.intervals.fit_conformal`` does.
+    """
+    n, horizon = scores.shape
+    p = np.append(weights, 1.0) / (weights.sum() + 1.0)
+
+    def quantile(values: np.ndarray, probs: np.ndarray) -> float:
+        order = np.argsort(values)
+        reached = np.nonzero(np.cumsum(probs[order]) >= level - 1e-12)[0]
+        return float(values[order][reached[0]]) if reached.size else np.inf
+
+    per_step = np.array([quantile(scores[:, k], p[:-1]) for k in range(horizon)])
+    if n >= min_windows and np.isfinite(per_step).all():
+        return per_step
+    profile = (weights[:, None] * scores).sum(axis=0) / weights.sum()
+    others = ((weights[:, None] * scores).sum(axis=0)[None] - weights[:, None] * scores) / np.maximum(
+        weights.sum() - weights, 1e-12)[:, None]
+    normalised = (scores / np.maximum(others, 1e-300)).ravel()
+    pooled_w = np.repeat(weights, horizon) / horizon
+    pp = np.append(pooled_w, 1.0 / horizon) / (pooled_w.sum() + 1.0 / horizon)
+    q = quantile(normalised, pp[:-1])
+    if not np.isfinite(q):
+        q = float(normalised.max())
+    return q * profile
+
+
+def rules(row: dict) -> dict[str, np.ndarray]:
+    """One weight vector per rule over the calibration windows (in time order of their origins)."""
+    n, h = len(row["origins"]), row["h"]
+    age = (row["origins"].max() - row["origins"]).astype(float)  # rows since the latest calibration window
+    out = {"today (equal weights)": np.ones(n)}
+    for label, half_life in (("half-life n/2", max(n / 2, 1)), ("half-life n/4", max(n / 4, 1)),
+                             ("half-life 4H", 4 * h), ("half-life 8H", 8 * h)):
+        out[label] = 0.5 ** (age / half_life)
+    out["latest half"] = (age <= np.median(age)).astype(float)
+    # the validation windows also chose the epoch and the model, so their residuals may be optimistic
+    test = (np.arange(n) >= row["n_val"]).astype(float)
+    out["validation windows only"] = 1 - test if row["n_val"] >= 2 else np.ones(n)
+    for k in (2, 10):
+        out[f"test windows only, if {k} or more"] = test if test.sum() >= k else np.ones(n)
+    return out
+
+
+def score(rows: dict[str, dict]) -> str:
+    """Coverage of the final rows and width (geomean ratio to today) per rule, as Markdown."""
+    table: dict[str, dict] = {}
+    for key, row in rows.items():
+        scores = np.abs(row["residuals"]) / row["local"][:, None]
+        for rule, weights in rules(row).items():
+            for level in LEVELS:
+                half = weighted_halfwidths(scores, weights, level) * row["final_scale"]
+                lo, hi = row["point"] - half, row["point"] + half
+                cover = float(np.mean((row["test"] >= lo) & (row["test"] <= hi)))
+                today = weighted_halfwidths(scores, np.ones(len(scores)), level) * row["final_scale"]
+                if rule.startswith("today"):  # the rebuild must match predict()'s own bounds
+                    assert np.allclose(lo, row["bounds"][level][0], rtol=1e-5, atol=1e-6 * np.abs(row["point"]).max()), key
+                entry = table.setdefault(rule, {}).setdefault(level, {"cover": [], "width": []})
+                entry["cover"].append(cover)
+                entry["width"].append(np.log(np.mean(half) / np.mean(today)))
+    lines = [f"{len(rows)} series-origins", "",
+             "| rule | 80 % coverage (SE) | 95 % coverage (SE) | 80 % width / today | 95 % width / today |",
+             "|---|---|---|---|---|"]
+    for rule, by_level in table.items():
+        cells = []
+        for level in LEVELS:
+            c = np.array(by_level[level]["cover"])
+            cells.append(f"{c.mean():.3f} ({c.std(ddof=1) / np.sqrt(len(c)):.3f})")
+        cells += [f"{np.exp(np.mean(by_level[level]['width'])):.3f}" for level in LEVELS]
+        lines.append(f"| {rule} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--capture", help="fit and write the captured calibrations to this pickle")
+    parser.add_argument("--score", nargs="*", default=[], help="pickles of --capture to score together")
+    parser.add_argument("--sets", nargs="*", default=["accuracy", "unseen"], choices=["accuracy", "unseen"])
+    parser.add_argument("--offsets", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--series", nargs="*", default=None, help="only these series")
+    args = parser.parse_args(argv)
+    if args.capture:
+        import unseen
+
+        rows: dict[str, dict] = {}
+        with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for set_name in args.sets:
+                names = accuracy.SERIES if set_name == "accuracy" else unseen.SERIES
+                for name in names:
+                    if (args.series and name not in args.series) or name == "pbs_monthly":  # PBS ends in zeros
+                        continue
+                    frame, spec = _frame(set_name, name, folder)
+                    for offset in args.offsets:
+                        if len(frame) - offset * spec["h"] < 4 * spec["h"] + 20:
+                            continue
+                        try:
+                            row = capture_one(frame, spec, offset)
+                        except Exception as error:  # noqa: BLE001  (a too-short series at an early origin)
+                            print(f"{name}@{offset}: skipped ({error})", file=sys.stderr, flush=True)
+                            continue
+                        if row is not None:
+                            rows[f"{name}@{offset}"] = row
+                            print(f"{name}@{offset}", row["used"], row["seconds"], len(row["origins"]), flush=True)
+                            with open(args.capture, "wb") as handle:
+                                pickle.dump(rows, handle)
+    merged: dict[str, dict] = {}
+    for path in args.score or ([args.capture] if args.capture else []):
+        with open(path, "rb") as handle:
+            merged.update(pickle.load(handle))
+    if merged:
+        print(score(merged))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
