@@ -43,6 +43,8 @@ def forecast_figure(fc: Any, series_id: Any = None) -> Any:
     mse, best_mse = model_m, base_m
     used = (getattr(fc, "choice_", None) or {}).get("used", "network")
     who = fc.cell.upper() if used == "network" else f"{used} (chosen on validation over the {fc.cell.upper()})"
+    if used == "median":
+        who = f"median of the {fc.cell.upper()}, linear and {fc.choice_['baseline']}"
     verdict = "beats" if ratio < 1 else "loses to"
     return plot_forecast(
         chunks["context_dates"],

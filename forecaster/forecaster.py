@@ -114,7 +114,9 @@ class Forecaster(FittedMixin, Estimator):
             (or rolling-origin folds) with a linear autoregression (``models.linear``) and the window
             baselines (last value, window mean, seasonal naive at each kept season, and the same moved
             to the latest level, ``seasonal_level_<m>``); a better one forecasts instead (point head),
-            said in ``choice_``. ``"network"``: always the network.
+            said in ``choice_``. ``"median"`` (default): the per-step median of the network, the
+            linear model and the best baseline (a single series; a panel, which has no linear
+            candidate, falls back to ``"auto"``). ``"network"``: always the network.
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
             ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the
@@ -176,7 +178,7 @@ class Forecaster(FittedMixin, Estimator):
         holidays: str = "infer",
         label: str | None = None,
         tensorboard: str | None = None,
-        model: str = "auto",
+        model: str = "median",
         intervals: Sequence[float] = (0.8, 0.95),
         seasons: Sequence[int] | None = None,
         static: Sequence[str] | None = None,
@@ -350,7 +352,7 @@ class Forecaster(FittedMixin, Estimator):
             self.intervals_ = calibrate_with_test(self, parts, splits, scores)
         self.refit_ = None
         # the metrics above stay those of the model that never saw the test part; a baseline needs no refit
-        if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear"):
+        if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear", "median"):
             self._refit_all(parts)
         return self
 

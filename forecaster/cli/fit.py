@@ -122,9 +122,9 @@ FIT_OPTIONS: tuple[Option, ...] = (
            choices=SKIPS),
     Option(("--window-scale",), "window_scale", "the network works in units of each input window's spread "
            "(needs a skip baseline)", None, "window_scale"),
-    Option(("--choose",), "model", "auto: forecast with the network, the linear model (ridge on the window) or a "
-           "baseline (last value, window mean, seasonal naive, seasonal level), whichever is better on validation; "
-           "network: always the network", param="model",
+    Option(("--choose",), "model", "median (default): forecast with the per-step median of the network, the linear "
+           "model (ridge on the window) and the best baseline on validation (last value, window mean, seasonal naive, "
+           "seasonal level); auto: whichever of them is better on validation; network: always the network", param="model",
            choices=MODEL_CHOICES),
     Option(("--intervals",), "intervals", "conformal interval levels calibrated out of sample, e.g. 0.8,0.95 "
            "('none': no intervals)", _levels, "intervals", metavar="L,L"),
@@ -350,13 +350,14 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     else:
         training += ", no validation part (fixed epochs)"
     metrics = fc.metrics_
-    used_network = (getattr(fc, "choice_", None) or {}).get("used", "network") == "network"
+    used = (getattr(fc, "choice_", None) or {}).get("used", "network")
+    role = {"network": f"{fc.model_.count_params():,} parameters", "median": "one of three in a median (see choice)"}
     _say(f"data      {csv}: {len(series.values)} rows" + (f" in {n_series} series" if n_series > 1 else "")
          + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")
     _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
     _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
          f"head {fc.head}, skip {fc.skip_}{', scaled per window' if fc.window_scale else ''}, "
-         + (f"{fc.model_.count_params():,} parameters" if used_network else "its forecast not used (see choice)"))
+         + role.get(used, "its forecast not used (see choice)"))
     _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)
     if refit:
@@ -365,11 +366,15 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
              "the test metrics below are the held-out model's")
     choice = getattr(fc, "choice_", None)
     if choice:
-        used = {"network": "the network", "linear": "the linear model"}.get(choice["used"], choice["used"])
+        used = {"network": "the network", "linear": "the linear model",
+                "median": f"the per-step median of the network, the linear model and {choice['baseline']}"}.get(
+                    choice["used"], choice["used"])
         linear = choice.get("linear_val_mae")
         _say(f"choice    {used} (validation MAE: network {choice['network_val_mae']:.4g}, "
              + (f"linear {linear:.4g}, " if linear is not None else "")
-             + f"best baseline {choice['baseline']} {choice['baseline_val_mae']:.4g}; --choose {fc.model})")
+             + f"best baseline {choice['baseline']} {choice['baseline_val_mae']:.4g}"
+             + (f", median {choice['median_val_mae']:.4g}" if choice.get("median_val_mae") is not None else "")
+             + f"; --choose {fc.model})")
     panel = _is_panel(metrics)
     if panel:
         _say(f"test metrics ({metrics['n_windows']} windows; pooled raw metrics omitted: series differ in scale):")

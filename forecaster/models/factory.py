@@ -47,7 +47,13 @@ from forecaster.models.heads import (
     head_width,
     validate_quantiles,
 )
-from forecaster.models.layers import FeedbackInput, RelativeToLast, SkipBaseline, WindowScale
+from forecaster.models.layers import (
+    FeedbackInput,
+    MedianForecast,
+    RelativeToLast,
+    SkipBaseline,
+    WindowScale,
+)
 from forecaster.models.recurrent import CELLS
 
 # The option names come from forecaster.config (the one vocabulary).
@@ -64,6 +70,7 @@ __all__ = [
     "average_models",
     "build_classifier",
     "build_model",
+    "median_models",
 ]
 
 
@@ -228,6 +235,19 @@ def average_models(members: Sequence[keras.Model], name: str = "ensemble") -> ke
         raise ForecasterError(f"an ensemble averages 2 or more models (received {len(members)}).")
     inputs = keras.Input(shape=tuple(members[0].inputs[0].shape[1:]))
     outputs = keras.layers.Average(name="ensemble_mean")([m(inputs) for m in members])
+    return keras.Model(inputs, outputs, name=name)
+
+
+def median_models(members: Sequence[keras.Model], name: str = "median") -> keras.Model:
+    """One model whose output is the per-step median of ``members``' outputs (same input and output shapes).
+
+    The members stay nested in order: ``[m for m in model.layers if isinstance(m, keras.Model)]``
+    gives them back (the refit retrains the network among them).
+    """
+    if len(members) < 2:
+        raise ForecasterError(f"a median combines 2 or more models (received {len(members)}).")
+    inputs = keras.Input(shape=tuple(members[0].inputs[0].shape[1:]), name="window")
+    outputs = MedianForecast(name="median_forecast")([m(inputs) for m in members])
     return keras.Model(inputs, outputs, name=name)
 
 

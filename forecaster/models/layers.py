@@ -4,7 +4,8 @@
 * :class:`RelativeToLast`: target columns relative to their last observed value;
 * :class:`WindowScale`: target columns divided by their spread within the window;
 * :class:`FeedbackInput`: the next input row of the recursive decoder;
-* :class:`LinearForecast`: a linear map of the window (relative to its last value) to the horizon.
+* :class:`LinearForecast`: a linear map of the window (relative to its last value) to the horizon;
+* :class:`MedianForecast`: the per-step median of several forecasts of one shape.
 
 They are registered as ``forecaster>ClassName``, so a ``.keras`` file saved
 before they moved here from :mod:`forecaster.models.factory` loads unchanged.
@@ -21,7 +22,7 @@ from keras import ops
 
 from forecaster.models.heads import DEFAULT_QUANTILES, middle_index, validate_quantiles
 
-__all__ = ["FeedbackInput", "LinearForecast", "RelativeToLast", "SkipBaseline", "WindowScale"]
+__all__ = ["FeedbackInput", "LinearForecast", "MedianForecast", "RelativeToLast", "SkipBaseline", "WindowScale"]
 
 
 def _target_mask(target_indices: Sequence[int], n_features: int, dtype: Any) -> Any:
@@ -249,3 +250,20 @@ class LinearForecast(keras.layers.Layer):
         config = super().get_config()
         config.update(horizon=self.horizon, target_indices=list(self.target_indices), last_indices=list(self.last_indices))
         return config
+
+
+@keras.saving.register_keras_serializable(package="forecaster")
+class MedianForecast(keras.layers.Layer):
+    """``[[B, H, T], ...] -> [B, H, T]``: the per-step median of several forecasts.
+
+    A combination that one bad member cannot drag away (the mean can), as the
+    median of ETS, ARIMA and Theta is the classical reference in forecasting
+    competitions; ``model="median"`` combines the network, the linear model and
+    the best window baseline with it.
+    """
+
+    def call(self, inputs: Sequence[Any]) -> Any:
+        return ops.median(ops.stack(list(inputs), axis=0), axis=0)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return tuple(input_shape[0])

@@ -10,9 +10,11 @@ fold's model.
   them; a single series only) and of each window baseline (last value, window
   mean, seasonal naive at each kept season, and the same moved by the last
   value's change over the season, ``evaluation.baselines.seasonal_level``) in
-  raw units (a panel: per-series training scale); the linear model or a
-  baseline replaces the network when better (point head), then the used
-  forecast's residuals calibrate the conformal intervals (``evaluation.intervals``).
+  raw units (a panel: per-series training scale); ``model="median"`` (a single
+  series, point head) forecasts with the per-step median of the network, the
+  linear model and the best baseline, ``model="auto"`` with the best of them;
+  then the used forecast's residuals calibrate the conformal intervals
+  (``evaluation.intervals``).
 * :func:`linear_on`: the linear model fit on given windows (also the refit on every row).
 * :func:`calibrate_with_test`: after the held-out metrics, the calibration of the
   forecasts from the end of the data: the validation residuals plus the held-out
@@ -148,33 +150,52 @@ def choose_and_calibrate(
         spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
         scale.append(np.repeat(spread[None], len(origins), axis=0))
         local.append(windows_local_scale(fc, values, origins, scaler))
-    auto = fc.model == "auto" and fc.head == "point"
+    auto = fc.model in ("auto", "median") and fc.head == "point"
     # one series only: on M3 monthly the pooled linear model won validation but lost the final rows
     # to the global network (mean MASE 1.011 vs 0.943-0.956, docs/benchmarks.md)
     linear = _linear_candidate(fc, parts, splits, windows) if auto and len(parts) == 1 else None
     if linear is not None:
         preds["linear"] = linear[1]
     y, s = np.concatenate(actual), np.concatenate(scale)
-    maes = {name: float(np.mean(np.abs(y - np.concatenate(p)) / s[:, None, :])) for name, p in preds.items()}
+
+    def mae(forecasts: list[np.ndarray]) -> float:
+        return float(np.mean(np.abs(y - np.concatenate(forecasts)) / s[:, None, :]))
+
+    maes = {name: mae(p) for name, p in preds.items()}
     best = min(candidates, key=maes.__getitem__)
     used, baseline = "network", None
     if auto:  # ties keep the network, then the linear model
         used = min(("network", *(["linear"] if linear is not None else []), best), key=maes.__getitem__)
+    if fc.model == "median" and linear is not None:
+        # the validation windows pick one of three by a noisy margin; their per-step median forecast the
+        # final rows of 60 benchmark series-origins with 0.84x the MSE of that pick (docs/benchmarks.md)
+        trios = zip(preds["network"], preds["linear"], preds[best], strict=True)
+        preds["median"] = [np.median(np.stack(trio), axis=0) for trio in trios]
+        maes["median"], used = mae(preds["median"]), "median"
+    if used in ("linear", "median"):
+        linear_fit = linear[0] if use_val else linear_on(fc, parts, train_origins(fc, splits))
     if used == "linear":
-        baseline = linear[0] if use_val else linear_on(fc, parts, train_origins(fc, splits))
+        baseline = linear_fit
     elif used != "network":
         mode, m = candidates[best]
         baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
+        if used == "median":
+            from forecaster.models.factory import median_models
+
+            baseline = median_models([fc.model_, linear_fit, baseline])
     choice = {
         "used": used,
         "network_val_mae": maes["network"],
         "baseline": best,
         "baseline_val_mae": maes[best],
         "linear_val_mae": maes.get("linear"),
+        "median_val_mae": maes.get("median"),
         "windows": int(len(y)),
         "units": "raw" if len(parts) == 1 else "per-series training scale",
     }
-    if used != "network":
+    if used == "median":
+        logger.info("model='median': the per-step median of the network, the linear model and %s", best)
+    elif used != "network":
         logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", used, maes[used], maes["network"])
     intervals, scores = None, None
     if levels and len(y) >= 2:

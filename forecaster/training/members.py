@@ -220,20 +220,41 @@ def train_network(
 
 
 def refit_model(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, dict[str, Any], Any]:
-    """``(model, refit_, heldout)``: the used model (network or linear, ``fc.choice_``) refit on every row.
+    """``(model, refit_, heldout)``: the used model (network, linear or their median, ``fc.choice_``) refit on every row.
 
     The linear model is solved again on every window of ``parts``; the network
-    retrains for ``epochs`` (:func:`refit_network`).
+    retrains for ``epochs`` (:func:`refit_network`); a median refits both and
+    keeps its baseline, which learns nothing.
     """
-    if (getattr(fc, "choice_", None) or {}).get("used") == "linear":
-        from forecaster.training.choice import linear_on, train_origins
+    used = (getattr(fc, "choice_", None) or {}).get("used")
+    if used == "linear":
+        model, rows = _linear_on_every_row(fc, parts)
+        return model, {"rows": rows, "model": "linear"}, fc.model_
+    combined = fc.model_
+    if used == "median":
+        import keras
 
-        origins = train_origins(fc, fc.split_, {i: len(p) for i, p in enumerate(parts)})
-        model = linear_on(fc, parts, origins)
-        return model, {"rows": int(sum(len(parts[i]) for i in origins)), "model": "linear"}, fc.model_
-    model, rows, heldout = refit_network(fc, parts, epochs)
+        network, heldout_linear, baseline = (m for m in combined.layers if isinstance(m, keras.Model))
+        fc.model_ = network  # refit_network retrains fc.model_ (in place when it can)
+    try:
+        model, rows, heldout = refit_network(fc, parts, epochs)
+    finally:
+        fc.model_ = combined
     info = {"rows": rows, "epochs": int(epochs), "batch_size": int(fc.batch_size_), "windows_per_epoch": fc.windows_per_epoch_}
+    if used == "median":
+        from forecaster.models.factory import median_models
+
+        linear, _ = _linear_on_every_row(fc, parts)
+        model, heldout = median_models([model, linear, baseline]), median_models([heldout, heldout_linear, baseline])
     return model, info, heldout
+
+
+def _linear_on_every_row(fc: Any, parts: list[np.ndarray]) -> tuple[Any, int]:
+    """The linear model solved on every window of ``parts``, and the rows it saw."""
+    from forecaster.training.choice import linear_on, train_origins
+
+    origins = train_origins(fc, fc.split_, {i: len(p) for i, p in enumerate(parts)})
+    return linear_on(fc, parts, origins), int(sum(len(parts[i]) for i in origins))
 
 
 def refit_network(fc: Any, parts: list[np.ndarray], epochs: int) -> tuple[Any, int, Any]:

@@ -82,7 +82,7 @@ def test_auto_can_forecast_with_it() -> None:
     for t in range(m + 1, n):
         y[t] = y[t - 1] + y[t - m] - y[t - m - 1] + noise[t]
     df = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=y.size, freq="h"), "y": y})
-    fc = Forecaster(horizon=12, seasons=(24,), skip="none", learning_rate=1e-6, **FAST).fit(df)
+    fc = Forecaster(model="auto", horizon=12, seasons=(24,), skip="none", learning_rate=1e-6, **FAST).fit(df)
     assert fc.choice_["used"] == "seasonal_level_24"
     expected = seasonal_level(y[:, None], [y.size], 12, 24)[0, :, 0]
     np.testing.assert_allclose(fc.predict()["y"].to_numpy(), expected, rtol=1e-5)
