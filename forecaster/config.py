@@ -209,7 +209,8 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "tensorboard": Rule(None, lambda v: v is None or (isinstance(v, str) and v.strip() != ""),
                         "None or a directory for Keras TensorBoard logs"),
     "model": Rule("median", _choice(MODEL_CHOICES), "'median' (the per-step median of the network, the linear model and the "
-                  "best baseline), 'auto' (whichever of them is better on validation) or 'network'"),
+                  "best baseline, unless one is clearly better on validation), 'auto' (whichever of them is better on "
+                  "validation) or 'network'"),
     "intervals": Rule((0.8, 0.95), _levels, "interval levels strictly between 0 and 1, e.g. 0.8,0.95 (empty: none)"),
     "seasons": Rule(None, _seasons, "None (detect) or season lengths >= 2, e.g. 24,168"),
     "static": Rule(None, _static_columns, "None or static column names (constant within each series), e.g. region,size"),

@@ -115,8 +115,9 @@ class Forecaster(FittedMixin, Estimator):
             baselines (last value, window mean, seasonal naive at each kept season, and the same moved
             to the latest level, ``seasonal_level_<m>``); a better one forecasts instead (point head),
             said in ``choice_``. ``"median"`` (default): the per-step median of the network, the
-            linear model and the best baseline (a single series; a panel, which has no linear
-            candidate, falls back to ``"auto"``). ``"network"``: always the network.
+            linear model and the best baseline, unless one is clearly better on validation
+            (``training.choice.MEDIAN_MARGIN``; a panel, which has no linear candidate, falls
+            back to ``"auto"``). ``"network"``: always the network.
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
             ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the

@@ -70,3 +70,16 @@ def test_median_validation_error_is_that_of_the_median_forecast() -> None:
     assert choice["median_val_mae"] <= max(members)
     auto = Forecaster(model="auto", horizon=5, refit=False, **FAST).fit(_frame())
     assert auto.choice_["used"] != "median" and auto.choice_["median_val_mae"] is None
+
+
+def test_a_clear_winner_on_validation_forecasts_alone(monkeypatch) -> None:
+    # the median only where the validation windows barely rank the three: with a margin below 1 the
+    # best one always wins clearly, and "median" then forecasts as "auto" does
+    from forecaster.training import choice
+
+    monkeypatch.setattr(choice, "MEDIAN_MARGIN", 1.0 - 1e-9)
+    fc = Forecaster(horizon=5, refit=False, **FAST).fit(_frame())
+    auto = Forecaster(model="auto", horizon=5, refit=False, **FAST).fit(_frame())
+    assert fc.choice_["used"] == auto.choice_["used"] != "median"
+    np.testing.assert_allclose(fc.predict()["y"], auto.predict()["y"], rtol=1e-6)
+    assert np.isfinite(fc.choice_["median_val_mae"])  # measured, and said, all the same
