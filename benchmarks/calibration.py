@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -180,43 +181,57 @@ def score(rows: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--capture", help="fit and write the captured calibrations to this pickle")
+def add_capture_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    """The flags of a capture-then-score script: ``--capture``, ``--score``, ``--sets``, ``--offsets``, ``--series``."""
+    parser.add_argument("--capture", help=f"fit and write the captured {what} to this pickle")
     parser.add_argument("--score", nargs="*", default=[], help="pickles of --capture to score together")
     parser.add_argument("--sets", nargs="*", default=["accuracy", "unseen"], choices=["accuracy", "unseen"])
     parser.add_argument("--offsets", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--series", nargs="*", default=None, help="only these series")
-    args = parser.parse_args(argv)
-    if args.capture:
-        import unseen
 
-        rows: dict[str, dict] = {}
-        with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for set_name in args.sets:
-                names = accuracy.SERIES if set_name == "accuracy" else unseen.SERIES
-                for name in names:
-                    if (args.series and name not in args.series) or name == "pbs_monthly":  # PBS ends in zeros
+
+def capture_all(args: argparse.Namespace, capture: Any) -> dict[str, dict]:
+    """``capture(frame, spec, offset)`` for every series-origin the flags select (PBS, which ends in zeros,
+    and origins too short for a fit left out), each result pickled to ``args.capture`` as it comes."""
+    import unseen
+
+    rows: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for set_name in args.sets:
+            for name in accuracy.SERIES if set_name == "accuracy" else unseen.SERIES:
+                if (args.series and name not in args.series) or name == "pbs_monthly":
+                    continue
+                frame, spec = _frame(set_name, name, folder)
+                for offset in args.offsets:
+                    if len(frame) - offset * spec["h"] < 4 * spec["h"] + 20:
                         continue
-                    frame, spec = _frame(set_name, name, folder)
-                    for offset in args.offsets:
-                        if len(frame) - offset * spec["h"] < 4 * spec["h"] + 20:
-                            continue
-                        try:
-                            row = capture_one(frame, spec, offset)
-                        except Exception as error:  # noqa: BLE001  (a too-short series at an early origin)
-                            print(f"{name}@{offset}: skipped ({error})", file=sys.stderr, flush=True)
-                            continue
-                        if row is not None:
-                            rows[f"{name}@{offset}"] = row
-                            print(f"{name}@{offset}", row["used"], row["seconds"], len(row["origins"]), flush=True)
-                            with open(args.capture, "wb") as handle:
-                                pickle.dump(rows, handle)
+                    row = capture(frame, spec, offset)
+                    if row is None:
+                        continue
+                    rows[f"{name}@{offset}"] = row
+                    print(f"{name}@{offset}", (row.get("choice") or {}).get("used", row.get("used")), flush=True)
+                    with open(args.capture, "wb") as handle:
+                        pickle.dump(rows, handle)
+    return rows
+
+
+def load_captures(args: argparse.Namespace) -> dict[str, dict]:
+    """The captured rows of ``--score`` pickles (default: the one just captured), merged."""
     merged: dict[str, dict] = {}
     for path in args.score or ([args.capture] if args.capture else []):
         with open(path, "rb") as handle:
             merged.update(pickle.load(handle))
+    return merged
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_capture_flags(parser, "calibrations")
+    args = parser.parse_args(argv)
+    if args.capture:
+        capture_all(args, capture_one)
+    merged = load_captures(args)
     if merged:
         print(score(merged))
     return 0

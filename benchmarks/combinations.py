@@ -18,18 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import sys
-import tempfile
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import accuracy  # noqa: E402  (the protocol and the series)
-from calibration import _frame  # noqa: E402
+from calibration import add_capture_flags, capture_all, load_captures  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -173,35 +170,12 @@ def score(rows: dict[str, dict], per_series: bool = False) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--capture", help="fit and write the captured forecasts to this pickle")
-    parser.add_argument("--score", nargs="*", default=[], help="pickles of --capture to score together")
-    parser.add_argument("--sets", nargs="*", default=["accuracy", "unseen"], choices=["accuracy", "unseen"])
-    parser.add_argument("--offsets", nargs="*", type=int, default=[0, 1, 2])
-    parser.add_argument("--series", nargs="*", default=None, help="only these series")
+    add_capture_flags(parser, "forecasts")
     parser.add_argument("--per-series", action="store_true", help="also list each series-origin's ratio")
     args = parser.parse_args(argv)
     if args.capture:
-        import unseen
-
-        rows: dict[str, dict] = {}
-        with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for set_name in args.sets:
-                for name in accuracy.SERIES if set_name == "accuracy" else unseen.SERIES:
-                    if (args.series and name not in args.series) or name == "pbs_monthly":  # PBS ends in zeros
-                        continue
-                    frame, spec = _frame(set_name, name, folder)
-                    for offset in args.offsets:
-                        if len(frame) - offset * spec["h"] < 4 * spec["h"] + 20:
-                            continue
-                        rows[f"{name}@{offset}"] = row = capture_one(frame, spec, offset)
-                        print(f"{name}@{offset}", row["choice"]["used"], round(row["seconds"], 1), flush=True)
-                        with open(args.capture, "wb") as handle:
-                            pickle.dump(rows, handle)
-    merged: dict[str, dict] = {}
-    for path in args.score or ([args.capture] if args.capture else []):
-        with open(path, "rb") as handle:
-            merged.update(pickle.load(handle))
+        capture_all(args, capture_one)
+    merged = load_captures(args)
     if merged:
         print(score(merged, args.per_series))
     return 0
