@@ -42,9 +42,12 @@ def forecast_figure(fc: Any, series_id: Any = None) -> Any:
     ratio = model_m / base_m if base_m > 0 else float("nan")
     mse, best_mse = model_m, base_m
     used = (getattr(fc, "choice_", None) or {}).get("used", "network")
-    who = fc.cell.upper() if used == "network" else f"{used} (chosen on validation over the {fc.cell.upper()})"
-    if used == "median":
+    if used == "network":
+        who = fc.cell.upper()
+    elif used == "median":
         who = f"median of the {fc.cell.upper()}, linear and {fc.choice_['baseline']}"
+    else:
+        who = f"{used} (chosen on validation over the {fc.cell.upper()})"
     verdict = "beats" if ratio < 1 else "loses to"
     return plot_forecast(
         chunks["context_dates"],
