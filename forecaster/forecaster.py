@@ -72,7 +72,7 @@ class Forecaster(FittedMixin, Estimator):
         loss: point-head loss, ``"mae"`` (robust on small data), ``"mse"`` or ``"huber"``.
         optimizer, learning_rate, clipnorm: optimizer settings; clipping by norm guards
             against exploding gradients.
-        epochs, patience: training budget and early-stopping patience.
+        epochs, patience: budget and early-stopping patience; ``"auto"``: 100 epochs, fewer on large panels.
         batch_size: windows per batch; ``"auto"``: a quarter of the training windows within
             [16, 64], so a short series still gets several steps per epoch (``batch_size_``).
         windows_per_epoch: training windows sampled per epoch (never the validation ones):
@@ -158,7 +158,7 @@ class Forecaster(FittedMixin, Estimator):
         optimizer: str = "adam",
         learning_rate: float = 3e-3,
         clipnorm: float | None = 1.0,
-        epochs: int = 100,
+        epochs: int | str = "auto",
         patience: int = 10,
         batch_size: int | str = "auto",
         windows_per_epoch: int | str | None = None,

@@ -29,7 +29,7 @@ def _frame() -> pd.DataFrame:
 
 
 def _small(**kw) -> Forecaster:
-    return Forecaster(
+    settings = dict(
         cell="gru",
         units=(4,),
         horizon=4,
@@ -42,8 +42,8 @@ def _small(**kw) -> Forecaster:
         model="network",
         intervals=(),
         seasons=(7,),
-        **kw,
     )
+    return Forecaster(**{**settings, **kw})
 
 
 @pytest.fixture
@@ -122,3 +122,25 @@ def test_same_seed_same_metrics() -> None:
     b = _small(windows_per_epoch=40, refit=False, seed=5, deterministic=True).fit(_frame())
     assert a.metrics_["model"] == b.metrics_["model"]
     assert a.history_["loss"].tolist() == b.history_["loss"].tolist()
+
+
+def test_auto_epochs_stop_at_the_windows_seen_cap(recorded, monkeypatch) -> None:
+    # epochs="auto" (the default): 100 sweeps, fewer when they would pass MAX_WINDOWS_SEEN windows,
+    # counted in sampled epochs too; an explicit integer is kept as given
+    from forecaster.training import selection
+
+    assert Forecaster().epochs == "auto" and selection.resolve_epochs("auto", 10) == selection.AUTO_EPOCHS
+    monkeypatch.setattr(selection, "MAX_WINDOWS_SEEN", 300)
+    fc = _small(epochs="auto", patience=50, refit=False, seed=3).fit(_frame())
+    n_train = count_windows(fc.split_[0].train[1] - fc.split_[0].train[0], 8, 4)
+    assert recorded[0]["epochs"] == 300 // n_train >= 1 and len(fc.history_) <= 300 // n_train
+    _small(epochs="auto", patience=50, refit=False, seed=3, windows_per_epoch=32).fit(_frame())
+    assert recorded[1]["epochs"] == math.ceil((300 // n_train) * n_train / 32)
+    _small(epochs=7, patience=50, refit=False, seed=3).fit(_frame())
+    assert recorded[2]["epochs"] == 7
+
+
+@pytest.mark.parametrize("bad", [0, "all", 2.5])
+def test_bad_epochs_are_user_errors(bad) -> None:
+    with pytest.raises(ForecasterError, match="epochs"):
+        _small(epochs=bad).fit(_frame())

@@ -135,7 +135,9 @@ FIT_OPTIONS: tuple[Option, ...] = (
            choices=SCALINGS),
     Option(("--loss",), "loss", "loss of the point head", param="loss", choices=LOSSES),
     Option(("--dropout",), "dropout", "dropout between recurrent layers", _float, "dropout", metavar="X"),
-    Option(("--epochs",), "epochs", "maximum epochs (early stopping on val_loss)", _int, "epochs", metavar="N"),
+    Option(("--epochs",), "epochs", "maximum epochs (early stopping on val_loss; 'auto': 100, fewer above "
+           "600,000 windows seen)", lambda t: "auto" if t.strip().lower() == "auto" else _int(t), "epochs",
+           metavar="N|auto"),
     Option(("--patience",), "patience", "epochs without improvement before stopping", _int, "patience",
            metavar="N"),
     Option(("--batch-size",), "batch_size", "windows per batch ('auto': a quarter of the training windows "

@@ -41,6 +41,7 @@ from forecaster.training.selection import (
     auto_batch_size,
     detach_last_fold,
     per_windows,
+    resolve_epochs,
     resolve_windows_per_epoch,
     rolling_origin_epochs,
 )
@@ -122,7 +123,8 @@ def _scaled_parts(fc: Any, parts: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _rolling_epochs(
-    fc: Any, train_parts: list, n_targets: int, base_seed: int, loss: Any, batch_size: int, fold_models: list | None
+    fc: Any, train_parts: list, n_targets: int, base_seed: int, loss: Any, batch_size: int, fold_models: list | None,
+    epochs: int,
 ) -> int:
     """The epoch budget chosen on rolling origins at the end of the training rows (short validation)."""
     return rolling_origin_epochs(
@@ -131,7 +133,7 @@ def _rolling_epochs(
         input_width=fc.input_width_,
         horizon=fc.horizon,
         n_targets=n_targets,
-        epochs=fc.epochs,
+        epochs=epochs,
         patience=fc.patience,
         batch_size=batch_size,
         seed=base_seed,
@@ -167,12 +169,12 @@ def train_network(
     n_windows = sum(count_windows(len(p), fc.input_width_, fc.horizon) for p in train_parts)
     batch_size = auto_batch_size(n_windows) if fc.batch_size == "auto" else int(fc.batch_size)
     per_epoch = resolve_windows_per_epoch(fc.windows_per_epoch, n_windows)
-    epochs = fc.epochs
+    epochs = resolve_epochs(fc.epochs, n_windows)
     if folded:
         from forecaster.logs import silence_retracing_warnings
 
         with silence_retracing_warnings():  # one fresh model per origin: each traces once
-            epochs = _rolling_epochs(fc, train_parts, n_targets, base_seed, loss, batch_size, fold_models)
+            epochs = _rolling_epochs(fc, train_parts, n_targets, base_seed, loss, batch_size, fold_models, epochs)
     # Sampled epochs: patience (and the LR schedule's half of it) and the budget count the
     # windows of that many full sweeps, else early stopping judges a fraction of them (noise).
     epochs = per_windows(epochs, n_windows, per_epoch)
