@@ -25,7 +25,8 @@
   the skip it needs.
 * :func:`resolve_windows_per_epoch` / :func:`per_windows`: the windows one
   epoch samples on a long series, and the epoch counts (patience, budget)
-  rescaled so they count windows seen, not epochs.
+  rescaled so they count windows seen, not epochs; :func:`resolve_epochs`:
+  ``epochs="auto"``, at most ``MAX_WINDOWS_SEEN`` windows (large panels).
 * :func:`rolling_origin_epochs`: the epoch budget of a series too short for
   early stopping (ACCURACY.md): the model is fit at ``ROLLING_FOLDS`` origins
   at the end of the training rows, each validated on the next few windows,
@@ -64,8 +65,8 @@ __all__ = [
     "choose_skip",
     "detach_last_fold",
     "per_windows",
-    "resolve_epochs",
     "plan_splits",
+    "resolve_epochs",
     "resolve_skip",
     "resolve_windows_per_epoch",
     "rolling_origin_epochs",
