@@ -76,6 +76,15 @@ def _auto_yes_no(text: str) -> bool | str:
         raise argparse.ArgumentTypeError(f"expected auto, yes or no, received {text!r}") from None
 
 
+def _or_auto(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A converter that also takes ``auto`` (any case), e.g. ``--epochs N|auto``."""
+
+    def parse(text: str) -> Any:
+        return "auto" if text.strip().lower() == "auto" else convert(text)
+
+    return parse
+
+
 def _levels(text: str) -> tuple:
     """``--intervals 0.8,0.95`` (``none``: no intervals); the range is checked with the other settings."""
     return () if text.strip().lower() == "none" else _float_list(text)
@@ -136,16 +145,16 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--loss",), "loss", "loss of the point head", param="loss", choices=LOSSES),
     Option(("--dropout",), "dropout", "dropout between recurrent layers", _float, "dropout", metavar="X"),
     Option(("--epochs",), "epochs", "maximum epochs (early stopping on val_loss; 'auto': 100, fewer above "
-           "600,000 windows seen)", lambda t: "auto" if t.strip().lower() == "auto" else _int(t), "epochs",
+           "600,000 windows seen)", _or_auto(_int), "epochs",
            metavar="N|auto"),
     Option(("--patience",), "patience", "epochs without improvement before stopping", _int, "patience",
            metavar="N"),
     Option(("--batch-size",), "batch_size", "windows per batch ('auto': a quarter of the training windows "
-           "within 16..64)", lambda t: "auto" if t.strip().lower() == "auto" else _int(t), "batch_size",
+           "within 16..64)", _or_auto(_int), "batch_size",
            metavar="B|auto"),
     Option(("--windows-per-epoch",), "windows_per_epoch", "training windows sampled per epoch ('none': every "
            "window; 'auto': sampled epochs above 4,096 windows); patience counts windows seen",
-           lambda t: "auto" if t.strip().lower() == "auto" else _optional_int(t), "windows_per_epoch",
+           _or_auto(_optional_int), "windows_per_epoch",
            metavar="N|auto|none"),
     Option(("--refit",), "refit", "after the held-out metrics, retrain on every row for the budget found and "
            "forecast with that model (no: forecast with the held-out model)", _yes_no, "refit", metavar="yes|no"),

@@ -287,7 +287,7 @@ def resolve_epochs(setting: int | str, n_windows: int) -> int:
     """
     if setting != "auto":
         return int(setting)
-    return int(min(AUTO_EPOCHS, max(1, MAX_WINDOWS_SEEN // max(1, int(n_windows)))))
+    return min(AUTO_EPOCHS, max(1, MAX_WINDOWS_SEEN // max(1, int(n_windows))))
 
 
 def per_windows(count: int, n_windows: int, windows_per_epoch: int | None) -> int:
