@@ -290,7 +290,10 @@ class SequenceClassifier(_ClassifierData, _ClassifierTraining, _ClassifierRuns, 
             fails) and writes every attribute ending in ``_``.
         """
         with self._fit_context():
-            self._fit(X, y, label_col, id_col, time_col)
+            try:
+                self._fit(X, y, label_col, id_col, time_col)
+            finally:
+                self._trainer = None  # the compiled model its trainings shared (classifier_training._Trainer)
         return self
 
     def _fit(self, X: Any, y: Any, label_col: str, id_col: str | None, time_col: str | None) -> None:

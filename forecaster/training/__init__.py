@@ -13,8 +13,9 @@
    ``ReduceLROnPlateau``, and returns the Keras ``History``.
 
 With ``reuse`` (a model compiled by an earlier ``train`` of the same builder),
-step 3 is replaced by a restart of that model: the fresh build's weights, a
-zeroed optimizer state, the same traced train and validation steps.
+step 3 is replaced by a restart of that model (:func:`restart_from`): the fresh
+build's weights and seed state, a zeroed optimizer state, the same traced train
+and validation steps.
 
 ``strategy="multiworker"`` goes through the custom training loop of
 :mod:`forecaster.training.distributed`, because Keras 3 ``fit`` does not run
@@ -64,6 +65,7 @@ __all__ = [
     "resolve_jit_compile",
     "resolve_loss",
     "resolve_seed",
+    "restart_from",
     "train",
 ]
 
@@ -120,7 +122,7 @@ def train(
         metrics: extra Keras metrics; classifiers get ``["accuracy"]`` by default.
         reuse: a model an earlier ``train`` call compiled from the same ``model`` callable (same
             settings): it is trained instead, from the weights the seeded callable builds and a
-            zeroed optimizer state, so the result is the same (without dropout, to the bit) but
+            zeroed optimizer state, so the result is the same (to the bit) but
             its traced steps are reused; most of a short series' refit is that tracing
             (docs/benchmarks.md, "Refit on the compiled model"). Overwrites its weights. Ignored
             with a strategy, a built ``model``, or when this run would decide XLA differently.
@@ -226,14 +228,25 @@ def _reusable(reuse: Any, model: Any, jit_compile: bool | str, planned_steps: in
     return bool(reuse.jit_compile) == resolve_jit_compile(jit_compile, reuse, distributed=False, planned_steps=planned_steps)
 
 
-def _restart(compiled: keras.Model, fresh: keras.Model, learning_rate: float) -> keras.Model:
-    """``compiled`` with ``fresh``'s weights and a new optimizer's state: zeros and the initial learning rate."""
+def restart_from(compiled: keras.Model, fresh: keras.Model) -> keras.Model:
+    """``compiled`` holding ``fresh``'s state and a zeroed optimizer: a fresh fit's start on an already traced step.
+
+    Every variable is copied (weights and the dropout seeds' state), and the optimizer's step
+    count and moments are zeroed, so training it gives what compiling ``fresh`` would, to the bit.
+    """
     import keras
 
-    compiled.set_weights(fresh.get_weights())
-    for variable in compiled.optimizer.variables:  # step count, moments, the rate a schedule lowered
+    for target, source in zip(compiled.variables, fresh.variables, strict=True):
+        target.assign(source)
+    for variable in compiled.optimizer.variables:
         variable.assign(keras.ops.zeros_like(variable))
-    compiled.optimizer.learning_rate = learning_rate
+    return compiled
+
+
+def _restart(compiled: keras.Model, fresh: keras.Model, learning_rate: float) -> keras.Model:
+    """``compiled`` restarted from ``fresh`` (:func:`restart_from`) at the initial learning rate."""
+    restart_from(compiled, fresh)
+    compiled.optimizer.learning_rate = learning_rate  # a plateau schedule may have lowered it
     return compiled
 
 

@@ -415,3 +415,28 @@ class TestAutoScaling:
         again = load_classifier(tmp_path / "run")
         assert again.scaling_ == expected
         np.testing.assert_allclose(again.predict_proba(X[:8]), clf.predict_proba(X[:8]), atol=1e-5)
+
+
+def test_trainings_of_a_fit_share_one_compiled_model_without_changing_a_number(monkeypatch) -> None:
+    # two ensemble members (no validation part, so no search): two trainings, one trace;
+    # the default dropout exercises the seed state that a restart must copy from the fresh build
+    from forecaster.tasks import classifier_training
+
+    X, y = make_shapes(24, length=24)
+    params = dict(units=(4,), conv_filters=(4,), epochs=2, val=0.0, scaling="series", ensemble=2, verbose=0, seed=5)
+    shared = SequenceClassifier(**params).fit(X, y)
+    compiled = []
+    fit_one = classifier_training._ClassifierTraining._fit_one
+
+    def afresh(self, *args, **kwargs):  # a new compiled model for every training, as before the sharing
+        self._trainer = None
+        out = fit_one(self, *args, **kwargs)
+        compiled.append(self._trainer)
+        return out
+
+    monkeypatch.setattr(classifier_training._ClassifierTraining, "_fit_one", afresh)
+    fresh = SequenceClassifier(**params).fit(X, y)
+    assert len({id(t) for t in compiled}) == len(compiled) == 2
+    assert shared.fit_report_ == {**fresh.fit_report_, "fit_seconds": shared.fit_report_["fit_seconds"]}
+    np.testing.assert_array_equal(shared.predict_proba(X), fresh.predict_proba(X))
+    assert getattr(shared, "_trainer", None) is None  # not kept after the fit
