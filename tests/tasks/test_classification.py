@@ -424,7 +424,16 @@ def test_trainings_of_a_fit_share_one_compiled_model_without_changing_a_number(m
 
     X, y = make_shapes(24, length=24)
     params = dict(units=(4,), conv_filters=(4,), epochs=2, val=0.0, scaling="series", ensemble=2, verbose=0, seed=5)
+    built = []
+
+    class Counted(classifier_training._Trainer):
+        def __init__(self, clf):
+            built.append(self)
+            super().__init__(clf)
+
+    monkeypatch.setattr(classifier_training, "_Trainer", Counted)
     shared = SequenceClassifier(**params).fit(X, y)
+    assert len(built) == 1 and shared.fit_report_["ensemble"] == 2  # both members trained the one compiled model
     compiled = []
     fit_one = classifier_training._ClassifierTraining._fit_one
 
