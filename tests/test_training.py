@@ -171,6 +171,29 @@ def test_same_seed_gives_identical_weights() -> None:
     assert any(not np.array_equal(a, c) for a, c in zip(first, other, strict=True))
 
 
+def test_epochs_read_successive_passes_through_one_iterator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keras keeps one iterator over the repeated window dataset (a new one per epoch cost
+    16-22 ms), and epoch e is still fed the e-th seeded pass, as iterating it afresh gives."""
+    epochs = 3
+    ds = small_ds(batch_size=64, shuffle=True, seed=5)
+    passes = [[float(x[0, 0, 0]) for x, _ in ds] for _ in range(epochs)]
+    assert passes[0] != passes[1]
+    fed: list[float] = []
+
+    def record(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        tf.py_function(lambda v: fed.append(float(v)), [x[0, 0, 0]], [])
+        return x, y
+
+    made = []
+    real_iter = tf.data.Dataset.__iter__
+    monkeypatch.setattr(tf.data.Dataset, "__iter__", lambda self: made.append(1) or real_iter(self))
+    probe = small_ds(batch_size=64, shuffle=True, seed=5).map(record)
+    train(tiny_model, probe, epochs=epochs, seed=0, verbose=0, jit_compile=False)
+    steps = len(passes[0])
+    assert fed[: epochs * steps] == [v for p in passes for v in p]
+    assert len(made) == 1
+
+
 def test_clipping_bounds_the_applied_gradient_norm() -> None:
     """SGD with learning rate 1 applies exactly the (clipped) gradient, so the weight
     change of one step is the applied gradient; its global norm must be <= clipnorm."""
