@@ -259,3 +259,26 @@ def test_short_series_choose_epochs_on_rolling_origins_deterministically(caplog)
     assert 1 <= first.n_epochs_ <= 3
     assert first.n_epochs_ == second.n_epochs_
     assert first.evaluate()["model"] == second.evaluate()["model"]
+
+
+def test_auto_xla_predicts_only_small_batches(fitted):
+    """XLA compiles once per batch size: on a CPU "auto" keeps it for a forecast of a few windows,
+    and the fit's validation and test batches take the graph, traced once for every size."""
+    from forecaster.fitted import XLA_MAX_WINDOWS
+
+    fc, _ = fitted
+    keep = fc.jit_compile, fc._predict_fn
+    fc.jit_compile, fc._predict_fn = "auto", None
+    try:
+        x = np.random.default_rng(0).normal(size=(40, fc.input_width_, fc._n_inputs())).astype("float32")
+        small, large = fc._predict_scaled(x[:1]), fc._predict_scaled(x)
+        fn = fc._predict_fn
+        assert fn.small._jit_compile is True and fn.large._jit_compile is False
+        assert fn.large.experimental_get_tracing_count() == 1  # one trace for both sizes above XLA_MAX_WINDOWS
+        fc._predict_scaled(x[: XLA_MAX_WINDOWS + 1])
+        assert fn.large.experimental_get_tracing_count() == 1
+        expected = np.asarray(fc.model_(x, training=False))
+        np.testing.assert_allclose(large, expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(small, expected[:1], rtol=1e-5, atol=1e-6)
+    finally:
+        fc.jit_compile, fc._predict_fn = keep
