@@ -45,16 +45,18 @@ class FittedMixin:
         def make() -> Any:
             model = self.model_
             spec = tf.TensorSpec([None, self.input_width_, self._n_inputs()], tf.float32)
-            graph = tf.function(lambda t: model(t, training=False), input_signature=[spec], jit_compile=False)
-            if self.jit_compile is False or (self.jit_compile == "auto" and tf.config.list_physical_devices("GPU")):
-                return graph  # on a GPU keep the cuDNN kernels
-            xla = tf.function(lambda t: model(t, training=False), input_signature=[spec], jit_compile=True)
-            if self.jit_compile is True:
-                return xla
+
+            def compiled(jit: bool) -> Any:
+                return tf.function(lambda t: model(t, training=False), input_signature=[spec], jit_compile=jit)
+
+            if isinstance(self.jit_compile, bool):
+                return compiled(self.jit_compile)
+            if tf.config.list_physical_devices("GPU"):
+                return compiled(False)  # on a GPU keep the cuDNN kernels
             # XLA makes a forecast of a few windows ~4x faster on CPU (0.5 ms against 2 ms), but it
             # compiles once per batch size (0.2-0.4 s each) and is no faster on larger batches: the
             # validation and test windows of a fit take the graph, traced once for every size.
-            return _BySize(xla, graph)
+            return _BySize(compiled(True), compiled(False))
 
         predict_fn = self._compiled_predict(make)
         outputs = [predict_fn(tf.constant(x[i : i + 4096], tf.float32)).numpy() for i in range(0, len(x), 4096)]

@@ -204,9 +204,9 @@ def train(
     if isinstance(train_ds, tuple) and len(train_ds) == 2:
         fit_args = {"x": train_ds[0], "y": train_ds[1], "shuffle": True}
     elif planned_steps and strategy is None:
-        # Keras makes a new tf.data iterator at every epoch of a finite dataset (16-22 ms each for
+        # Keras makes new tf.data iterators at every epoch of a finite dataset (16-22 ms each for
         # the window pipeline, a quarter of a short series' fit); it keeps one over a repeated one.
-        # Each repetition draws its epoch seed as a new iterator would: the same batch orders.
+        # Each repetition draws its epoch seed as a new iterator would: epoch e reads the e-th pass.
         fit_args = {"x": train_ds.repeat(), "steps_per_epoch": int(train_ds.cardinality()), "shuffle": False}
     return compiled.fit(
         **fit_args,
