@@ -171,6 +171,32 @@ def test_same_seed_gives_identical_weights() -> None:
     assert any(not np.array_equal(a, c) for a, c in zip(first, other, strict=True))
 
 
+def test_seeding_sets_what_keras_sets_and_keeps_the_compiled_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """resolve_seed leaves Python, NumPy, Keras and TensorFlow's seeds as keras.utils.set_random_seed
+    does, without tf.random.set_seed's kernel-cache clear (it dropped every traced train, test and
+    predict function: 0.1-0.6 s each to optimize again, a third of a short series' fit)."""
+    import random
+
+    from keras.src.utils.rng_utils import get_random_seed
+    from tensorflow.python.eager import context
+
+    def draws() -> tuple:
+        tf_seeds = [tf.compat.v1.random.get_seed(None) for _ in range(2)]  # what unseeded ops would use
+        keras_draw = keras.random.uniform((2,)).numpy().tolist()  # no seed: Keras' global generator
+        return random.random(), float(np.random.rand()), get_random_seed(), tf_seeds, keras_draw
+
+    keras.utils.set_random_seed(11)
+    expected = draws()
+    clears = []
+    real_clear = context.pywrap_tfe.TFE_ContextClearCaches
+    monkeypatch.setattr(context.pywrap_tfe, "TFE_ContextClearCaches", lambda h: clears.append(h) or real_clear(h))
+    resolve_seed(12)
+    assert draws() != expected
+    resolve_seed(11)
+    assert draws() == expected and clears == []
+    assert context.global_seed() == 11
+
+
 def test_epochs_read_successive_passes_through_one_iterator(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keras keeps one iterator over the repeated window dataset (a new one per epoch cost
     16-22 ms), and epoch e is still fed the e-th seeded pass, as iterating it afresh gives."""

@@ -84,10 +84,12 @@ class _ClassifierTraining:
         """
         import keras
 
+        from forecaster.training.setup import set_random_seed
+
         trainer = getattr(self, "_trainer", None)
         if trainer is None:  # before seeding: building it must not move this fit's random draws
             trainer = self._trainer = _Trainer(self)
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)
         fresh = self._build()
         batch = self._batch_size(len(x))
         model = trainer.restart(fresh, learning_rate, decay_steps=math.ceil(len(x) / batch) * decay_epochs)
