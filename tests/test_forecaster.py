@@ -262,9 +262,10 @@ def test_short_series_choose_epochs_on_rolling_origins_deterministically(caplog)
 
 
 def test_auto_xla_predicts_only_small_batches(fitted):
-    """XLA compiles once per batch size: on a CPU "auto" keeps it for a forecast of a few windows,
-    and the fit's validation and test batches take the graph, traced once for every size."""
-    from forecaster.fitted import XLA_MAX_WINDOWS
+    """XLA compiles once per batch size: on a CPU "auto" uses it for a batch of a few windows once
+    that size has been predicted XLA_AFTER_CALLS times (a serving loop), and the graph, traced
+    once for every size, for the rest (a fit's few forecasts of each model)."""
+    from forecaster.fitted import XLA_AFTER_CALLS, XLA_MAX_WINDOWS
 
     fc, _ = fitted
     keep = fc.jit_compile, fc._predict_fn
@@ -274,11 +275,16 @@ def test_auto_xla_predicts_only_small_batches(fitted):
         small, large = fc._predict_scaled(x[:1]), fc._predict_scaled(x)
         fn = fc._predict_fn
         assert fn.small._jit_compile is True and fn.large._jit_compile is False
-        assert fn.large.experimental_get_tracing_count() == 1  # one trace for both sizes above XLA_MAX_WINDOWS
+        assert fn.large.experimental_get_tracing_count() == 1  # one trace for every size
+        for _ in range(XLA_AFTER_CALLS - 1):
+            fc._predict_scaled(x[:1])
         fc._predict_scaled(x[: XLA_MAX_WINDOWS + 1])
-        assert fn.large.experimental_get_tracing_count() == 1
+        assert fn.small.experimental_get_tracing_count() == 0 and fn.large.experimental_get_tracing_count() == 1
+        served = [fc._predict_scaled(x[:1]) for _ in range(3)]  # past XLA_AFTER_CALLS: compiled once
+        assert fn.small.experimental_get_tracing_count() == 1
         expected = np.asarray(fc.model_(x, training=False))
         np.testing.assert_allclose(large, expected, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(small, expected[:1], rtol=1e-5, atol=1e-6)
+        for forecast in (small, *served):
+            np.testing.assert_allclose(forecast, expected[:1], rtol=1e-5, atol=1e-6)
     finally:
         fc.jit_compile, fc._predict_fn = keep
