@@ -174,7 +174,7 @@ def test_same_seed_gives_identical_weights() -> None:
 def test_seeding_sets_what_keras_sets_and_keeps_the_compiled_functions(monkeypatch: pytest.MonkeyPatch) -> None:
     """resolve_seed leaves Python, NumPy, Keras and TensorFlow's seeds as keras.utils.set_random_seed
     does, without tf.random.set_seed's kernel-cache clear (it dropped every traced train, test and
-    predict function: 0.1-0.6 s each to optimize again, a third of a short series' fit)."""
+    predict function: 0.1-0.6 s each to optimize again, a fifth of a short series' fit)."""
     import random
 
     from keras.src.utils.rng_utils import get_random_seed

@@ -379,8 +379,8 @@ def _window_dataset(
     options.deterministic = True
     # No autotuning: its model thread sleeps for a period that doubles up to a minute, and
     # deleting an iterator waits out that sleep, so a fit stalled 0-33 s when Keras dropped its
-    # iterator (docs/benchmarks.md, "An iterator's deletion waits for tf.data's autotuner").
-    # The parallel maps then run on every core and the prefetch keeps one batch ready.
+    # iterator (docs/benchmarks.md, "... no tf.data autotuner"). Untuned, the parallel maps run
+    # on every core and the prefetch buffer keeps its untuned default.
     options.autotune.enabled = False
     # flat_map hides the length; state it so Keras knows the steps per epoch.
     ds = seeds.flat_map(epoch).apply(tf.data.experimental.assert_cardinality(n_batches))

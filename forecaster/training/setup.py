@@ -93,8 +93,8 @@ def set_random_seed(seed: int) -> None:
     ``tf.random.set_seed`` (which Keras' version calls) also clears TensorFlow's eager kernel
     cache, where the instantiated ``tf.function`` graphs live: every train, test and predict
     function traced earlier in the process is then optimized again at its next call (0.1-0.6 s
-    each; about a third of a short series' fit, docs/benchmarks.md "Seeding without dropping
-    the compiled functions"). The clear exists to restart the counters of stateful random
+    each; a fifth of a short series' fit, docs/benchmarks.md "Seeding without dropping
+    the compiled functions; ..."). The clear exists to restart the counters of stateful random
     kernels, which nothing here draws from: Keras layers draw from seed variables and the
     window pipelines from seeded tf.data ops. So this sets what Keras' version sets (Python,
     NumPy, Keras' global seed, TensorFlow's global seed and its op-seed stream) and leaves the
