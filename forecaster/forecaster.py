@@ -102,10 +102,9 @@ class Forecaster(FittedMixin, Estimator):
         deterministic: TensorFlow op determinism (slower; same metrics on CPU).
         strategy: ``None``, ``"mirrored"`` or ``"multiworker"`` (tf.distribute).
         jit_compile: XLA for the train step and prediction: ``"auto"`` (on where measured to
-            help: training as ``training.resolve_jit_compile`` decides; on a CPU, prediction of
-            a few windows once their batch size has been predicted 100 times), ``True`` or
-            ``False`` (XLA costs seconds of compilation per model; ``False`` suits small data
-            and tests).
+            help: ``training.resolve_jit_compile`` for training; on a CPU, a few windows' batch
+            size after 100 forecasts of it), ``True`` or ``False`` (XLA costs seconds of
+            compilation per model; ``False`` suits small data and tests).
         verbose: Keras progress output: ``"auto"``, 0, 1 or 2.
         holidays: days a business-day (``'B'``) series' future skips: ``"infer"`` (the weekdays
             its history skips every year, see ``forecaster.data.holidays``), ``"none"`` or a

@@ -271,6 +271,21 @@ def _batches_per_gather(batch_size: int, window_floats: int) -> int:
     return max(1, min(MAX_BATCHES_PER_GATHER, GATHER_BYTES // (4 * window_floats * batch_size)))
 
 
+def untuned_options() -> tf.data.Options:
+    """``tf.data.Options`` with the autotuner off, for the training pipelines.
+
+    The autotuner's thread sleeps for a period that doubles up to a minute, and deleting an
+    iterator waits out that sleep, so a fit stalled 0-33 s when Keras dropped its iterator
+    (docs/benchmarks.md, "... no tf.data autotuner"). Untuned, the parallel maps run on every
+    core and the prefetch buffer keeps its untuned default; no slower per epoch.
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options
+
+
 def _window_dataset(
     values: np.ndarray,
     starts: np.ndarray | None,
@@ -375,13 +390,8 @@ def _window_dataset(
         .take(1)
         .map(lambda r: tf.stack([r, tf.bitwise.right_shift(r, 17) + 1]))
     )
-    options = tf.data.Options()
+    options = untuned_options()
     options.deterministic = True
-    # No autotuning: its model thread sleeps for a period that doubles up to a minute, and
-    # deleting an iterator waits out that sleep, so a fit stalled 0-33 s when Keras dropped its
-    # iterator (docs/benchmarks.md, "... no tf.data autotuner"). Untuned, the parallel maps run
-    # on every core and the prefetch buffer keeps its untuned default.
-    options.autotune.enabled = False
     # flat_map hides the length; state it so Keras knows the steps per epoch.
     ds = seeds.flat_map(epoch).apply(tf.data.experimental.assert_cardinality(n_batches))
     return ds.prefetch(tf.data.AUTOTUNE).with_options(options)

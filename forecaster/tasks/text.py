@@ -139,6 +139,7 @@ class TokenGenerator(Estimator):
         import keras
         import tensorflow as tf
 
+        from forecaster.data.windowing import untuned_options
         from forecaster.training import resolve_seed, train
 
         seed = resolve_seed(self.seed)
@@ -150,15 +151,13 @@ class TokenGenerator(Estimator):
             chunk = tf.gather(corpus, starts[:, None] + offsets[None, :])
             return chunk[:, :-1], chunk[:, 1:]
 
-        options = tf.data.Options()
-        options.autotune.enabled = False  # as make_windows: deleting the iterator waited for the autotuner
         dataset = (
             tf.data.Dataset.range(self.n_windows_)
             .shuffle(self.n_windows_, seed=seed, reshuffle_each_iteration=True)
             .batch(int(self.batch_size))
             .map(gather, num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE)
-            .with_options(options)
+            .with_options(untuned_options())
         )
         history = train(
             self._builder(),
