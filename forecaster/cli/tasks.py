@@ -251,6 +251,6 @@ def _run_generate(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from forecaster.tasks.sampling import plot_paths
 
-        plot_paths(fc, paths, context=args.csv).savefig(args.plot, dpi=110, bbox_inches="tight")
+        plot_paths(fc, paths, context=args.csv).savefig(args.plot, dpi=110)
         print(f"wrote the fan chart to {args.plot}", file=sys.stderr)
     return 0

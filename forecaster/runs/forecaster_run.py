@@ -35,7 +35,7 @@ def save_forecaster(fc: Any, path: str | os.PathLike, overwrite: bool = False, p
                 ("future", fc.plot_future()),
                 *((("panel", fc.plot_panel()),) if fc.id_col_ is not None else ()),
             ):
-                figure.savefig(os.path.join(folder, f"{name}.png"), dpi=110, bbox_inches="tight")
+                figure.savefig(os.path.join(folder, f"{name}.png"), dpi=110)
 
 
 def forecaster_metadata(fc: Any) -> dict[str, Any]:

@@ -152,7 +152,7 @@ class _ClassifierRuns:
                 feature_names=list(self.features_),
             )))
         for name, figure in figures:
-            figure.savefig(os.path.join(folder, f"{name}.png"), dpi=110, bbox_inches="tight")
+            figure.savefig(os.path.join(folder, f"{name}.png"), dpi=110)
 
 
 def _json_scalar(value: Any) -> Any:

@@ -342,3 +342,27 @@ def test_label_replaces_the_raw_column_name():
         plot_fan(None, None, None, paths, label="Index").axes[0].get_title()
         == "Index: 20 sampled paths"
     )
+
+
+def test_long_titles_are_wrapped_inside_the_saved_figure():
+    """Run directories save without ``bbox_inches="tight"`` (one draw, not two): every title, however
+    long, must then fit the figure as it is, on one axes or on a grid of small ones."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from forecaster.evaluation.plots import plot_panel
+
+    words = "Close: median of the GRU, linear and seasonal_naive_365 forecast vs actual (test); beats"
+    fig = plot_forecast(DATES[:48], VALUES[:48], DATES[48:], VALUES[48:], VALUES[48:],
+                        title=f"{words} seasonal_naive_365 (MSE x0.85)", metric_text=" ".join(["test MSE 0.01234"] * 3))
+    panel = {"context": VALUES[:48], "actual": VALUES[48:], "forecast": VALUES[48:]}
+    grid = plot_panel([{**panel, "name": f"store {k} of the northern region", "note": "MASE 0.84"} for k in range(6)],
+                      title=words * 2)
+    for figure in (fig, grid):
+        canvas = FigureCanvasAgg(figure)
+        figure.savefig(io.BytesIO(), format="png", dpi=110)
+        box = figure.bbox
+        for text in [ax.title for ax in figure.axes] + figure.texts:  # the suptitle is a figure text
+            extent = text.get_window_extent(canvas.get_renderer())
+            assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and extent.y1 <= box.y1, text.get_text()
+    assert "\n" in fig.axes[0].get_title() and "\n" in grid.get_suptitle()
+    assert fig.axes[0].get_title().replace("\n", " ") == f"{words} seasonal_naive_365 (MSE x0.85) (test MSE 0.01234 test MSE 0.01234 test MSE 0.01234)"

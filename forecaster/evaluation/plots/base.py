@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
+from matplotlib import rcParams
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 
 from forecaster.errors import ForecasterError
 
@@ -69,6 +72,34 @@ def _style_x(ax: Any, is_date: bool) -> None:
 
 def _title(base: str, metric_text: str | None) -> str:
     return f"{base} ({metric_text})" if metric_text else base
+
+
+# Average advance of a character in em for matplotlib's default sans-serif (DejaVu Sans: lower case
+# 0.5-0.6, digits 0.64), rounded up so a wrapped line rarely runs past the width it was wrapped to.
+_EM_PER_CHAR = 0.62
+
+
+def _wrap(text: str, width_in: float, fontsize: float | str) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize``.
+
+    Constrained layout makes room for a title's height but not its width, so a long title (model,
+    baseline and metrics) ran past the figure's edges; saving with ``bbox_inches="tight"`` widened
+    the image instead, at the cost of drawing every figure twice.
+    """
+    size = FontProperties(size=fontsize).get_size_in_points()
+    chars = max(20, int(width_in * 72 / (_EM_PER_CHAR * size)))
+    return "\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in str(text).splitlines())
+
+
+def _set_title(ax: Any, text: str, fontsize: float | str | None = None) -> None:
+    """Title ``ax`` with ``text`` wrapped to the axes' width (see :func:`_wrap`)."""
+    size = rcParams["axes.titlesize"] if fontsize is None else fontsize
+    ax.set_title(_wrap(text, ax.get_position().width * ax.get_figure().get_figwidth(), size), fontsize=size)
+
+
+def _set_suptitle(fig: Figure, text: str) -> None:
+    """The figure's title, wrapped to its width (see :func:`_wrap`)."""
+    fig.suptitle(_wrap(text, fig.get_figwidth(), rcParams["figure.titlesize"]))
 
 
 _MAX_NAME = 40  # longer raw column names are shortened in titles and axis labels

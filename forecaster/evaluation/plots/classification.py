@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from forecaster.errors import ForecasterError
-from forecaster.evaluation.plots.base import _figure
+from forecaster.evaluation.plots.base import _figure, _set_suptitle, _set_title
 
 
 def plot_confusion_matrix(
@@ -59,7 +59,7 @@ def plot_confusion_matrix(
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     default = "Confusion matrix (normalized by true class)" if normalize else "Confusion matrix"
-    ax.set_title(title or default)
+    _set_title(ax, title or default)
     return fig
 
 
@@ -152,7 +152,7 @@ def plot_class_examples(
                         linewidth=1.0,
                         label=fnames[j],
                     )
-                ax.set_title(f"{names[c]} #{members[k]}", fontsize=9)
+                _set_title(ax, f"{names[c]} #{members[k]}", fontsize=9)
             else:
                 ax.text(
                     0.5,
@@ -176,5 +176,5 @@ def plot_class_examples(
                 break
     if handles:
         fig.legend(handles, labs, loc="outside lower center", ncol=min(n_feat, 6), fontsize=8)
-    fig.suptitle(title or "Examples per class")
+    _set_suptitle(fig, title or "Examples per class")
     return fig

@@ -12,6 +12,7 @@ from forecaster.errors import ForecasterError
 from forecaster.evaluation.plots.base import (
     _figure,
     _series_name,
+    _set_title,
     _style_x,
     _title,
     _vector,
@@ -98,7 +99,7 @@ def plot_forecast(
                 label=str(name),
             )
     default = f"{target}: forecast vs actual" if actual is not None else f"{target}: forecast"
-    ax.set_title(_title(title or default, metric_text))
+    _set_title(ax, _title(title or default, metric_text))
     ax.set_ylabel(target)
     _style_x(ax, is_date)
     ax.grid(alpha=0.3)
@@ -176,7 +177,7 @@ def plot_fan(
         mid = qs[n_pairs]
         name = "median" if mid == 0.5 else f"{mid:.0%} quantile"
         ax.plot(x, levels[n_pairs], color="C3", linewidth=2.0, label=name)
-    ax.set_title(title or f"{target}: {arr.shape[0]} sampled paths")
+    _set_title(ax, title or f"{target}: {arr.shape[0]} sampled paths")
     ax.set_ylabel(target)
     _style_x(ax, is_date)
     ax.grid(alpha=0.3)
@@ -305,7 +306,7 @@ def plot_future(
     default = f"{name}: next {n} step{'s' if n != 1 else ''}"
     if origin_text:
         default += f" from {origin_text}"
-    ax.set_title(title or default)
+    _set_title(ax, title or default)
     ax.set_ylabel(name)
     _style_x(ax, is_date)
     ax.grid(alpha=0.3)

@@ -8,7 +8,14 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from forecaster.errors import ForecasterError
-from forecaster.evaluation.plots.base import _figure, _style_x, _vector, _x_pair
+from forecaster.evaluation.plots.base import (
+    _figure,
+    _set_suptitle,
+    _set_title,
+    _style_x,
+    _vector,
+    _x_pair,
+)
 
 
 def plot_panel(
@@ -45,11 +52,11 @@ def plot_panel(
             ax.plot(fx, _vector(panel["actual"], "actual", len(forecast)), color="black", lw=1.2, label="actual")
         ax.plot(fx, forecast, color="tab:blue", lw=1.4, label="forecast")
         note = panel.get("note")
-        ax.set_title(f"{panel['name']}" + (f" ({note})" if note else ""), fontsize=9)
+        _set_title(ax, f"{panel['name']}" + (f" ({note})" if note else ""), fontsize=9)
         ax.tick_params(labelsize=7)
         _style_x(ax, is_date)
         if k == 0:
             ax.legend(fontsize=7, loc="best")
     if title:
-        fig.suptitle(title)
+        _set_suptitle(fig, title)
     return fig

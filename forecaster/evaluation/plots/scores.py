@@ -14,6 +14,7 @@ from forecaster.evaluation.plots.base import (
     _axis_values,
     _figure,
     _series_name,
+    _set_title,
     _style_x,
     _title,
     _vector,
@@ -97,7 +98,7 @@ def plot_history(
         if label is not None
         else "Training history: loss"
     )
-    ax.set_title(title or default)
+    _set_title(ax, title or default)
     ax.grid(alpha=0.3)
     ax.legend(loc="best")
     return fig
@@ -202,7 +203,7 @@ def plot_horizon_error(
         ax.set_xticks(steps)
     base = f"{metric_label.split(' ')[0]} by horizon step"
     name = None if label is None and target is None else _series_name(label, target)
-    ax.set_title(title or (f"{name}: {base}" if name else base))
+    _set_title(ax, title or (f"{name}: {base}" if name else base))
     ax.grid(alpha=0.3)
     ax.legend(loc="best")
     return fig
@@ -302,7 +303,7 @@ def plot_backtest(
             )
         fold_label = fold.get("label") or f"fold {i + 1}"
         ax.plot(fx, fc, color=color, linewidth=2.0, marker=".", label=str(fold_label))
-    ax.set_title(_title(title or f"{target}: backtest over {len(folds)} origins", metric_text))
+    _set_title(ax, _title(title or f"{target}: backtest over {len(folds)} origins", metric_text))
     ax.set_ylabel(target)
     _style_x(ax, is_date)
     ax.grid(alpha=0.3)
