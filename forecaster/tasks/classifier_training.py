@@ -302,7 +302,7 @@ class _Trainer:
     def __init__(self, clf: Any) -> None:
         import keras
 
-        from forecaster.training import resolve_jit_compile
+        from forecaster.training import build_optimizer, resolve_jit_compile
 
         schedule = keras.optimizers.schedules.CosineDecay(1.0, decay_steps=1)
         # variables, not Python numbers: the traced step reads them at every call
@@ -316,6 +316,7 @@ class _Trainer:
             metrics=["accuracy"],
             jit_compile=resolve_jit_compile(clf.jit_compile, self.model, distributed=False),
         )
+        build_optimizer(self.model)
 
     def restart(self, fresh: Any, learning_rate: float, decay_steps: int) -> Any:
         """The compiled model with ``fresh``'s weights, a zeroed optimizer and this schedule."""

@@ -58,6 +58,7 @@ MIN_LEARNING_RATE = 1e-6
 
 __all__ = [
     "OPTIMIZERS",
+    "build_optimizer",
     "copy_model",
     "enable_determinism",
     "make_optimizer",
@@ -290,7 +291,19 @@ def _compile(
                 jit_compile, built, distributed=strategy is not None, planned_steps=planned_steps
             ),
         )
+        build_optimizer(built)
     return built
+
+
+def build_optimizer(model: keras.Model) -> None:
+    """Create a compiled model's optimizer variables now, so its train step is traced once, not twice.
+
+    Keras on TensorFlow (without a strategy) leaves them to the first trace of the train step, and
+    a tf.function that creates variables is traced twice: once to create them, once for the step
+    (1.2-1.5 s of a short series' fit). Same variables, same zeros: training is unchanged.
+    """
+    if model.built and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
 
 
 def _planned_steps(train_ds: Any, epochs: int) -> int | None:
