@@ -362,17 +362,16 @@ def test_bad_inputs_get_one_sentence(tmp_path) -> None:
         SequenceClassifier().fit(wide)
 
 
-def test_cli_rejects_a_single_class_training_file(tmp_path) -> None:
+def test_cli_rejects_a_single_class_training_file(tmp_path, capsys) -> None:
+    from forecaster.cli import main
+
     X, _ = make_shapes(6, length=8)
     path = tmp_path / "one.csv"
     pd.DataFrame(X).assign(label="only").to_csv(path, index=False)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run(
-        [sys.executable, "-m", "forecaster", "classify", "fit", "--train", str(path), "--out", str(tmp_path / "r")],
-        capture_output=True, text=True, env=env, cwd=tmp_path,
-    )
-    assert out.returncode == 2 and out.stderr.strip().splitlines()[-1].startswith("error: ")
-    assert "only one class" in out.stderr
+    assert main(["classify", "fit", "--train", str(path), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "only one class" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.csv"]  # nothing written
 
 
 def make_levels_or_shapes(n: int, by: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
