@@ -200,7 +200,8 @@ def test_seeding_sets_what_keras_sets_and_keeps_the_compiled_functions(monkeypat
 def test_the_train_step_creates_no_variable_so_it_is_traced_once() -> None:
     """A tf.function that creates variables is traced twice (once to create them); Keras on
     TensorFlow left the optimizer's slots to the train step's first trace (1.2-1.5 s of a short
-    series' fit). train() builds them before fitting; the classifier's trainer does the same."""
+    series' fit). train() builds them before fitting (the classifier's shared trainer calls the
+    same training.build_optimizer)."""
     created_in_a_trace: list[str] = []
 
     def creator(next_creator, **kwargs):
