@@ -21,14 +21,18 @@ for both; the machine's load average is recorded beside them because the
 CPU may be shared.
 
     python benchmarks/panel.py [--max-series N] [--epochs N] [--no-peers]
-        [--set skip='seasonal' --set test=0.05 ...] [--static-category]
+        [--set skip='seasonal' --set test=0.05 ...] [--static-category] [--seasonal-adjustment]
         [--scale-series 1000 --scale-rows 200 --scale-epochs N | --no-scale] [--out FILE.json]
 
 ``--set PARAM=VALUE`` overrides one ``Forecaster`` argument of the global
 model (values read as Python literals, e.g. ``units=(32,)``, else as text;
 ``seed=1`` changes the model's seed, ``--seed`` the subset's).
 ``--static-category`` gives the M3 domain (category) to the global model as a
-static covariate (``static=["category"]``).
+static covariate (``static=["category"]``). ``--seasonal-adjustment`` measures a
+lever before it is built into the Forecaster: each series whose training rows pass
+the classical seasonality test is divided by its multiplicative seasonal indices
+before the global fit and its forecasts multiplied back (see :func:`seasonal_indices`);
+every baseline and peer still sees the raw series.
 
 Peers need the ``bench`` extra (statsforecast). Nothing is downloaded at run time.
 """
@@ -85,6 +89,49 @@ def summarize(values: dict[str, float]) -> dict[str, float]:
     arr = np.array(list(values.values()), float)
     arr = arr[np.isfinite(arr)]
     return {"mase_mean": float(arr.mean()), "mase_median": float(np.median(arr)), "n_series": int(arr.size)}
+
+
+def is_seasonal(values: np.ndarray, m: int = SEASON) -> bool:
+    """The 90 % seasonality test of the M4 benchmarks (Theta, Naive2): ``|r_m| > 1.645 sqrt((1 + 2 sum r_k^2) / n)``.
+
+    ``r_k`` is the lag-k autocorrelation and the sum runs over k < m; strictly positive series of at
+    least three seasons only, since the indices below are multiplicative.
+    """
+    y = np.asarray(values, float)
+    if len(y) < 3 * m or y.min() <= 0:
+        return False
+    centered = y - y.mean()
+    r = np.array([np.sum(centered[k:] * centered[:-k]) for k in range(1, m + 1)]) / np.sum(centered**2)
+    return bool(abs(r[-1]) > 1.645 * np.sqrt((1 + 2 * np.sum(r[:-1] ** 2)) / len(y)))
+
+
+def seasonal_indices(values: np.ndarray, m: int = SEASON) -> np.ndarray:
+    """Classical multiplicative decomposition: the mean ratio to the centred 2 x m moving average per phase (mean 1).
+
+    Index ``k`` belongs to the rows whose position from the series' first row is ``k`` modulo ``m``.
+    """
+    y = np.asarray(values, float)
+    trend = np.convolve(y, np.r_[0.5, np.ones(m - 1), 0.5] / m, mode="valid")  # trend[i] centres on row i + m // 2
+    ratio = y[m // 2 : m // 2 + len(trend)] / trend
+    phase = (np.arange(len(trend)) + m // 2) % m
+    indices = np.array([ratio[phase == k].mean() for k in range(m)])
+    return indices / indices.mean()
+
+
+def seasonally_adjusted(train: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The training rows with each seasonal series divided by its indices, and every series' indices (ones if not seasonal)."""
+    parts, indices = [], {}
+    for sid, group in train.groupby("series", sort=False):
+        y = group["value"].to_numpy(float)
+        idx = seasonal_indices(y) if is_seasonal(y) else np.ones(SEASON)
+        indices[str(sid)] = idx
+        parts.append(group.assign(value=y / idx[np.arange(len(y)) % SEASON]))
+    return pd.concat(parts), indices
+
+
+def reseasonalized(forecasts: dict[str, np.ndarray], indices: dict[str, np.ndarray], n_train: dict[str, int]) -> dict[str, np.ndarray]:
+    """Forecasts of the adjusted series times the indices of the rows they forecast."""
+    return {sid: f * indices[sid][np.arange(n_train[sid], n_train[sid] + len(f)) % SEASON] for sid, f in forecasts.items()}
 
 
 def split_panel(frame: pd.DataFrame, max_series: int | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
@@ -231,6 +278,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="override a Forecaster argument of the global model (repeatable)")
     parser.add_argument("--static-category", action="store_true",
                         help="give the M3 category to the global model as a static covariate")
+    parser.add_argument("--seasonal-adjustment", action="store_true",
+                        help="fit the global model on classically seasonally adjusted series (a lever, measured before it is built)")
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--scale-series", type=int, default=1000)
     parser.add_argument("--scale-rows", type=int, default=200)
@@ -262,11 +311,18 @@ def main(argv: list[str] | None = None) -> dict:
             "training_rows": int(len(train)),
         }
         forecasts: dict[str, dict[str, np.ndarray]] = {}
+        fit_rows, indices = seasonally_adjusted(train) if args.seasonal_adjustment else (train, None)
         forecasts["global_network"], report["global_model"], heldout = run_global(
-            train, args.epochs, parse_set(args.set), args.static_category
+            fit_rows, args.epochs, parse_set(args.set), args.static_category
         )
         if heldout is not None:
             forecasts["global_network_before_refit"] = heldout
+        if indices is not None:
+            n_train = {str(sid): len(v) for sid, v in train_by.items()}
+            forecasts = {name: reseasonalized(f, indices, n_train) for name, f in forecasts.items()}
+            report["seasonal_adjustment"] = {
+                "season": SEASON, "adjusted_series": int(sum(bool(np.any(v != 1)) for v in indices.values())),
+            }
         forecasts["seasonal_naive"] = {
             sid: np.resize(train_by[sid][-SEASON:], HORIZON) for sid in ids
         }
