@@ -91,6 +91,15 @@ def summarize(values: dict[str, float]) -> dict[str, float]:
     return {"mase_mean": float(arr.mean()), "mase_median": float(np.median(arr)), "n_series": int(arr.size)}
 
 
+def print_report(report: dict, out: str | None) -> None:
+    """Print the report as JSON, and write it to ``out`` when given."""
+    text = json.dumps(report, indent=2)
+    print(text)
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+
+
 def is_seasonal(values: np.ndarray, m: int = SEASON) -> bool:
     """The 90 % seasonality test of the M4 benchmarks (Theta, Naive2): ``|r_m| > 1.645 sqrt((1 + 2 sum r_k^2) / n)``.
 
@@ -373,11 +382,7 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             report["scale"] = json.loads(proc.stdout.strip().splitlines()[-1])
     report["load_at_end"] = load_avg()
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+    print_report(report, args.out)
     return report
 
 

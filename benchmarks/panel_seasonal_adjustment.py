@@ -39,7 +39,7 @@ import pandas as pd
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from panel import is_seasonal, load_avg, seasonal_indices, summarize  # noqa: E402
+from panel import is_seasonal, load_avg, mase, print_report, seasonal_indices, summarize  # noqa: E402
 
 SEASONS = {"MONTHLY": 12, "QUARTERLY": 4}
 FREQS = {"MONTHLY": "MS", "QUARTERLY": "QS"}
@@ -65,11 +65,6 @@ def long_frame(series: dict[str, np.ndarray], period: str) -> pd.DataFrame:
         pd.DataFrame({"series": sid, "date": pd.date_range("1990-01-01", periods=len(y), freq=FREQS[period]), "value": y})
         for sid, y in series.items()
     )
-
-
-def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray, m: int) -> float:
-    scale = np.mean(np.abs(train[m:] - train[:-m]))
-    return float(np.mean(np.abs(actual - forecast)) / scale) if scale > 0 else float("nan")
 
 
 def adjusted(train: dict[str, np.ndarray], m: int, recent_seasons: int | None) -> dict[str, np.ndarray]:
@@ -133,11 +128,7 @@ def main(argv: list[str] | None = None) -> dict:
         for name, preds in forecasts.items()
     }
     report["load_at_end"] = load_avg()
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+    print_report(report, args.out)
     return report
 
 
