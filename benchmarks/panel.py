@@ -127,25 +127,34 @@ def seasonal_indices(values: np.ndarray, m: int = SEASON) -> np.ndarray:
     return indices / indices.mean()
 
 
-def seasonally_adjusted(train: pd.DataFrame, recent_seasons: int | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The training rows with each seasonal series divided by its indices, and every series' indices (ones if not seasonal).
+def series_indices(values: np.ndarray, m: int = SEASON, recent_seasons: int | None = None) -> np.ndarray:
+    """One series' seasonal indices if it passes :func:`is_seasonal`, else ones.
 
     ``recent_seasons``: take the indices from the last that many whole seasons of rows only (all rows: None).
     """
+    y = np.asarray(values, float)
+    if not is_seasonal(y, m):
+        return np.ones(m)
+    # a start at a multiple of the season keeps every row's phase
+    start = 0 if recent_seasons is None else max(0, (len(y) - recent_seasons * m) // m * m)
+    return seasonal_indices(y[start:], m)
+
+
+def seasonally_adjusted(train: pd.DataFrame, recent_seasons: int | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The training rows with each seasonal series divided by its indices, and every series' indices (ones if not seasonal)."""
     parts, indices = [], {}
     for sid, group in train.groupby("series", sort=False):
         y = group["value"].to_numpy(float)
-        # a start at a multiple of the season keeps every row's phase
-        start = 0 if recent_seasons is None else max(0, (len(y) - recent_seasons * SEASON) // SEASON * SEASON)
-        idx = seasonal_indices(y[start:]) if is_seasonal(y) else np.ones(SEASON)
-        indices[str(sid)] = idx
+        idx = indices[str(sid)] = series_indices(y, SEASON, recent_seasons)
         parts.append(group.assign(value=y / idx[np.arange(len(y)) % SEASON]))
     return pd.concat(parts), indices
 
 
-def reseasonalized(forecasts: dict[str, np.ndarray], indices: dict[str, np.ndarray], n_train: dict[str, int]) -> dict[str, np.ndarray]:
+def reseasonalized(
+    forecasts: dict[str, np.ndarray], indices: dict[str, np.ndarray], n_train: dict[str, int], m: int = SEASON
+) -> dict[str, np.ndarray]:
     """Forecasts of the adjusted series times the indices of the rows they forecast."""
-    return {sid: f * indices[sid][np.arange(n_train[sid], n_train[sid] + len(f)) % SEASON] for sid, f in forecasts.items()}
+    return {sid: f * indices[sid][np.arange(n_train[sid], n_train[sid] + len(f)) % m] for sid, f in forecasts.items()}
 
 
 def split_panel(frame: pd.DataFrame, max_series: int | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
@@ -211,7 +220,10 @@ def run_global(
     return out, info, heldout
 
 
-def run_ets(train: pd.DataFrame) -> tuple[dict[str, np.ndarray], float]:
+def run_ets(
+    train: pd.DataFrame, season: int = SEASON, freq: str = "MS", horizon: int = HORIZON
+) -> tuple[dict[str, np.ndarray], float]:
+    """statsforecast's AutoETS per series of long-format ``series, date, value`` rows: forecasts and seconds."""
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS
 
@@ -219,8 +231,8 @@ def run_ets(train: pd.DataFrame) -> tuple[dict[str, np.ndarray], float]:
         {"unique_id": train["series"].to_numpy(), "ds": pd.to_datetime(train["date"]), "y": train["value"].to_numpy(float)}
     )
     start = time.perf_counter()
-    sf = StatsForecast(models=[AutoETS(season_length=SEASON)], freq="MS", n_jobs=1)
-    pred = sf.forecast(df=df, h=HORIZON)
+    sf = StatsForecast(models=[AutoETS(season_length=season)], freq=freq, n_jobs=1)
+    pred = sf.forecast(df=df, h=horizon)
     seconds = time.perf_counter() - start
     pred = pred.reset_index() if "unique_id" not in pred.columns else pred
     return {str(sid): g["AutoETS"].to_numpy(float) for sid, g in pred.groupby("unique_id", sort=False)}, seconds

@@ -39,7 +39,7 @@ import pandas as pd
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from panel import is_seasonal, load_avg, mase, print_report, seasonal_indices, summarize  # noqa: E402
+from panel import load_avg, mase, print_report, reseasonalized, run_ets, series_indices, summarize  # noqa: E402
 
 SEASONS = {"MONTHLY": 12, "QUARTERLY": 4}
 FREQS = {"MONTHLY": "MS", "QUARTERLY": "QS"}
@@ -67,15 +67,6 @@ def long_frame(series: dict[str, np.ndarray], period: str) -> pd.DataFrame:
     )
 
 
-def adjusted(train: dict[str, np.ndarray], m: int, recent_seasons: int | None) -> dict[str, np.ndarray]:
-    """Each series' seasonal indices (ones when it fails the test); ``recent_seasons`` as in ``panel.py``."""
-    out = {}
-    for sid, y in train.items():
-        start = 0 if recent_seasons is None else max(0, (len(y) - recent_seasons * m) // m * m)
-        out[sid] = seasonal_indices(y[start:], m) if is_seasonal(y, m) else np.ones(m)
-    return out
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", choices=("m3", "tcomp"), required=True)
@@ -92,21 +83,15 @@ def main(argv: list[str] | None = None) -> dict:
                     "series_too_short": n_short, "method": args.method, "load_at_start": load_avg()}
     forecasts: dict[str, dict[str, np.ndarray]] = {}
     if args.method == "peers":
-        from statsforecast import StatsForecast
-        from statsforecast.models import AutoETS
-
-        frame = long_frame(train, args.period).rename(columns={"series": "unique_id", "date": "ds", "value": "y"})
-        start = time.perf_counter()
-        ets = StatsForecast(models=[AutoETS(season_length=m)], freq=FREQS[args.period], n_jobs=1).forecast(df=frame, h=horizon)
-        report["auto_ets_seconds"] = round(time.perf_counter() - start, 1)
-        ets = ets.reset_index() if "unique_id" not in ets.columns else ets
-        forecasts["auto_ets"] = {str(sid): g["AutoETS"].to_numpy(float) for sid, g in ets.groupby("unique_id")}
+        forecasts["auto_ets"], seconds = run_ets(long_frame(train, args.period), m, FREQS[args.period], horizon)
+        report["auto_ets_seconds"] = round(seconds, 1)
         forecasts["seasonal_naive"] = {sid: np.resize(y[-m:], horizon) for sid, y in train.items()}
         forecasts["naive_last"] = {sid: np.repeat(y[-1], horizon) for sid, y in train.items()}
     else:
         from forecaster import Forecaster
 
-        indices = adjusted(train, m, args.recent_seasons) if args.method == "adjusted" else {s: np.ones(m) for s in train}
+        indices = {sid: series_indices(y, m, args.recent_seasons) if args.method == "adjusted" else np.ones(m)
+                   for sid, y in train.items()}
         fit_series = {sid: y / indices[sid][np.arange(len(y)) % m] for sid, y in train.items()}
         start = time.perf_counter()
         with warnings.catch_warnings():
@@ -120,9 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
         report["adjusted_series"] = int(sum(bool(np.any(v != 1)) for v in indices.values()))
         report["recent_seasons"] = args.recent_seasons
         predicted = {str(sid): g["value"].to_numpy(float) for sid, g in fc.predict().groupby("series", sort=False)}
-        forecasts["global_network"] = {
-            sid: f * indices[sid][np.arange(len(train[sid]), len(train[sid]) + horizon) % m] for sid, f in predicted.items()
-        }
+        forecasts["global_network"] = reseasonalized(predicted, indices, {sid: len(y) for sid, y in train.items()}, m)
     report["mase"] = {
         name: summarize({sid: mase(test[sid], f, train[sid], m) for sid, f in preds.items()})
         for name, preds in forecasts.items()
