@@ -64,11 +64,11 @@ class FittedMixin:
         outputs = [predict_fn(tf.constant(x[i : i + 4096], tf.float32)).numpy() for i in range(0, len(x), 4096)]
         return np.concatenate(outputs) if outputs else np.zeros((0,))
 
-    def _to_raw(self, output: np.ndarray, scaler: Scaler) -> dict[str, np.ndarray]:
-        """Scaled head output -> raw ``mean`` [n,H,T] (and ``quantiles`` / ``std``); see ``prediction.to_raw``."""
+    def _to_raw(self, output: np.ndarray, scaler: Scaler, origins: np.ndarray) -> dict[str, np.ndarray]:
+        """Scaled head output of the windows at ``origins`` -> raw ``mean`` [n,H,T] (and ``quantiles`` / ``std``); see ``prediction.to_raw``."""
         from forecaster.prediction import to_raw
 
-        return to_raw(self, output, scaler)
+        return to_raw(self, output, scaler, origins)
 
     def _n_inputs(self) -> int:
         """Model input columns: the scaled dynamic columns, then the encoded static ones."""
@@ -99,8 +99,20 @@ class FittedMixin:
     def _scaler_for(self, series_id: Any, values: np.ndarray | None = None) -> Scaler:
         return self._scaler_seen(series_id, values)[0]
 
-    def _scaler_seen(self, series_id: Any, values: np.ndarray | None = None) -> tuple[Scaler, bool]:
-        """``(scaler, seen)``: the fit scaler of a series, else one from its own rows ``values`` (a new series)."""
+    def _first_phase(self, series: SeriesData, start: int) -> int | None:
+        """The seasonal phase of row ``start`` of ``series`` in a seasonally adjusted fit, else ``None``."""
+        period = getattr(self, "seasonal_period_", None)
+        if period is None or series.dates is None:
+            return None
+        from forecaster.data.seasonal_adjustment import phases
+
+        return int(phases(series.dates[start : start + 1], self.freq_, period)[0])
+
+    def _scaler_seen(
+        self, series_id: Any, values: np.ndarray | None = None, first_phase: int | None = None
+    ) -> tuple[Scaler, bool]:
+        """``(scaler, seen)``: the fit scaler of a series, else one from its own rows ``values`` (a new series);
+        bound to ``values[0]``'s seasonal phase ``first_phase`` (``_first_phase``) in a seasonally adjusted fit."""
         if self.id_col_ is None:
             return self.scalers_[0], True
         from forecaster.data.panel import scaler_for_series
@@ -111,7 +123,13 @@ class FittedMixin:
             self._scaler_index = index
         if values is None and str(series_id) not in index[1]:
             raise ForecasterError(f"series {series_id!r} was not seen at fit; pass its rows so it can be scaled.")
-        return scaler_for_series(series_id, values, index[1], self.input_width_, self.scaling)
+        period = getattr(self, "seasonal_period_", None)
+        if period is not None and first_phase is None:  # a caller bug: the rows' phase decides the indices
+            raise ValueError("a seasonally adjusted model needs the seasonal phase of the rows it scales.")
+        return scaler_for_series(
+            series_id, values, index[1], self.input_width_, self.scaling, n_targets=len(self.targets_),
+            period=period, first_phase=first_phase,
+        )
 
     def _as_of_rows(self, series: SeriesData, as_of: Any) -> list[int]:
         """Per segment, how many rows lie at or before ``as_of`` (each at least ``input_width``)."""

@@ -31,7 +31,7 @@ import pandas as pd
 from forecaster.config import validate_params
 from forecaster.data.calendar import series_holidays, uses_calendar, with_calendar
 from forecaster.data.io import SeriesData, load_series
-from forecaster.data.scaling import fit_scaler
+from forecaster.data.panel import fit_series_scalers
 from forecaster.data.seasons import primary_season
 from forecaster.data.segments import cut_series, hash_series, keep_segments, segment_arrays
 from forecaster.data.split import Split
@@ -130,6 +130,9 @@ class Forecaster(FittedMixin, Estimator):
             Needs ``id_col``.
         id_embedding: add a one-hot of the series id as a static input (one learned vector
             per series). Needs ``id_col``.
+        seasonal_adjustment: ``"auto"``: a dated panel's seasonal series are divided by their seasonal indices
+            (each training part's last 5 seasons) before the global fit and the forecasts multiplied back
+            (``data.seasonal_adjustment``, ``seasonal_period_``); ``True`` (an error if it cannot apply), ``False``.
         refit: after the held-out metrics (from the model that never saw the test part),
             retrain on every row of each series for the epoch budget the first fit found, and
             forecast / save / export with that model (``refit_``; the scalers stay the training
@@ -185,6 +188,7 @@ class Forecaster(FittedMixin, Estimator):
         seasons: Sequence[int] | None = None,
         static: Sequence[str] | None = None,
         id_embedding: bool = False,
+        seasonal_adjustment: bool | str = "auto",
         refit: bool = True,
     ) -> None:
         self.cell = cell
@@ -226,6 +230,7 @@ class Forecaster(FittedMixin, Estimator):
         self.seasons = seasons
         self.static = static
         self.id_embedding = id_embedding
+        self.seasonal_adjustment = seasonal_adjustment
         self.refit = refit
 
     # ------------------------------------------------------------------ config
@@ -274,13 +279,10 @@ class Forecaster(FittedMixin, Estimator):
             ``self``.
 
         State change:
-            Writes ``model_``, ``scalers_``, ``columns_``, ``targets_``,
-            ``date_col_``, ``id_col_``, ``freq_``, ``season_``, ``input_width_``,
-            ``skip_``, ``split_``, ``history_``, ``n_epochs_``,
-            ``best_val_loss_``, ``metrics_``, ``data_``, ``data_hash_``,
-            ``last_date_``, ``n_series_skipped_``. The parameters are checked
-            first; earlier fitted state is dropped only then, and restored if
-            the fit fails.
+            Writes ``model_``, ``scalers_``, ``seasonal_period_``, ``columns_``, ``targets_``, ``date_col_``,
+            ``id_col_``, ``freq_``, ``season_``, ``input_width_``, ``skip_``, ``split_``, ``history_``, ``n_epochs_``,
+            ``best_val_loss_``, ``metrics_``, ``data_``, ``data_hash_``, ``last_date_``, ``n_series_skipped_``. The
+            parameters are checked first; earlier fitted state is dropped only then, and restored if the fit fails.
 
         Raises:
             ForecasterError: for bad parameters or data.
@@ -331,11 +333,10 @@ class Forecaster(FittedMixin, Estimator):
         parts = segment_arrays(series)
         train = [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)]  # views
         self.series_ids_ = [sid for sid, _, _ in series.segments()]
-        self.scalers_ = [fit_scaler(rows, self.scaling) for rows in train]
+        self.scalers_, self.seasonal_period_ = fit_series_scalers(series, train, self.scaling, self.seasonal_adjustment)
         n_targets = len(self.targets_)
-        self.mase_scales_ = {
-            str(sid): safe_mase_scale(rows[:, :n_targets], self.season_) for sid, rows in zip(self.series_ids_, train, strict=True)
-        }
+        self.mase_scales_ = {str(sid): safe_mase_scale(rows[:, :n_targets], self.season_)
+                             for sid, rows in zip(self.series_ids_, train, strict=True)}
         self.skip_, self.skip_season_ = resolve_skip(
             self.skip, [sc.transform(rows) for rows, sc in zip(train, self.scalers_, strict=True)] if self.skip == "auto" else [],
             n_targets, self.seasons_, season=self.season_, natural=season_length(series.freq),
@@ -370,9 +371,7 @@ class Forecaster(FittedMixin, Estimator):
 
         trained = train_network(self, parts, splits, use_val, folded, fold_models)
         frame = trained.history
-        self.batch_size_ = trained.batch_size
-        self.windows_per_epoch_ = trained.windows_per_epoch
-        self.model_ = trained.model
+        self.batch_size_, self.windows_per_epoch_, self.model_ = trained.batch_size, trained.windows_per_epoch, trained.model
         self.history_ = frame
         self.n_epochs_ = int(len(frame))
         self.best_val_loss_ = float(frame["val_loss"].min()) if "val_loss" in frame else None

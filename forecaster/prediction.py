@@ -41,19 +41,24 @@ __all__ = [
 ]
 
 
-def to_raw(fc: Any, output: np.ndarray, scaler: Scaler) -> dict[str, np.ndarray]:
-    """Scaled head output -> raw ``mean`` ``[n, H, T]`` (and ``quantiles`` ``[n, H, T, Q]`` / ``std``)."""
+def to_raw(fc: Any, output: np.ndarray, scaler: Scaler, origins: np.ndarray) -> dict[str, np.ndarray]:
+    """Scaled head output of the windows at ``origins`` -> raw ``mean`` ``[n, H, T]`` (and ``quantiles`` ``[n, H, T, Q]`` / ``std``).
+
+    A seasonally adjusted series' forecasts are multiplied by the indices of the rows they forecast.
+    """
     n_targets = len(fc.targets_)
     center = scaler.center[:n_targets]
     scale = scaler.scale[:n_targets]
+    factor = scaler.seasonal_factors(origins, fc.horizon)
+    factor = np.ones((1, 1, n_targets)) if factor is None else factor
     if fc.head == "point":
-        return {"mean": (output * scale + center).astype(np.float32)}
+        return {"mean": ((output * scale + center) * factor).astype(np.float32)}
     if fc.head == "quantile":
-        q = output * scale[:, None] + center[:, None]
+        q = (output * scale[:, None] + center[:, None]) * factor[..., None]
         return {"mean": _median_quantile(q, fc.quantiles), "quantiles": q.astype(np.float32)}
     return {
-        "mean": (output[..., 0] * scale + center).astype(np.float32),
-        "std": (output[..., 1] * scale).astype(np.float32),
+        "mean": ((output[..., 0] * scale + center) * factor).astype(np.float32),
+        "std": (output[..., 1] * scale * factor).astype(np.float32),
     }
 
 
@@ -70,13 +75,13 @@ def predict_series(fc: Any, series: SeriesData) -> pd.DataFrame:
     for sid, start, stop in segments:
         values = series.values[start:stop]
         require_length(len(values), fc.input_width_, 0, "series" if sid is None else f"series {sid!r}")
-        scaler, seen = fc._scaler_seen(sid, values)
+        scaler, seen = fc._scaler_seen(sid, values, fc._first_phase(series, start))
         inputs.append((scaler, seen, fc._windows_at(values, np.array([len(values)]), scaler, sid)))
     # one batched model call for the whole panel, not one per series
     outputs = fc._predict_scaled(np.concatenate([x for _, _, x in inputs]))
     for i, ((sid, start, stop), (scaler, seen, _)) in enumerate(zip(segments, inputs, strict=True)):
         values = series.values[start:stop]
-        raw = to_raw(fc, outputs[i : i + 1], scaler)
+        raw = to_raw(fc, outputs[i : i + 1], scaler, np.array([len(values)]))
         raw["conformal"] = fc._conformal(raw["mean"], scaler, values, np.array([len(values)]))
         dates = None if series.dates is None else series.dates[start:stop]
         frame = forecast_frame(fc, raw, dates, len(values))

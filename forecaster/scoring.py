@@ -58,18 +58,19 @@ def evaluate_parts(
     n_by: dict[str, int] = {}
     step_mase: dict[str, list[np.ndarray]] = {}  # per series: mean |error| by step / its MASE scale
     plans = []
-    for (sid, _, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
+    for (sid, first, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
         origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1)
         if origins.size == 0:
             continue
-        scaler, seen = fc._scaler_seen(sid, insample)  # a new series: scaled from its rows before the test part
+        # a new series: scaled from its rows before the test part
+        scaler, seen = fc._scaler_seen(sid, insample, fc._first_phase(series, first))
         seen_by[str(sid)], n_by[str(sid)] = bool(seen), int(origins.size)
         plans.append((sid, values, origins, insample, scaler, fc._windows_at(values, origins, scaler, sid)))
     # one batched model call for every series' test windows (a call per series costs more than the model on big panels)
     outputs = fc._predict_scaled(np.concatenate([p[-1] for p in plans])) if plans else None
     offsets = np.cumsum([0, *(len(p[2]) for p in plans)])
     for k, (sid, values, origins, insample, scaler, _) in enumerate(plans):
-        forecast = fc._to_raw(outputs[offsets[k] : offsets[k + 1]], scaler)["mean"]
+        forecast = fc._to_raw(outputs[offsets[k] : offsets[k + 1]], scaler, origins)["mean"]
         targets = values[:, :n_targets]
         actual = np.stack([targets[o : o + fc.horizon] for o in origins])
         forecasts = {"model": forecast, **baseline_forecasts(targets, origins, fc.horizon, baseline_seasons(fc))}
@@ -230,13 +231,13 @@ def _panel_backtest(fc: Any, series: SeriesData, folds: int, refit: bool, warn_i
         inputs = []
         for sid, start, stop, origins in plans:
             values, origin = series.values[start:stop], int(origins[fold])
-            scaler, _ = model._scaler_seen(sid, values[:origin])
+            scaler, _ = model._scaler_seen(sid, values[:origin], model._first_phase(series, start))
             inputs.append((scaler, model._windows_at(values, np.array([origin]), scaler, sid)))
         outputs = model._predict_scaled(np.concatenate([x for _, x in inputs]))  # one call per fold
         for k, ((sid, start, stop, origins), (scaler, _)) in enumerate(zip(plans, inputs, strict=True)):
             values, origin = series.values[start:stop], int(origins[fold])
             targets = values[:, :n_targets]
-            pred = model._to_raw(outputs[k : k + 1], scaler)["mean"]
+            pred = model._to_raw(outputs[k : k + 1], scaler, np.array([origin]))["mean"]
             actual = targets[origin : origin + fc.horizon][None]
             forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), fc.horizon, baseline_seasons(fc))}
             scale = mase_scale_for(fc, sid, targets[:origin])
@@ -292,7 +293,8 @@ def _backtest_origin(fc: Any, series: SeriesData, origin: int, refit: bool) -> d
             features=[c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
         )
     scaler = model._scaler_for(None)
-    pred = model._to_raw(model._predict_scaled(model._windows_at(values, np.array([origin]), scaler)), scaler)["mean"]
+    at = np.array([origin])
+    pred = model._to_raw(model._predict_scaled(model._windows_at(values, at, scaler)), scaler, at)["mean"]
     targets = values[:, :n_targets]
     actual = targets[origin : origin + fc.horizon][None]
     forecasts = {"model": pred, **baseline_forecasts(targets, np.array([origin]), fc.horizon, baseline_seasons(fc))}
@@ -344,7 +346,7 @@ def test_chunks(fc: Any, series_id: Any = None) -> dict[str, Any]:
     start, stop = fc.split_[k].test
     origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1, fc.horizon)
     scaler = fc.scalers_[k]
-    raw = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler, sid)), scaler)
+    raw = fc._to_raw(fc._predict_scaled(fc._windows_at(values, origins, scaler, sid)), scaler, origins)
     rows = (origins[:, None] + np.arange(fc.horizon)[None, :]).ravel()
     dates = None if series.dates is None else series.dates[seg_start:seg_stop]
     context_rows = np.arange(max(0, origins[0] - 3 * fc.input_width_), origins[0])

@@ -109,6 +109,9 @@ FIT_OPTIONS: tuple[Option, ...] = (
            "e.g. region,size (needs --id-col)", _static_list, "static", metavar="a,b"),
     Option(("--id-embedding",), "id_embedding", "learn one input vector per series id (needs --id-col)", None,
            "id_embedding"),
+    Option(("--seasonal-adjustment",), "seasonal_adjustment", "divide each seasonal series of a dated panel by its "
+           "seasonal indices before the global fit and multiply the forecasts back: auto (on for panels), yes or no",
+           _auto_yes_no, "seasonal_adjustment", metavar="auto|yes|no"),
     Option(("--calendar",), "calendar", "calendar inputs the step calls for (hour of day, day of week, day of "
            "year): auto (on for a single dated series of a step of a day or less with a season), yes or no", _auto_yes_no,
            "calendar", metavar="auto|yes|no"),

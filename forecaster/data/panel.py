@@ -23,9 +23,39 @@ from typing import Any
 import numpy as np
 
 from forecaster.data.scaling import Scaler, fit_scaler
+from forecaster.data.seasonal_adjustment import adjustment_period, fit_seasonal, phases
 from forecaster.errors import ForecasterError
 
-__all__ = ["context_scaler", "scaler_for_series", "stack_scalers"]
+__all__ = ["context_scaler", "fit_series_scaler", "fit_series_scalers", "scaler_for_series", "stack_scalers"]
+
+
+def fit_series_scaler(
+    rows: np.ndarray, method: str, n_targets: int, period: int | None = None, first_phase: int | None = None
+) -> Scaler:
+    """A series' scaler fit on ``rows``; with ``period``, on the rows seasonally adjusted first
+    (when its targets pass the seasonality test, ``data.seasonal_adjustment``), row 0 at ``first_phase``."""
+    seasonal = None if period is None or first_phase is None else fit_seasonal(rows[:, :n_targets], first_phase, period)
+    if seasonal is None:
+        return fit_scaler(rows, method)
+    fitted = fit_scaler(seasonal.adjust(rows), method)
+    return Scaler(fitted.method, fitted.center, fitted.scale, seasonal)
+
+
+def fit_series_scalers(
+    series: Any, train: list[np.ndarray], method: str, seasonal_adjustment: bool | str = False
+) -> tuple[list[Scaler], int | None]:
+    """``(scalers, period)``: one scaler per series of ``series`` from its training rows ``train[i]``, and the
+    season the seasonal ones are adjusted by (``None``: none is; see ``seasonal_adjustment.adjustment_period``)."""
+    from forecaster.data.seasons import season_length
+
+    period = adjustment_period(seasonal_adjustment, series, season_length(series.freq))
+    n_targets = len(series.targets)
+    starts = [None] * len(train)
+    if period is not None:
+        starts = phases(series.dates[[start for _, start, _ in series.segments()]], series.freq, period).tolist()
+    scalers = [fit_series_scaler(rows, method, n_targets, period, p) for rows, p in zip(train, starts, strict=True)]
+    # no seasonal series: the model learns raw series, so a new one is not adjusted either
+    return scalers, period if any(sc.seasonal is not None for sc in scalers) else None
 
 
 def context_scaler(
@@ -35,6 +65,9 @@ def context_scaler(
     *,
     rows: int | None = None,
     series_id: Any = None,
+    n_targets: int = 1,
+    period: int | None = None,
+    first_phase: int | None = None,
 ) -> Scaler:
     """A scaler for a series not seen at fit, from its last ``rows`` rows (default: all given).
 
@@ -45,6 +78,9 @@ def context_scaler(
         method: the scaling method of the fitted model (``Forecaster.scaling``).
         rows: use only the last ``rows`` rows (at least ``input_width``).
         series_id: named in the error message.
+        n_targets, period, first_phase: a seasonally adjusted fit (``period``): the series' own
+            seasonal indices from all given rows, the first at ``first_phase`` (seasonal ones
+            need three seasons and the seasonality test), then the scaler from the last ``rows``.
 
     Raises:
         ForecasterError: if the series has fewer than ``input_width`` rows or
@@ -59,13 +95,22 @@ def context_scaler(
             f"{what} was not seen at fit and has {len(values)} rows; at least input_width = {input_width} "
             "rows are needed to scale it from its own history (pass a longer context)."
         )
+    skipped = 0
     if rows is not None:
         if rows < input_width:
             raise ForecasterError(f"`rows` must be at least input_width = {input_width} (received rows={rows}).")
+        skipped = max(len(values) - rows, 0)
         values = values[-rows:]
     if not np.isfinite(values).all():
         raise ForecasterError(f"{what} has NaN or infinite values in its context; fill them first.")
-    return fit_scaler(values, method)
+    seasonal = None
+    if period is not None and first_phase is not None:
+        seasonal = fit_seasonal(values[:, :n_targets], first_phase + skipped, period)
+    if seasonal is None:
+        return fit_scaler(values, method)
+    fitted = fit_scaler(seasonal.adjust(values), method)
+    # bound, as a fit scaler is, to the first of all the rows given
+    return Scaler(fitted.method, fitted.center, fitted.scale, seasonal.at(first_phase))
 
 
 def scaler_for_series(
@@ -76,16 +121,26 @@ def scaler_for_series(
     method: str = "standard",
     *,
     rows: int | None = None,
+    n_targets: int = 1,
+    period: int | None = None,
+    first_phase: int | None = None,
 ) -> tuple[Scaler, bool]:
     """The fit scaler of ``series_id`` (looked up by ``str(id)``), else one from its context.
+
+    ``first_phase``: the seasonal phase of ``values[0]``; a fit scaler is bound to it, a new
+    series' scaler is adjusted by its own indices when the fit was (``period``).
 
     Returns:
         ``(scaler, seen)``: ``seen`` is False when the scaler came from the context.
     """
     key = str(series_id.item() if isinstance(series_id, np.generic) else series_id)
     if key in known:
-        return known[key], True
-    return context_scaler(values, input_width, method, rows=rows, series_id=series_id), False
+        return known[key].at_phase(first_phase), True
+    scaler = context_scaler(
+        values, input_width, method, rows=rows, series_id=series_id, n_targets=n_targets, period=period,
+        first_phase=first_phase,
+    )
+    return scaler, False
 
 
 def stack_scalers(series_ids: Sequence[Any], scalers: Sequence[Scaler]) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -17,11 +17,12 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from forecaster.data.seasonal_adjustment import SeasonalIndices
 from forecaster.errors import ForecasterError
 
 SCALING_METHODS = ("standard", "minmax", "none")
@@ -29,15 +30,36 @@ SCALING_METHODS = ("standard", "minmax", "none")
 
 @dataclass(frozen=True)
 class Scaler:
-    """Fitted per-column affine scaling: ``scaled = (raw - center) / scale``."""
+    """Fitted per-column affine scaling: ``scaled = (raw - center) / scale``.
+
+    With ``seasonal`` (a seasonally adjusted panel series, ``data.seasonal_adjustment``) the
+    target columns of rows ``[n, n_columns]`` are first divided by their seasonal indices, row 0
+    at ``seasonal.phase``; :meth:`at_phase` binds the scaler to other rows of the series.
+    """
 
     method: str
     center: np.ndarray
     scale: np.ndarray
+    seasonal: SeasonalIndices | None = None
 
     def transform(self, values: np.ndarray) -> np.ndarray:
-        """Scale raw values of shape ``[..., n_columns]`` (float32 out)."""
-        return ((np.asarray(values, np.float64) - self.center) / self.scale).astype(np.float32)
+        """Scale raw values of shape ``[..., n_columns]`` (float32 out); seasonal: rows ``[n, n_columns]`` from the bound phase."""
+        values = np.asarray(values, np.float64)
+        if self.seasonal is not None:
+            values = self.seasonal.adjust(values)
+        return ((values - self.center) / self.scale).astype(np.float32)
+
+    def at_phase(self, phase: int | None) -> Scaler:
+        """This scaler for rows whose first row has seasonal phase ``phase`` (unchanged without indices or phase)."""
+        if self.seasonal is None or phase is None:
+            return self
+        return replace(self, seasonal=self.seasonal.at(phase))
+
+    def seasonal_factors(self, origins: np.ndarray, horizon: int) -> np.ndarray | None:
+        """The indices ``[n, horizon, n_targets]`` of the rows forecast from each origin (``None`` without indices)."""
+        if self.seasonal is None:
+            return None
+        return self.seasonal.factors(np.asarray(origins)[:, None] + np.arange(horizon)[None, :])
 
     def inverse_transform(self, values: np.ndarray, columns: slice | list[int] | None = None) -> np.ndarray:
         """Undo the scaling; ``columns`` picks the scaler columns ``values`` holds (e.g. targets)."""
@@ -45,14 +67,19 @@ class Scaler:
         return (np.asarray(values, np.float64) * self.scale[idx] + self.center[idx]).astype(np.float32)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "center": self.center.tolist(), "scale": self.scale.tolist()}
+        state = {"method": self.method, "center": self.center.tolist(), "scale": self.scale.tolist()}
+        if self.seasonal is not None:
+            state["seasonal"] = self.seasonal.to_dict()
+        return state
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> Scaler:
+        seasonal = state.get("seasonal")
         return cls(
             method=state["method"],
             center=np.asarray(state["center"], np.float64),
             scale=np.asarray(state["scale"], np.float64),
+            seasonal=None if seasonal is None else SeasonalIndices.from_dict(seasonal),
         )
 
 

@@ -22,9 +22,12 @@ def export_forecaster(fc: Any, path: str | os.PathLike) -> None:
         from forecaster.data.panel import stack_scalers
 
         ids, centers, scales = stack_scalers(fc.series_ids_, fc.scalers_)
-        statics = None
+        statics, seasonal, period = None, None, getattr(fc, "seasonal_period_", None)
         if getattr(fc, "statics_", None) is not None:
             statics = np.stack([fc.static_rows_[i] for i in ids])
+        if period is not None:  # ones for a series that is not seasonal
+            ones = np.ones((period, len(fc.targets_)))
+            seasonal = np.stack([ones if sc.seasonal is None else sc.seasonal.indices for sc in fc.scalers_])
         export_panel_saved_model(
             fc.model_,
             os.fspath(path),
@@ -33,6 +36,7 @@ def export_forecaster(fc: Any, path: str | os.PathLike) -> None:
             scales=scales,
             n_targets=len(fc.targets_),
             statics=statics,
+            seasonal=seasonal,
             head=fc.head,
             quantiles=tuple(fc.quantiles),
             # a bool is the user's choice; "auto" exports with XLA, measured faster per window

@@ -2,6 +2,8 @@
 
 ``serve_with_stats(window, center, scale[, static])`` serves a series not seen
 at fit, from statistics the caller computes (docs/design-notes.md, issue 15).
+A seasonally adjusted panel (``data.seasonal_adjustment``) adds each series'
+seasonal indices to the lookup and a ``phase`` input to both endpoints.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def export_panel_saved_model(
     scales: Sequence[Sequence[float]] | np.ndarray,
     n_targets: int,
     statics: Sequence[Sequence[float]] | np.ndarray | None = None,
+    seasonal: np.ndarray | None = None,
     head: str = "point",
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     jit_compile: bool = True,
@@ -57,6 +60,15 @@ def export_panel_saved_model(
     when the model has statics): it serves a series that was not in the fit
     data, scaled from its own recent history (``forecaster.data.panel``).
 
+    With ``seasonal`` (``[n_series, m, n_targets]`` multiplicative indices by
+    seasonal phase, ``forecaster.data.seasonal_adjustment``) both endpoints take
+    one more input, ``phase`` ``int32[batch]``: the phase of the first forecast
+    row (whole steps of the frequency from 1970 to its date, modulo ``m``:
+    ``seasonal_adjustment.phases``; for monthly data the month, 0 = January). The window's target columns are divided by the indices
+    of their rows before scaling, and the forecasts multiplied by those of the
+    rows they forecast; ``serve_with_stats`` then also takes the series'
+    ``seasonal`` ``float32[batch, m, n_targets]`` (ones: not adjusted).
+
     Args:
         model: a built Keras model with one input ``[batch, input_width, n_dynamic + n_static]``
             (scaled dynamic columns first, targets first among them).
@@ -67,6 +79,7 @@ def export_panel_saved_model(
         scales: ``[n_series, n_dynamic]`` scaler scales (> 0).
         n_targets: the first ``n_targets`` columns are the targets.
         statics: ``[n_series, n_static]`` encoded static covariates, or ``None``.
+        seasonal: ``[n_series, m, n_targets]`` seasonal indices (> 0), or ``None``.
         head: ``"point"``, ``"quantile"`` or ``"gaussian"`` (outputs as in :func:`export_saved_model`).
         quantiles: quantile levels of a quantile head.
         jit_compile: compile the model part of both endpoints with XLA (the id
@@ -96,6 +109,7 @@ def export_panel_saved_model(
             "at least one dynamic (scaled) column is needed."
         )
     centers_arr, scales_arr = _check_panel_scaling(centers, scales, len(keys), n_dynamic)
+    seasonal_arr = _check_seasonal(seasonal, len(keys), int(n_targets))
     archive.check_head(model, head, quantiles, n_targets, n_dynamic)
     archive.write_new_directory(
         path,
@@ -107,6 +121,7 @@ def export_panel_saved_model(
             centers=centers_arr,
             scales=scales_arr,
             statics=static_arr,
+            seasonal=seasonal_arr,
             n_targets=int(n_targets),
             head=head,
             mid=archive.middle_index(quantiles),
@@ -157,6 +172,19 @@ def _check_panel_scaling(centers: Any, scales: Any, n_series: int, n_dynamic: in
     return out[0], out[1]
 
 
+def _check_seasonal(seasonal: Any, n_series: int, n_targets: int) -> np.ndarray | None:
+    if seasonal is None:
+        return None
+    arr = np.asarray(seasonal, np.float64)
+    if arr.ndim != 3 or arr.shape[0] != n_series or arr.shape[2] != n_targets or arr.shape[1] < 2:
+        raise ForecasterError(
+            f"`seasonal` needs shape [{n_series}, m >= 2, {n_targets}] (received {arr.shape})."
+        )
+    if not (np.isfinite(arr).all() and (arr > 0).all()):
+        raise ForecasterError("`seasonal` indices must be finite and > 0.")
+    return arr
+
+
 def _write_panel(
     model: Any,
     folder: str,
@@ -166,6 +194,7 @@ def _write_panel(
     centers: np.ndarray,
     scales: np.ndarray,
     statics: np.ndarray,
+    seasonal: np.ndarray | None,
     n_targets: int,
     head: str,
     mid: int,
@@ -176,7 +205,7 @@ def _write_panel(
 
     n_dynamic, n_static = centers.shape[1], statics.shape[1]
     probe_window = tf.zeros([1, input_width, n_dynamic], tf.float32)
-    probe_id = tf.constant([keys[0]])
+    probe_id = [tf.constant([keys[0]])] + ([tf.zeros([1], tf.int32)] if seasonal is not None else [])
     with archive.portable_recurrent_layers(model):
         table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(
@@ -185,20 +214,23 @@ def _write_panel(
             default_value=-1,
         )
         endpoints = _panel_functions(
-            model, table, input_width, centers, scales, statics, n_targets, head, mid, jit_compile
+            model, table, input_width, centers, scales, statics, seasonal, n_targets, head, mid, jit_compile
         )
         try:
-            endpoints[archive.ENDPOINT](probe_window, probe_id)
+            endpoints[archive.ENDPOINT](probe_window, *probe_id)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as exc:
             if not jit_compile:
                 raise
             archive.warn_plain_graph(exc)
             endpoints = _panel_functions(
-                model, table, input_width, centers, scales, statics, n_targets, head, mid, False
+                model, table, input_width, centers, scales, statics, seasonal, n_targets, head, mid, False
             )
-            endpoints[archive.ENDPOINT](probe_window, probe_id)
+            endpoints[archive.ENDPOINT](probe_window, *probe_id)
         stats_probe = [probe_window, tf.zeros([1, n_dynamic]), tf.ones([1, n_dynamic])]
-        endpoints[archive.STATS_ENDPOINT](*stats_probe, *([tf.zeros([1, n_static])] if n_static else []))
+        stats_probe += [tf.zeros([1, n_static])] if n_static else []
+        if seasonal is not None:
+            stats_probe += [tf.ones([1, *seasonal.shape[1:]]), tf.zeros([1], tf.int32)]
+        endpoints[archive.STATS_ENDPOINT](*stats_probe)
         archive.write_archive(model, folder, endpoints, track=[table])
     logger.debug("wrote panel SavedModel (%d series) to %s (jit_compile=%s)", len(keys), folder, jit_compile)
 
@@ -210,6 +242,7 @@ def _panel_functions(
     centers: np.ndarray,
     scales: np.ndarray,
     statics: np.ndarray,
+    seasonal: np.ndarray | None,
     n_targets: int,
     head: str,
     mid: int,
@@ -221,8 +254,17 @@ def _panel_functions(
     centers_t = tf.constant(centers, tf.float32)
     scales_t = tf.constant(scales, tf.float32)
     statics_t = tf.constant(statics, tf.float32)
+    horizon = int(model.outputs[0].shape[1])
+    period = 0 if seasonal is None else seasonal.shape[1]
+    seasonal_t = tf.constant(np.ones((len(centers), 1, n_targets)) if seasonal is None else seasonal, tf.float32)
 
-    def scaled_forecast(window: Any, center: Any, scale: Any, static: Any) -> Any:
+    def scaled_forecast(window: Any, center: Any, scale: Any, static: Any, indices: Any, phase: Any) -> Any:
+        factor = 1.0
+        if period:  # rows -W..H-1 around the first forecast row (phase): divide the window, multiply the forecast
+            at = tf.math.floormod(phase[:, None] + tf.range(-input_width, horizon)[None, :], period)
+            factors = tf.gather(indices, at, batch_dims=1)  # [batch, W + H, n_targets]
+            window = tf.concat([window[..., :n_targets] / factors[:, :input_width], window[..., n_targets:]], axis=-1)
+            factor = factors[:, input_width:]
         x = (window - center[:, None, :]) / scale[:, None, :]
         if n_static:
             repeated = tf.broadcast_to(static[:, None, :], [tf.shape(x)[0], input_width, n_static])
@@ -230,17 +272,19 @@ def _panel_functions(
         y = tf.cast(model(x, training=False), tf.float32)
         c, s = center[:, None, :n_targets], scale[:, None, :n_targets]  # [batch, 1, n_targets]
         if head == "point":
-            return y * s + c
+            return (y * s + c) * factor
         if head == "quantile":
-            q = y * s[..., None] + c[..., None]
+            q = (y * s[..., None] + c[..., None]) * (factor[..., None] if period else factor)
             return {"mean": q[..., mid], "quantiles": q}
-        return {"mean": y[..., 0] * s + c, "std": y[..., 1] * s}
+        return {"mean": (y[..., 0] * s + c) * factor, "std": y[..., 1] * s * factor}
 
     # XLA has no hash tables or string ops: only the arithmetic and the model are compiled.
     core = tf.function(scaled_forecast, jit_compile=jit_compile, autograph=False, reduce_retracing=True)
     window_spec = tf.TensorSpec([None, input_width, n_dynamic], tf.float32, name="window")
 
-    def serve(window: Any, series_id: Any) -> Any:
+    no_phase = tf.zeros([0], tf.int32)
+
+    def serve(window: Any, series_id: Any, *phase: Any) -> Any:
         index = table.lookup(series_id)
         unknown = tf.boolean_mask(series_id, index < 0)
         check = tf.debugging.Assert(
@@ -251,12 +295,14 @@ def _panel_functions(
         )
         with tf.control_dependencies([check]):
             index = tf.identity(index)
-        static = tf.gather(statics_t, index)
-        return core(window, tf.gather(centers_t, index), tf.gather(scales_t, index), static)
+        static, indices = tf.gather(statics_t, index), tf.gather(seasonal_t, index)
+        return core(window, tf.gather(centers_t, index), tf.gather(scales_t, index), static, indices,
+                    phase[0] if phase else no_phase)
 
-    def serve_with_stats(window: Any, center: Any, scale: Any, *static: Any) -> Any:
-        rows = static[0] if static else tf.zeros([tf.shape(window)[0], 0], tf.float32)
-        return core(window, center, scale, rows)
+    def serve_with_stats(window: Any, center: Any, scale: Any, *rest: Any) -> Any:
+        rows = rest[0] if n_static else tf.zeros([tf.shape(window)[0], 0], tf.float32)
+        indices, phase = rest[-2:] if period else (seasonal_t[:0], no_phase)
+        return core(window, center, scale, rows, indices, phase)
 
     stats_specs = [
         window_spec,
@@ -265,10 +311,13 @@ def _panel_functions(
     ]
     if n_static:
         stats_specs.append(tf.TensorSpec([None, n_static], tf.float32, name="static"))
+    phase_spec = [tf.TensorSpec([None], tf.int32, name="phase")] if period else []
+    if period:
+        stats_specs += [tf.TensorSpec([None, period, n_targets], tf.float32, name="seasonal"), *phase_spec]
     endpoints = {
         archive.ENDPOINT: tf.function(
             serve,
-            input_signature=[window_spec, tf.TensorSpec([None], tf.string, name="series_id")],
+            input_signature=[window_spec, tf.TensorSpec([None], tf.string, name="series_id"), *phase_spec],
             autograph=False,
         ),
         archive.STATS_ENDPOINT: tf.function(serve_with_stats, input_signature=stats_specs, autograph=False),

@@ -69,6 +69,7 @@ def forecaster_metadata(fc: Any) -> dict[str, Any]:
         "freq": fc.freq_,
         "season": fc.season_,
         "seasons": list(getattr(fc, "seasons_", ())),
+        "seasonal_period": getattr(fc, "seasonal_period_", None),
         "encoder_width": getattr(fc, "encoder_width_", None),
         "skip_season": getattr(fc, "skip_season_", fc.season_),
         "mase_scales": getattr(fc, "mase_scales_", None),
@@ -112,9 +113,20 @@ def _signature(fc: Any, outputs: str) -> dict[str, Any]:
     }
     if n_static:
         stats_inputs["static"] = f"float32[batch, {n_static}] the encoded static row (statics.feature_names)"
+    inputs = {"window": window, "series_id": "string[batch] the series id as text (an id seen at fit)"}
+    period = getattr(fc, "seasonal_period_", None)
+    if period is not None:  # a seasonally adjusted panel (forecaster.data.seasonal_adjustment)
+        stats_inputs["seasonal"] = (
+            f"float32[batch, {period}, {len(fc.targets_)}] the series' seasonal indices by phase "
+            "(ones: not adjusted; forecaster.data.panel.context_scaler(...).seasonal.indices)"
+        )
+        inputs["phase"] = stats_inputs["phase"] = (
+            f"int32[batch] the seasonal phase of the first forecast row: whole steps of {fc.freq_} from 1970 to "
+            f"its date, modulo {period} (forecaster.data.seasonal_adjustment.phases; monthly: the month, 0 = January)"
+        )
     return {
         "name": "serve",
-        "inputs": {"window": window, "series_id": "string[batch] the series id as text (an id seen at fit)"},
+        "inputs": inputs,
         "input": window,
         "output": outputs,
         "serve_with_stats": {
@@ -166,6 +178,7 @@ def load_forecaster(path: str | os.PathLike, model: bool = True) -> Any:
     fc.season_ = int(meta["season"])
     # runs written before several seasons: the one season, whole-window encoder, MASE from the data
     fc.seasons_ = tuple(meta.get("seasons", (fc.season_,) if fc.season_ > 1 else ()))
+    fc.seasonal_period_ = meta.get("seasonal_period")  # runs written before the seasonal adjustment: None
     fc.encoder_width_ = meta.get("encoder_width")
     fc.skip_season_ = int(meta.get("skip_season", fc.season_))
     fc.mase_scales_ = meta.get("mase_scales")

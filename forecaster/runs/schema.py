@@ -128,6 +128,7 @@ def check_forecaster_meta(meta: dict[str, Any], path: str) -> None:
                 pd.date_range(stamp, periods=horizon + 1, freq=freq)
         except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
             m.fail(f"`last_date` {_short(last)} (with horizon {horizon}) is not a date pandas can represent")
+    period = m.integer("seasonal_period", 2, _MAX_WIDTH) if meta.get("seasonal_period") is not None else None
     scalers = m.array("scalers", 1, _MAX_SERIES)
     n = len(columns)
     for i, scaler in enumerate(scalers):
@@ -142,6 +143,8 @@ def check_forecaster_meta(meta: dict[str, Any], path: str) -> None:
             m.fail(f"`{label}.scale` must be positive (from {_SCALE_RANGE[0]:g} to {_SCALE_RANGE[1]:g}), found {_short(scale)}")
         if "id" in scaler and not _is_id(scaler["id"]):
             m.fail(f"`{label}.id` must be a string, a number or null")
+        if scaler.get("seasonal") is not None:
+            _check_seasonal(m, scaler["seasonal"], f"{label}.seasonal", period, len(targets))
     if len({_id_key(s.get("id")) for s in scalers}) != len(scalers):
         m.fail("`scalers` names a series twice")
     tail = m.array("tail", 1, _MAX_SERIES)
@@ -206,6 +209,17 @@ def _check_statics(m: _Meta, meta: dict[str, Any]) -> None:
         m.fail("`statics` must hold a static encoder's columns, numeric, categories, include_id and ids")
     for key, row in statics["rows"].items():
         m.numbers(row, f"statics.rows[{_short(key)}]", width, 1e6)
+
+
+def _check_seasonal(m: _Meta, state: Any, label: str, period: int | None, n_targets: int) -> None:
+    """A scaler's seasonal indices: ``seasonal_period`` rows of ``n_targets`` positive numbers, and a phase."""
+    if period is None or not isinstance(state, dict):
+        m.fail(f"`{label}` needs `seasonal_period` and must be an object")
+    rows = m.array("indices", period, period, where=state, label=f"{label}.indices")
+    for row in rows:
+        if any(v <= 0 for v in m.numbers(row, f"{label}.indices", n_targets, 1e6)):
+            m.fail(f"`{label}.indices` must be positive")
+    m.integer("phase", 0, period - 1, where=state, label=f"{label}.phase")
 
 
 def _check_season_keys(m: _Meta, meta: dict[str, Any], width: int) -> None:

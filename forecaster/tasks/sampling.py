@@ -103,9 +103,13 @@ def sample_paths(
     window, future_rows = history[-width:], np.zeros((int(steps), 0))
     if calendar:  # future-known: each row carries its next timestamp's calendar, drawn rows included
         window, future_rows = _with_calendar_rows(forecaster, window, dates, int(steps), calendar)
+    scaler = _at_window(forecaster, scaler, dates, width)
     window, future_rows = scaler.transform(window), (future_rows - scaler.center[n_targets:]) / scaler.scale[n_targets:]
     scaled = _run_paths(forecaster.model_, window, future_rows, int(n_paths), head, levels, seed)
     paths = scaler.inverse_transform(scaled, columns=slice(0, n_targets))
+    factors = scaler.seasonal_factors(np.array([width]), int(steps))  # a seasonally adjusted series: [1, steps, T]
+    if factors is not None:
+        paths = (paths * factors).astype(np.float32)
     frame = _paths_frame(forecaster, paths, dates, series_id, targets)
     return paths, frame
 
@@ -192,6 +196,19 @@ def _inverse_cdf(values: np.ndarray, levels: np.ndarray, u: np.ndarray) -> np.nd
     left = np.take_along_axis(extended, lower[..., None], axis=-1)[..., 0]
     right = np.take_along_axis(extended, upper[..., None], axis=-1)[..., 0]
     return left + weight * (right - left)
+
+
+def _at_window(forecaster: Any, scaler: Any, dates: Any, width: int) -> Any:
+    """The scaler bound to the seasonal phase of the window's first row (a seasonally adjusted panel)."""
+    if getattr(scaler, "seasonal", None) is None:
+        return scaler
+    if dates is None:
+        raise ForecasterError(
+            "this model forecasts seasonally adjusted series; pass `context` as a DataFrame or CSV with its date column."
+        )
+    from forecaster.data.seasonal_adjustment import phases
+
+    return scaler.at_phase(int(phases(pd.DatetimeIndex(dates)[-width:][:1], forecaster.freq_, scaler.seasonal.period)[0]))
 
 
 def _context(forecaster: Any, context: Any) -> tuple[np.ndarray, pd.DatetimeIndex | None, Any, Any]:

@@ -98,7 +98,7 @@ def window_outputs(fc: Any, parts: list[np.ndarray], windows: Windows) -> list[n
         out = fc._predict_scaled(x) if model is fc.model_ else _predict_with(model, x)
         offsets = np.cumsum([0, *(len(xs[k]) for k in picked)])
         for j, k in enumerate(picked):
-            outs[k] = fc._to_raw(out[offsets[j] : offsets[j + 1]], fc.scalers_[windows[k][0]])["mean"]
+            outs[k] = fc._to_raw(out[offsets[j] : offsets[j + 1]], fc.scalers_[windows[k][0]], windows[k][2])["mean"]
     return outs
 
 
