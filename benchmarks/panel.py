@@ -28,11 +28,14 @@ CPU may be shared.
 model (values read as Python literals, e.g. ``units=(32,)``, else as text;
 ``seed=1`` changes the model's seed, ``--seed`` the subset's).
 ``--static-category`` gives the M3 domain (category) to the global model as a
-static covariate (``static=["category"]``). ``--seasonal-adjustment`` measures a
-lever before it is built into the Forecaster: each series whose training rows pass
-the classical seasonality test is divided by its multiplicative seasonal indices
-before the global fit and its forecasts multiplied back (see :func:`seasonal_indices`);
-every baseline and peer still sees the raw series.
+static covariate (``static=["category"]``). The default fit adjusts seasonal series
+itself (``Forecaster(seasonal_adjustment="auto")``, indices from each training
+part's last 5 seasons; ``--set seasonal_adjustment=False`` turns it off).
+``--seasonal-adjustment`` is the prototype measured before it was built: each series
+whose training rows pass the classical seasonality test is divided by its
+multiplicative seasonal indices outside the Forecaster (whose own adjustment is then
+off) and its forecasts multiplied back (see :func:`seasonal_indices`); every baseline
+and peer still sees the raw series.
 
 Peers need the ``bench`` extra (statsforecast). Nothing is downloaded at run time.
 """
@@ -205,6 +208,8 @@ def run_global(
         "epochs_run": int(fc.n_epochs_),
         "input_width": int(fc.input_width_),
         "skip": fc.skip_,
+        "seasonal_period": fc.seasonal_period_,
+        "seasonally_adjusted_series": int(sum(sc.seasonal is not None for sc in fc.scalers_)),
         "batch_size": int(fc.batch_size_),
         "used": choice.get("used"),
         "network_val_mae": choice.get("network_val_mae"),
@@ -340,8 +345,11 @@ def main(argv: list[str] | None = None) -> dict:
         }
         forecasts: dict[str, dict[str, np.ndarray]] = {}
         fit_rows, indices = seasonally_adjusted(train, args.recent_seasons) if args.seasonal_adjustment else (train, None)
+        params = parse_set(args.set)
+        if indices is not None:  # adjusted here: the Forecaster's own adjustment stays off
+            params = {**params, "seasonal_adjustment": False}
         forecasts["global_network"], report["global_model"], heldout = run_global(
-            fit_rows, args.epochs, parse_set(args.set), args.static_category
+            fit_rows, args.epochs, params, args.static_category
         )
         if heldout is not None:
             forecasts["global_network_before_refit"] = heldout

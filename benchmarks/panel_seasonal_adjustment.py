@@ -11,9 +11,12 @@ and counted. Dates are placeholders from 1990-01 (the wheel keeps none).
 
 ``--method`` picks what is fitted on the training rows of every series:
 
-* ``default``: one global ``Forecaster(horizon=H, seed=SEED)`` with ``id_col``;
-* ``adjusted``: the same on the series that pass the seasonality test of ``panel.py``, divided
-  by their multiplicative seasonal indices, with the forecasts multiplied back;
+* ``default``: one global ``Forecaster(horizon=H, seed=SEED)`` with ``id_col`` (it adjusts
+  seasonal series itself, ``seasonal_adjustment="auto"``);
+* ``unadjusted``: the same with ``seasonal_adjustment=False``;
+* ``adjusted``: the prototype measured before the adjustment was built, with the Forecaster's
+  own off: the series that pass the seasonality test of ``panel.py``, divided by their
+  multiplicative seasonal indices, with the forecasts multiplied back;
   ``--recent-seasons N`` takes the indices from each series' last N whole seasons only;
 * ``peers``: seasonal naive, the last value and statsforecast's ``AutoETS`` per series.
 
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", choices=("m3", "tcomp"), required=True)
     parser.add_argument("--period", choices=tuple(SEASONS), required=True)
-    parser.add_argument("--method", choices=("default", "adjusted", "peers"), required=True)
+    parser.add_argument("--method", choices=("default", "unadjusted", "adjusted", "peers"), required=True)
     parser.add_argument("--recent-seasons", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None)
@@ -96,13 +99,15 @@ def main(argv: list[str] | None = None) -> dict:
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            fc = Forecaster(horizon=horizon, seed=args.seed, verbose=0).fit(
+            own = {"seasonal_adjustment": False} if args.method != "default" else {}
+            fc = Forecaster(horizon=horizon, seed=args.seed, verbose=0, **own).fit(
                 long_frame(fit_series, args.period), target="value", date_col="date", id_col="series"
             )
         report["fit_seconds"] = round(time.perf_counter() - start, 1)
         report["epochs_run"], report["input_width"] = int(fc.n_epochs_), int(fc.input_width_)
         report["used"] = (getattr(fc, "choice_", None) or {}).get("used")
         report["adjusted_series"] = int(sum(bool(np.any(v != 1)) for v in indices.values()))
+        report["adjusted_by_the_forecaster"] = int(sum(sc.seasonal is not None for sc in fc.scalers_))
         report["recent_seasons"] = args.recent_seasons
         predicted = {str(sid): g["value"].to_numpy(float) for sid, g in fc.predict().groupby("series", sort=False)}
         forecasts["global_network"] = reseasonalized(predicted, indices, {sid: len(y) for sid, y in train.items()}, m)

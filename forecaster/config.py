@@ -217,7 +217,8 @@ FORECASTER_PARAMS: dict[str, Rule] = {
     "static": Rule(None, _static_columns, "None or static column names (constant within each series), e.g. region,size"),
     "id_embedding": Rule(False, lambda v: isinstance(v, bool), "True or False (a learned per-series input; needs id_col)"),
     "seasonal_adjustment": Rule("auto", lambda v: v == "auto" or isinstance(v, bool),
-                                "'auto' (a dated panel's seasonal series divided by their seasonal indices), True or False"),
+                                "'auto' (a dated monthly or quarterly panel's seasonal series divided by their seasonal "
+                                "indices), True (any step with a season) or False"),
     "refit": Rule(True, lambda v: isinstance(v, bool),
                   "True (forecast with a model refit on every row) or False (the held-out model)"),
 }

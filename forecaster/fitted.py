@@ -156,16 +156,19 @@ class FittedMixin:
         it) and the intervals calibrated without the test windows (``heldout_intervals_``).
         """
         model, intervals = getattr(self, "heldout_model_", None), getattr(self, "heldout_intervals_", None)
-        final = self.model_, self._predict_fn, getattr(self, "intervals_", None)
+        scalers = getattr(self, "heldout_scalers_", None)  # a seasonally adjusted refit has its own indices
+        final = self.model_, self._predict_fn, getattr(self, "intervals_", None), self.scalers_
         if model is not None:
             self.model_, self._predict_fn = model, None
         if intervals is not None:
             self.intervals_ = intervals
+        if model is not None and scalers is not None:
+            self.scalers_ = scalers
         try:
             yield
         finally:
             if model is not None:
-                self.model_, self._predict_fn = final[:2]
+                self.model_, self._predict_fn, self.scalers_ = final[0], final[1], final[3]
             if intervals is not None:
                 self.intervals_ = final[2]
 

@@ -31,7 +31,7 @@ import pandas as pd
 from forecaster.config import validate_params
 from forecaster.data.calendar import series_holidays, uses_calendar, with_calendar
 from forecaster.data.io import SeriesData, load_series
-from forecaster.data.panel import fit_series_scalers
+from forecaster.data.panel import fit_series_scalers, refit_series_scalers
 from forecaster.data.seasons import primary_season
 from forecaster.data.segments import cut_series, hash_series, keep_segments, segment_arrays
 from forecaster.data.split import Split
@@ -130,9 +130,9 @@ class Forecaster(FittedMixin, Estimator):
             Needs ``id_col``.
         id_embedding: add a one-hot of the series id as a static input (one learned vector
             per series). Needs ``id_col``.
-        seasonal_adjustment: ``"auto"``: a dated panel's seasonal series are divided by their seasonal indices
-            (each training part's last 5 seasons) before the global fit and the forecasts multiplied back
-            (``data.seasonal_adjustment``, ``seasonal_period_``); ``True`` (an error if it cannot apply), ``False``.
+        seasonal_adjustment: ``"auto"``: a dated monthly or quarterly panel's seasonal series are divided by their
+            seasonal indices (each training part's last 5 seasons) before the global fit, forecasts multiplied back
+            (``data.seasonal_adjustment``, ``seasonal_period_``); ``True``: any step with a season; ``False``.
         refit: after the held-out metrics (from the model that never saw the test part),
             retrain on every row of each series for the epoch budget the first fit found, and
             forecast / save / export with that model (``refit_``; the scalers stay the training
@@ -372,8 +372,7 @@ class Forecaster(FittedMixin, Estimator):
         trained = train_network(self, parts, splits, use_val, folded, fold_models)
         frame = trained.history
         self.batch_size_, self.windows_per_epoch_, self.model_ = trained.batch_size, trained.windows_per_epoch, trained.model
-        self.history_ = frame
-        self.n_epochs_ = int(len(frame))
+        self.history_, self.n_epochs_ = frame, int(len(frame))
         self.best_val_loss_ = float(frame["val_loss"].min()) if "val_loss" in frame else None
         # the budget a refit on every row trains for: early stopping's best epoch, else the epochs run
         self._budget = int(frame["val_loss"].to_numpy().argmin()) + 1 if "val_loss" in frame else self.n_epochs_
@@ -381,11 +380,14 @@ class Forecaster(FittedMixin, Estimator):
     def _refit_all(self, parts: list[np.ndarray]) -> None:
         """Retrain on every row of each series for the first fit's epoch budget; ``model_`` becomes that model.
 
-        The scalers stay those of the training part, so held-out metrics, the
-        conformal calibration (validation residuals) and the export agree.
+        Centre and scale stay the training part's, so held-out metrics, the conformal calibration and the
+        export agree; a seasonally adjusted panel's indices come from every row (``heldout_scalers_``: the old).
         """
         from forecaster.training.members import refit_model
 
+        if self.seasonal_period_ is not None:  # the refit's seasonal indices: each series' latest seasons
+            self.heldout_scalers_ = self.scalers_
+            self.scalers_ = refit_series_scalers(self.data_, parts, self.split_, self.scaling, self.seasonal_period_)
         self.model_, self.refit_, self.heldout_model_ = refit_model(self, parts, self._budget)  # test-part plot: held-out
         self._predict_fn = None
         logger.info("refit on all %d rows (%s)", self.refit_["rows"], self.refit_.get("model") or f"{self._budget} epochs")
@@ -401,11 +403,10 @@ class Forecaster(FittedMixin, Estimator):
         (the same as cutting the data after that row).
 
         Returns:
-            DataFrame with the future dates (column named like the date column,
-            or ``step`` without dates), one column per target in raw units, and
-            for probabilistic heads interval columns (``<target>_q10`` ... or
-            ``<target>_std`` / ``_lower`` / ``_upper`` for an 80% interval).
-            Long-format data gets its id column first.
+            DataFrame with the future dates (column named like the date column, or ``step`` without dates),
+            one column per target in raw units, and for probabilistic heads interval columns (``<target>_q10``
+            ... or ``<target>_std`` / ``_lower`` / ``_upper`` for an 80% interval). Long-format data gets its
+            id column first.
 
         Writes nothing to ``self``.
         """

@@ -110,7 +110,8 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--id-embedding",), "id_embedding", "learn one input vector per series id (needs --id-col)", None,
            "id_embedding"),
     Option(("--seasonal-adjustment",), "seasonal_adjustment", "divide each seasonal series of a dated panel by its "
-           "seasonal indices before the global fit and multiply the forecasts back: auto (on for panels), yes or no",
+           "seasonal indices before the global fit and multiply the forecasts back: auto (monthly and quarterly panels), "
+           "yes (any step with a season) or no",
            _auto_yes_no, "seasonal_adjustment", metavar="auto|yes|no"),
     Option(("--calendar",), "calendar", "calendar inputs the step calls for (hour of day, day of week, day of "
            "year): auto (on for a single dated series of a step of a day or less with a season), yes or no", _auto_yes_no,
@@ -373,6 +374,11 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
          f"head {fc.head}, skip {fc.skip_}{', scaled per window' if fc.window_scale else ''}, "
          + role.get(used, "its forecast not used (see choice)"))
+    period = getattr(fc, "seasonal_period_", None)
+    if period is not None:
+        adjusted = sum(sc.seasonal is not None for sc in fc.scalers_)
+        _say(f"seasonal  {adjusted} of {len(fc.scalers_)} series seasonally adjusted before the fit (season {period}, "
+             "indices from each training part's last 5 seasons; metrics on the raw series)")
     _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)
     if refit:

@@ -114,6 +114,7 @@ def _run_export(args: argparse.Namespace) -> int:
     meta = copy_export(args.model, args.out, args.force)
     if meta is not None:
         width, n_features, id_col = meta["input_width"], len(meta["columns"]), meta["id_col"]
+        period = meta.get("seasonal_period")
     else:
         fc = _load_run(args.model)
         from forecaster.runs import atomic_directory
@@ -121,7 +122,10 @@ def _run_export(args: argparse.Namespace) -> int:
         with atomic_directory(args.out, overwrite=args.force) as tmp:
             fc.export(tmp)
         width, n_features, id_col = fc.input_width_, len(fc.columns_), fc.id_col_
+        period = getattr(fc, "seasonal_period_", None)
     ids = ", series_id: string[batch]" if id_col is not None else ""
+    if period is not None:  # a seasonally adjusted panel (see forecaster.json "signature")
+        ids += f", phase: int32[batch] (season position 0-{period - 1} of the first forecast row)"
     _say(f"SavedModel written to {args.out} (signature 'serve': window float32[batch, {width}, "
          f"{n_features}] raw units{ids} in, raw forecasts out)")
     return 0

@@ -26,15 +26,29 @@ from forecaster.data.scaling import Scaler, fit_scaler
 from forecaster.data.seasonal_adjustment import adjustment_period, fit_seasonal, phases
 from forecaster.errors import ForecasterError
 
-__all__ = ["context_scaler", "fit_series_scaler", "fit_series_scalers", "scaler_for_series", "stack_scalers"]
+__all__ = [
+    "context_scaler", "fit_series_scaler", "fit_series_scalers", "refit_series_scalers", "scaler_for_series",
+    "stack_scalers",
+]
 
 
 def fit_series_scaler(
-    rows: np.ndarray, method: str, n_targets: int, period: int | None = None, first_phase: int | None = None
+    rows: np.ndarray,
+    method: str,
+    n_targets: int,
+    period: int | None = None,
+    first_phase: int | None = None,
+    index_rows: np.ndarray | None = None,
 ) -> Scaler:
     """A series' scaler fit on ``rows``; with ``period``, on the rows seasonally adjusted first
-    (when its targets pass the seasonality test, ``data.seasonal_adjustment``), row 0 at ``first_phase``."""
-    seasonal = None if period is None or first_phase is None else fit_seasonal(rows[:, :n_targets], first_phase, period)
+    (when its targets pass the seasonality test, ``data.seasonal_adjustment``), row 0 at ``first_phase``.
+
+    ``index_rows``: the rows the indices come from, starting at the same row (default ``rows``).
+    """
+    index_rows = rows if index_rows is None else index_rows
+    seasonal = None
+    if period is not None and first_phase is not None:
+        seasonal = fit_seasonal(index_rows[:, :n_targets], first_phase, period)
     if seasonal is None:
         return fit_scaler(rows, method)
     fitted = fit_scaler(seasonal.adjust(rows), method)
@@ -44,18 +58,39 @@ def fit_series_scaler(
 def fit_series_scalers(
     series: Any, train: list[np.ndarray], method: str, seasonal_adjustment: bool | str = False
 ) -> tuple[list[Scaler], int | None]:
-    """``(scalers, period)``: one scaler per series of ``series`` from its training rows ``train[i]``, and the
-    season the seasonal ones are adjusted by (``None``: none is; see ``seasonal_adjustment.adjustment_period``)."""
+    """``(scalers, period)``: one scaler per series of ``series`` from its training rows ``train[i]`` (each from
+    the series' first row), and the season the seasonal ones are adjusted by (``None``: none is; see
+    ``seasonal_adjustment.adjustment_period``)."""
     from forecaster.data.seasons import season_length
 
     period = adjustment_period(seasonal_adjustment, series, season_length(series.freq))
+    scalers = _series_scalers(series, train, train, method, period)
+    # no seasonal series: the model learns raw series, so a new one is not adjusted either
+    return scalers, period if any(sc.seasonal is not None for sc in scalers) else None
+
+
+def refit_series_scalers(series: Any, parts: list[np.ndarray], splits: list[Any], method: str, period: int) -> list[Scaler]:
+    """The scalers of a refit on every row ``parts[i]`` of each series: seasonal indices from its latest
+    seasons (all its rows), centre and scale still from its training part (``splits[i].train``)."""
+    train = [v[s.train[0] : s.train[1]] for v, s in zip(parts, splits, strict=True)]
+    if any(s.train[0] != 0 for s in splits):
+        raise ValueError("a training part must start at its series' first row")
+    return _series_scalers(series, train, parts, method, period)
+
+
+def _series_scalers(
+    series: Any, train: list[np.ndarray], rows: list[np.ndarray], method: str, period: int | None
+) -> list[Scaler]:
+    """One scaler per series from its training rows ``train[i]``, adjusted by indices from ``rows[i]``;
+    both start at the series' first row."""
     n_targets = len(series.targets)
     starts = [None] * len(train)
     if period is not None:
         starts = phases(series.dates[[start for _, start, _ in series.segments()]], series.freq, period).tolist()
-    scalers = [fit_series_scaler(rows, method, n_targets, period, p) for rows, p in zip(train, starts, strict=True)]
-    # no seasonal series: the model learns raw series, so a new one is not adjusted either
-    return scalers, period if any(sc.seasonal is not None for sc in scalers) else None
+    return [
+        fit_series_scaler(t, method, n_targets, period, p, index_rows=r)
+        for t, r, p in zip(train, rows, starts, strict=True)
+    ]
 
 
 def context_scaler(

@@ -87,11 +87,13 @@ class SeasonalIndices:
 
 
 def adjustment_period(setting: bool | str, series: Any, natural: int) -> int | None:
-    """The season the fit adjusts by, or ``None``: ``"auto"`` adjusts a dated panel whose frequency has a season.
+    """The season the fit adjusts by, or ``None``.
 
-    ``natural`` is the frequency's season (``data.seasons.season_length``). A single series is
-    never adjusted: it keeps its seasons, a seasonal skip and seasonal baselines, and the
-    adjustment did not help there (geometric mean 1.04x the MSE on 11 benchmark series).
+    ``"auto"`` adjusts a dated monthly or quarterly panel by its frequency's season ``natural``
+    (``data.seasons.season_length``): the steps measured on real panels. ``True`` also adjusts
+    other steps with a season (daily, hourly...), not measured on real panels yet. A single
+    series is never adjusted: it keeps its seasons, a seasonal skip and seasonal baselines, and
+    the adjustment did not help there (geometric mean 1.04x the MSE on 11 benchmark series).
 
     Raises:
         ForecasterError: for ``True`` on data that cannot be adjusted.
@@ -106,10 +108,17 @@ def adjustment_period(setting: bool | str, series: Any, natural: int) -> int | N
     elif natural <= 1:
         reason = f"a frequency with a season (the data's frequency {series.freq!r} has none)"
     if reason is None:
-        return int(natural)
+        return int(natural) if setting is True or _monthly_or_quarterly(series.freq) else None
     if setting is True:
-        raise ForecasterError(f"seasonal_adjustment=True needs {reason}; pass seasonal_adjustment='auto' or False.")
+        raise ForecasterError(f"seasonal_adjustment=True [CLI: --seasonal-adjustment yes] needs {reason}; use 'auto' or False.")
     return None
+
+
+def _monthly_or_quarterly(freq: str) -> bool:
+    offset = pd.tseries.frequencies.to_offset(freq)
+    kinds = (pd.offsets.MonthBegin, pd.offsets.MonthEnd, pd.offsets.BusinessMonthBegin, pd.offsets.BusinessMonthEnd,
+             pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin, pd.offsets.BQuarterEnd)
+    return isinstance(offset, kinds)
 
 
 def phases(dates: pd.DatetimeIndex, freq: str, period: int) -> np.ndarray:

@@ -284,7 +284,7 @@ def _panel_functions(
 
     no_phase = tf.zeros([0], tf.int32)
 
-    def serve(window: Any, series_id: Any, *phase: Any) -> Any:
+    def serve(window: Any, series_id: Any, phase: Any = None) -> Any:
         index = table.lookup(series_id)
         unknown = tf.boolean_mask(series_id, index < 0)
         check = tf.debugging.Assert(
@@ -297,12 +297,17 @@ def _panel_functions(
             index = tf.identity(index)
         static, indices = tf.gather(statics_t, index), tf.gather(seasonal_t, index)
         return core(window, tf.gather(centers_t, index), tf.gather(scales_t, index), static, indices,
-                    phase[0] if phase else no_phase)
+                    no_phase if phase is None else phase)
 
-    def serve_with_stats(window: Any, center: Any, scale: Any, *rest: Any) -> Any:
-        rows = rest[0] if n_static else tf.zeros([tf.shape(window)[0], 0], tf.float32)
-        indices, phase = rest[-2:] if period else (seasonal_t[:0], no_phase)
-        return core(window, center, scale, rows, indices, phase)
+    # the parameters are named as the signature's inputs, so callers may pass them by keyword
+    def serve_with_stats(window: Any, center: Any, scale: Any, static: Any = None, seasonal: Any = None,
+                         phase: Any = None) -> Any:
+        rows = static if n_static else tf.zeros([tf.shape(window)[0], 0], tf.float32)
+        return core(window, center, scale, rows, seasonal_t[:0] if seasonal is None else seasonal,
+                    no_phase if phase is None else phase)
+
+    def serve_with_stats_seasonal(window: Any, center: Any, scale: Any, seasonal: Any, phase: Any) -> Any:
+        return serve_with_stats(window, center, scale, None, seasonal, phase)
 
     stats_specs = [
         window_spec,
@@ -320,7 +325,11 @@ def _panel_functions(
             input_signature=[window_spec, tf.TensorSpec([None], tf.string, name="series_id"), *phase_spec],
             autograph=False,
         ),
-        archive.STATS_ENDPOINT: tf.function(serve_with_stats, input_signature=stats_specs, autograph=False),
+        archive.STATS_ENDPOINT: tf.function(
+            serve_with_stats_seasonal if period and not n_static else serve_with_stats,
+            input_signature=stats_specs,
+            autograph=False,
+        ),
     }
     for fn in endpoints.values():
         fn.get_concrete_function()
