@@ -438,3 +438,44 @@ def test_panel_export_of_a_fitted_forecaster_matches_predict(tmp_path):
     predicted = fc.predict()
     for row, sid in enumerate(("a", "b", 7)):
         _close(out[row], predicted.loc[predicted["store"] == sid, "sales"].to_numpy(np.float64))
+
+
+@pytest.mark.parametrize("head", ["point", "quantile", "gaussian"])
+def test_panel_export_with_seasonal_indices_adjusts_the_window_and_the_forecast(tmp_path, head):
+    """A seasonally adjusted panel: serve(window, id, phase) equals the Scaler arithmetic of predict (to_raw)."""
+    from forecaster.data.scaling import Scaler
+    from forecaster.data.seasonal_adjustment import SeasonalIndices
+
+    period = 5
+    values = np.abs(_raw_series()) + 1.0
+    indices = np.random.default_rng(3).uniform(0.6, 1.4, (period, N_TARGETS))
+    fitted = fit_scaler(values[:150], "standard")
+    raw = _windows(values, 3)
+    phases = np.array([0, 3, 4], np.int32)  # of each window's first forecast row
+    model = _model(head)
+    export_panel_saved_model(
+        model, tmp_path / "panel", series_ids=["only"], centers=fitted.center[None], scales=fitted.scale[None],
+        seasonal=indices[None], n_targets=N_TARGETS, head=head, quantiles=QUANTILES, jit_compile=False,
+    )
+    loaded = tf.saved_model.load(str(tmp_path / "panel"))
+    served = loaded.serve(tf.constant(raw), tf.constant(["only"] * 3), phase=tf.constant(phases))
+    stats = loaded.serve_with_stats(
+        window=tf.constant(raw), center=tf.constant(np.tile(fitted.center, (3, 1)), tf.float32),
+        scale=tf.constant(np.tile(fitted.scale, (3, 1)), tf.float32),
+        seasonal=tf.constant(np.tile(indices[None], (3, 1, 1)), tf.float32), phase=tf.constant(phases),
+    )
+    for k in range(3):
+        scaler = Scaler("standard", fitted.center, fitted.scale, SeasonalIndices(indices, int(phases[k]) - WIDTH))
+        out = np.asarray(model(scaler.transform(raw[k])[None], training=False), np.float64)
+        factor = scaler.seasonal_factors(np.array([WIDTH]), HORIZON)  # [1, H, T]
+        c, s = fitted.center[:N_TARGETS], fitted.scale[:N_TARGETS]
+        if head == "quantile":
+            q = (out * s[:, None] + c[:, None]) * factor[..., None]
+            _close(served["quantiles"].numpy()[k : k + 1], q)
+            _close(stats["mean"].numpy()[k : k + 1], q[..., 1])
+        elif head == "gaussian":
+            _close(served["mean"].numpy()[k : k + 1], (out[..., 0] * s + c) * factor)
+            _close(stats["std"].numpy()[k : k + 1], out[..., 1] * s * factor)
+        else:
+            _close(served.numpy()[k : k + 1], (out * s + c) * factor)
+            _close(stats.numpy()[k : k + 1], (out * s + c) * factor)

@@ -8,6 +8,11 @@ the same footing as the others. The estimate is noisier than a scaler from
 a long training part: pass as much recent history as you have (``rows``
 bounds it), never less than ``input_width`` rows.
 
+In a seasonally adjusted fit (``data.seasonal_adjustment``) each scaler also
+holds the series' seasonal indices: :func:`fit_series_scalers` takes them from
+the training part, :func:`refit_series_scalers` from every row for the refit,
+and a new series gets its own when its rows pass the seasonality test.
+
 Example:
     >>> import numpy as np
     >>> s = context_scaler(np.arange(10.0)[:, None], input_width=4, method="standard", rows=4)
@@ -138,14 +143,9 @@ def context_scaler(
         values = values[-rows:]
     if not np.isfinite(values).all():
         raise ForecasterError(f"{what} has NaN or infinite values in its context; fill them first.")
-    seasonal = None
-    if period is not None and first_phase is not None:
-        seasonal = fit_seasonal(values[:, :n_targets], first_phase + skipped, period)
-    if seasonal is None:
-        return fit_scaler(values, method)
-    fitted = fit_scaler(seasonal.adjust(values), method)
+    phase = None if period is None or first_phase is None else first_phase + skipped
     # bound, as a fit scaler is, to the first of all the rows given
-    return Scaler(fitted.method, fitted.center, fitted.scale, seasonal.at(first_phase))
+    return fit_series_scaler(values, method, n_targets, period, phase).at_phase(first_phase)
 
 
 def scaler_for_series(
