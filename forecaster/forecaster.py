@@ -131,7 +131,7 @@ class Forecaster(FittedMixin, Estimator):
         id_embedding: add a one-hot of the series id as a static input (one learned vector
             per series). Needs ``id_col``.
         seasonal_adjustment: ``"auto"``: a dated monthly or quarterly panel's seasonal series are divided by their
-            seasonal indices (each training part's last 5 seasons) before the global fit, forecasts multiplied back
+            seasonal indices (each series' last 10 seasons) before the global fit, forecasts multiplied back
             (``data.seasonal_adjustment``, ``seasonal_period_``); ``True``: any step with a season; ``False``.
         refit: after the held-out metrics (from the model that never saw the test part),
             retrain on every row of each series for the epoch budget the first fit found, and

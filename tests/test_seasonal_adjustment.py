@@ -63,8 +63,8 @@ def test_seasonality_test_and_indices() -> None:
     assert fit_seasonal(100 + rng.standard_normal((72, 1)), 0, 12) is None
 
 
-def test_indices_come_from_the_last_five_seasons() -> None:
-    old, new = np.tile(SHAPE, 10), np.tile(SHAPE[::-1], 5)
+def test_indices_come_from_the_last_ten_seasons() -> None:
+    old, new = np.tile(SHAPE, 12), np.tile(SHAPE[::-1], 10)
     y = 100 * np.concatenate([old, new])[:, None]
     fitted = fit_seasonal(y, 0, 12)
     np.testing.assert_allclose(fitted.indices[:, 0], SHAPE[::-1] / SHAPE.mean(), rtol=0.02)
@@ -146,6 +146,11 @@ def test_forecasts_line_up_by_date_and_survive_save_load(fitted: Forecaster, pan
     assert {"seasonal", "phase"} <= set(meta["signature"]["serve_with_stats"]["inputs"])
     loaded = load(run)
     pd.testing.assert_frame_equal(loaded.predict(panel), full, rtol=1e-5)
+    # damaged indices are refused when the run is read, with the key named
+    meta["scalers"][0]["seasonal"]["indices"][3] = [-1.0]
+    (run / "forecaster.json").write_text(json.dumps(meta))
+    with pytest.raises(ForecasterError, match=r"scalers\[0\]\.seasonal\.indices"):
+        load(run)
 
 
 def test_export_takes_the_phase_and_serves_new_series(fitted: Forecaster, panel: pd.DataFrame, tmp_path) -> None:
@@ -192,3 +197,16 @@ def test_adjustment_off_and_bad_setting(panel: pd.DataFrame) -> None:
         Forecaster(**TINY, seasonal_adjustment=True).fit(
             panel[panel.store == "s0"].drop(columns="store"), target="sales", date_col="date"
         )
+
+
+def test_sampled_paths_carry_the_season_back(panel: pd.DataFrame) -> None:
+    two = panel[panel.store.isin(["s0", "s1"])]
+    fc = Forecaster(**{**TINY, "intervals": ()}, head="gaussian").fit(two, target="sales", date_col="date", id_col="store")
+    paths, frame = fc.sample(64, 12, seed=0)  # continues the last fit series, s1
+    assert paths.shape == (64, 12, 1) and np.isfinite(paths).all()
+    months = pd.DatetimeIndex(frame.loc[frame["path"] == 0, "date"]).month.to_numpy() - 1
+    assert np.corrcoef(np.median(paths[:, :, 0], axis=0), SHAPE[months])[0, 1] > 0.5
+    from forecaster.tasks.sampling import _at_window
+
+    with pytest.raises(ForecasterError, match="date column"):  # a one-series panel sampled from bare values
+        _at_window(fc, fc.scalers_[0], None, fc.input_width_)

@@ -378,7 +378,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     if period is not None:
         adjusted = sum(sc.seasonal is not None for sc in fc.scalers_)
         _say(f"seasonal  {adjusted} of {len(fc.scalers_)} series seasonally adjusted before the fit (season {period}, "
-             "indices from each training part's last 5 seasons; metrics on the raw series)")
+             "indices from each series' last 10 seasons; metrics on the raw series)")
     _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)
     if refit:

@@ -41,9 +41,11 @@ from forecaster.errors import ForecasterError
 
 __all__ = ["RECENT_SEASONS", "SeasonalIndices", "adjustment_period", "fit_seasonal", "is_seasonal", "phases"]
 
-RECENT_SEASONS = 5
-"""Indices from the last 5 whole seasons: on the tourism panels (series up to 309 months) indices
-from all rows lost to the unadjusted fit, the last 5 seasons won on every panel tried."""
+RECENT_SEASONS = 10
+"""Indices from the last 10 whole seasons. On the tourism panels (series up to 27 seasons) indices
+from all rows lost even to the unadjusted fit, a season pattern moves; on M3 monthly (7 to 15
+seasons) the last 5 seasons lost to all rows, too few seasons to average; 10 was best or close to
+it on the four panels (docs/benchmarks.md, "Seasonal adjustment built in")."""
 
 MIN_SEASONS = 3
 """The test and the indices need at least three seasons of rows (the M4 benchmarks' rule)."""
