@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -167,6 +170,26 @@ def test_export_takes_the_phase_and_serves_new_series(fitted: Forecaster, panel:
     served = model.serve(window=tf.constant(windows), series_id=tf.constant(ids.astype(str)), phase=phase).numpy()
     expected = fitted.predict(panel)
     np.testing.assert_allclose(served[:, :, 0].ravel(), expected["sales"], rtol=1e-4)
+    # the windows that end the fit data need no phase (the usual "forecast after the data" call) ...
+    plain = model.serve(window=tf.constant(windows), series_id=tf.constant(ids.astype(str))).numpy()
+    np.testing.assert_allclose(plain, served, rtol=1e-6)
+    # ... any other window does
+    with pytest.raises(tf.errors.InvalidArgumentError, match="pass `phase`"):
+        model.serve(window=tf.constant(windows[:1] * 1.1), series_id=tf.constant(ids[:1].astype(str)))
+    # the export contract: the README's downstream call, in a process that imports only TensorFlow
+    np.save(tmp_path / "w.npy", windows)
+    script = (
+        "import json, numpy as np, tensorflow as tf\n"
+        f"m = tf.saved_model.load({str(tmp_path / 'export')!r})\n"
+        f"w = np.load({str(tmp_path / 'w.npy')!r})\n"
+        f"print(json.dumps(m.serve(window=tf.constant(w), series_id=tf.constant({list(map(str, ids))!r}))"
+        ".numpy()[:, :, 0].tolist()))\n"
+        "import sys; print(sorted(k for k in sys.modules if k.split('.')[0] in ('forecaster', 'pandas')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}).stdout.strip().splitlines()
+    np.testing.assert_allclose(np.array(json.loads(out[0])).ravel(), expected["sales"], rtol=1e-4)
+    assert not [m for m in json.loads(out[1].replace("'", '"')) if m.startswith("forecaster")]
     # a new series: its own indices and scaler, through serve_with_stats
     new = panel[panel.store == "s1"].assign(store="new", sales=lambda f: f.sales * 3)
     with pytest.warns(UserWarning, match="not seen at fit"):

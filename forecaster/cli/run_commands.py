@@ -125,7 +125,7 @@ def _run_export(args: argparse.Namespace) -> int:
         period = getattr(fc, "seasonal_period_", None)
     ids = ", series_id: string[batch]" if id_col is not None else ""
     if period is not None:  # a seasonally adjusted panel (see forecaster.json "signature")
-        ids += f", phase: int32[batch] (season position 0-{period - 1} of the first forecast row)"
+        ids += f", phase: int32[batch] (season position 0-{period - 1} of the first forecast row; optional for the fit tails)"
     _say(f"SavedModel written to {args.out} (signature 'serve': window float32[batch, {width}, "
          f"{n_features}] raw units{ids} in, raw forecasts out)")
     return 0

@@ -36,6 +36,8 @@ def export_panel_saved_model(
     n_targets: int,
     statics: Sequence[Sequence[float]] | np.ndarray | None = None,
     seasonal: np.ndarray | None = None,
+    tails: np.ndarray | None = None,
+    next_phases: Sequence[int] | np.ndarray | None = None,
     head: str = "point",
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     jit_compile: bool = True,
@@ -67,7 +69,12 @@ def export_panel_saved_model(
     ``seasonal_adjustment.phases``; for monthly data the month, 0 = January). The window's target columns are divided by the indices
     of their rows before scaling, and the forecasts multiplied by those of the
     rows they forecast; ``serve_with_stats`` then also takes the series'
-    ``seasonal`` ``float32[batch, m, n_targets]`` (ones: not adjusted).
+    ``seasonal`` ``float32[batch, m, n_targets]`` (ones: not adjusted). With
+    ``tails`` (each series' last ``input_width`` fit rows) and ``next_phases``
+    (the phase of the row after them), ``serve`` may leave ``phase`` out for a
+    window that is its series' fit tail (to float32 tolerance), the usual
+    "forecast after the data" call; any other window without ``phase`` fails
+    with an error that asks for it.
 
     Args:
         model: a built Keras model with one input ``[batch, input_width, n_dynamic + n_static]``
@@ -80,6 +87,8 @@ def export_panel_saved_model(
         n_targets: the first ``n_targets`` columns are the targets.
         statics: ``[n_series, n_static]`` encoded static covariates, or ``None``.
         seasonal: ``[n_series, m, n_targets]`` seasonal indices (> 0), or ``None``.
+        tails, next_phases: ``[n_series, input_width, n_dynamic]`` raw rows and ``[n_series]``
+            phases (with ``seasonal``): ``serve`` without ``phase`` for those windows.
         head: ``"point"``, ``"quantile"`` or ``"gaussian"`` (outputs as in :func:`export_saved_model`).
         quantiles: quantile levels of a quantile head.
         jit_compile: compile the model part of both endpoints with XLA (the id
@@ -110,6 +119,7 @@ def export_panel_saved_model(
         )
     centers_arr, scales_arr = _check_panel_scaling(centers, scales, len(keys), n_dynamic)
     seasonal_arr = _check_seasonal(seasonal, len(keys), int(n_targets))
+    tails_arr = _check_tails(tails, next_phases, seasonal_arr, (len(keys), input_width, n_dynamic))
     archive.check_head(model, head, quantiles, n_targets, n_dynamic)
     archive.write_new_directory(
         path,
@@ -122,6 +132,7 @@ def export_panel_saved_model(
             scales=scales_arr,
             statics=static_arr,
             seasonal=seasonal_arr,
+            tails=tails_arr,
             n_targets=int(n_targets),
             head=head,
             mid=archive.middle_index(quantiles),
@@ -185,6 +196,20 @@ def _check_seasonal(seasonal: Any, n_series: int, n_targets: int) -> np.ndarray 
     return arr
 
 
+def _check_tails(tails: Any, next_phases: Any, seasonal: np.ndarray | None, shape: tuple) -> tuple | None:
+    """``(tails, next_phases)`` checked, or ``None`` (no default phase)."""
+    if tails is None and next_phases is None:
+        return None
+    if seasonal is None or tails is None or next_phases is None:
+        raise ForecasterError("`tails` and `next_phases` go together, and only with `seasonal`.")
+    arr, phase = np.asarray(tails, np.float64), np.asarray(next_phases)
+    if arr.shape != shape or phase.shape != shape[:1] or not np.isfinite(arr).all():
+        raise ForecasterError(f"`tails` needs shape {list(shape)} of finite values and `next_phases` {shape[0]} phases.")
+    if not np.issubdtype(phase.dtype, np.integer) or phase.min() < 0 or phase.max() >= seasonal.shape[1]:
+        raise ForecasterError(f"`next_phases` must be integers from 0 to {seasonal.shape[1] - 1}.")
+    return arr, phase
+
+
 def _write_panel(
     model: Any,
     folder: str,
@@ -195,6 +220,7 @@ def _write_panel(
     scales: np.ndarray,
     statics: np.ndarray,
     seasonal: np.ndarray | None,
+    tails: tuple | None,
     n_targets: int,
     head: str,
     mid: int,
@@ -214,7 +240,7 @@ def _write_panel(
             default_value=-1,
         )
         endpoints = _panel_functions(
-            model, table, input_width, centers, scales, statics, seasonal, n_targets, head, mid, jit_compile
+            model, table, input_width, centers, scales, statics, seasonal, tails, n_targets, head, mid, jit_compile
         )
         try:
             endpoints[archive.ENDPOINT](probe_window, *probe_id)
@@ -223,7 +249,7 @@ def _write_panel(
                 raise
             archive.warn_plain_graph(exc)
             endpoints = _panel_functions(
-                model, table, input_width, centers, scales, statics, seasonal, n_targets, head, mid, False
+                model, table, input_width, centers, scales, statics, seasonal, tails, n_targets, head, mid, False
             )
             endpoints[archive.ENDPOINT](probe_window, *probe_id)
         stats_probe = [probe_window, tf.zeros([1, n_dynamic]), tf.ones([1, n_dynamic])]
@@ -243,6 +269,7 @@ def _panel_functions(
     scales: np.ndarray,
     statics: np.ndarray,
     seasonal: np.ndarray | None,
+    tails: tuple | None,
     n_targets: int,
     head: str,
     mid: int,
@@ -283,6 +310,8 @@ def _panel_functions(
     window_spec = tf.TensorSpec([None, input_width, n_dynamic], tf.float32, name="window")
 
     no_phase = tf.zeros([0], tf.int32)
+    tails_t = tf.constant(np.zeros((0, input_width, n_dynamic)) if tails is None else tails[0], tf.float32)
+    next_phases_t = tf.constant(np.zeros(0) if tails is None else tails[1], tf.int32)
 
     def serve(window: Any, series_id: Any, phase: Any = None) -> Any:
         index = table.lookup(series_id)
@@ -295,6 +324,15 @@ def _panel_functions(
         )
         with tf.control_dependencies([check]):
             index = tf.identity(index)
+        if period and phase is None:  # only the window that ends the series' fit data has a known next phase
+            fit_tail = tf.gather(tails_t, index)
+            same = tf.reduce_all(tf.abs(window - fit_tail) <= 1e-5 * (tf.abs(fit_tail) + 1.0))
+            check = tf.debugging.Assert(
+                same, ["a seasonally adjusted panel: pass `phase` (int32[batch], the season position of each "
+                       "window's first forecast row); it may be left out only for a series' last fit rows"],
+            )
+            with tf.control_dependencies([check]):
+                phase = tf.gather(next_phases_t, index)
         static, indices = tf.gather(statics_t, index), tf.gather(seasonal_t, index)
         return core(window, tf.gather(centers_t, index), tf.gather(scales_t, index), static, indices,
                     no_phase if phase is None else phase)
@@ -319,12 +357,14 @@ def _panel_functions(
     phase_spec = [tf.TensorSpec([None], tf.int32, name="phase")] if period else []
     if period:
         stats_specs += [tf.TensorSpec([None, period, n_targets], tf.float32, name="seasonal"), *phase_spec]
+    id_spec = tf.TensorSpec([None], tf.string, name="series_id")
+    serve_fn = tf.function(serve, input_signature=[window_spec, id_spec, *phase_spec], autograph=False)
+    if tails is not None:  # two traces: with and without the phase
+        serve_fn = tf.function(serve, autograph=False)
+        serve_fn.get_concrete_function(window_spec, id_spec)
+        serve_fn.get_concrete_function(window_spec, id_spec, *phase_spec)
     endpoints = {
-        archive.ENDPOINT: tf.function(
-            serve,
-            input_signature=[window_spec, tf.TensorSpec([None], tf.string, name="series_id"), *phase_spec],
-            autograph=False,
-        ),
+        archive.ENDPOINT: serve_fn,
         archive.STATS_ENDPOINT: tf.function(
             serve_with_stats_seasonal if period and not n_static else serve_with_stats,
             input_signature=stats_specs,
@@ -332,5 +372,6 @@ def _panel_functions(
         ),
     }
     for fn in endpoints.values():
-        fn.get_concrete_function()
+        if fn.input_signature is not None:
+            fn.get_concrete_function()
     return endpoints

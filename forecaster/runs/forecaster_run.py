@@ -122,7 +122,8 @@ def _signature(fc: Any, outputs: str) -> dict[str, Any]:
         )
         inputs["phase"] = stats_inputs["phase"] = (
             f"int32[batch] the seasonal phase of the first forecast row: whole steps of {fc.freq_} from 1970 to "
-            f"its date, modulo {period} (forecaster.data.seasonal_adjustment.phases; monthly: the month, 0 = January)"
+            f"its date, modulo {period} (forecaster.data.seasonal_adjustment.phases; monthly: the month, 0 = January); "
+            "serve may leave it out for a window that is its series' last fit rows (not serve_with_stats)"
         )
     return {
         "name": "serve",
