@@ -62,7 +62,10 @@ class Scaler:
         return self.seasonal.factors(np.asarray(origins)[:, None] + np.arange(horizon)[None, :])
 
     def inverse_transform(self, values: np.ndarray, columns: slice | list[int] | None = None) -> np.ndarray:
-        """Undo the scaling; ``columns`` picks the scaler columns ``values`` holds (e.g. targets)."""
+        """Undo the affine scaling; ``columns`` picks the scaler columns ``values`` holds (e.g. targets).
+
+        Seasonal indices are not multiplied back here: that needs the rows' positions (:meth:`seasonal_factors`).
+        """
         idx = slice(None) if columns is None else columns
         return (np.asarray(values, np.float64) * self.scale[idx] + self.center[idx]).astype(np.float32)
 

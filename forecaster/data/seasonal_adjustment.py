@@ -5,7 +5,7 @@ keeps no season of its own (M3 monthly: the pooled rule fails), the network has 
 series' seasonal shape from that window. The benchmarks of the M3 and M4 competitions (Naive2,
 Theta) and the M4 winner (ES-RNN) instead divide each seasonal series by its seasonal indices and
 multiply the forecasts back; measured on four real panels, that lowered the global model's mean
-MASE on all four (docs/benchmarks.md, "Seasonal adjustment before the global fit").
+MASE on all four (docs/benchmarks.md, "Seasonal adjustment before the global fit" and "... built in").
 
 * :func:`is_seasonal`: the 90 % seasonality test of the M4 benchmarks.
 * :func:`fit_seasonal`: per target column, classical multiplicative indices (ratio to the centred
