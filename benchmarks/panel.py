@@ -34,7 +34,7 @@ part's last 5 seasons; ``--set seasonal_adjustment=False`` turns it off).
 ``--seasonal-adjustment`` is the prototype measured before it was built: each series
 whose training rows pass the classical seasonality test is divided by its
 multiplicative seasonal indices outside the Forecaster (whose own adjustment is then
-off) and its forecasts multiplied back (see :func:`seasonal_indices`); every baseline
+off) and its forecasts multiplied back (see :func:`series_indices`); every baseline
 and peer still sees the raw series.
 
 Peers need the ``bench`` extra (statsforecast). Nothing is downloaded at run time.
@@ -103,44 +103,18 @@ def print_report(report: dict, out: str | None) -> None:
             handle.write(text + "\n")
 
 
-def is_seasonal(values: np.ndarray, m: int = SEASON) -> bool:
-    """The 90 % seasonality test of the M4 benchmarks (Theta, Naive2): ``|r_m| > 1.645 sqrt((1 + 2 sum r_k^2) / n)``.
-
-    ``r_k`` is the lag-k autocorrelation and the sum runs over k < m; strictly positive series of at
-    least three seasons only, since the indices below are multiplicative.
-    """
-    y = np.asarray(values, float)
-    if len(y) < 3 * m or y.min() <= 0:
-        return False
-    centered = y - y.mean()
-    r = np.array([np.sum(centered[k:] * centered[:-k]) for k in range(1, m + 1)]) / np.sum(centered**2)
-    return bool(abs(r[-1]) > 1.645 * np.sqrt((1 + 2 * np.sum(r[:-1] ** 2)) / len(y)))
-
-
-def seasonal_indices(values: np.ndarray, m: int = SEASON) -> np.ndarray:
-    """Classical multiplicative decomposition: the mean ratio to the centred 2 x m moving average per phase (mean 1).
-
-    Index ``k`` belongs to the rows whose position from the series' first row is ``k`` modulo ``m``.
-    """
-    y = np.asarray(values, float)
-    trend = np.convolve(y, np.r_[0.5, np.ones(m - 1), 0.5] / m, mode="valid")  # trend[i] centres on row i + m // 2
-    ratio = y[m // 2 : m // 2 + len(trend)] / trend
-    phase = (np.arange(len(trend)) + m // 2) % m
-    indices = np.array([ratio[phase == k].mean() for k in range(m)])
-    return indices / indices.mean()
-
-
 def series_indices(values: np.ndarray, m: int = SEASON, recent_seasons: int | None = None) -> np.ndarray:
-    """One series' seasonal indices if it passes :func:`is_seasonal`, else ones.
+    """One series' seasonal indices by position from its first row (phase 0), ones if it is not seasonal.
 
-    ``recent_seasons``: take the indices from the last that many whole seasons of rows only (all rows: None).
+    The Forecaster's own rule (``forecaster.data.seasonal_adjustment.fit_seasonal``: the M4 benchmarks'
+    seasonality test, classical multiplicative indices); ``recent_seasons``: from the last that many whole
+    seasons of rows only (all rows: None).
     """
+    from forecaster.data.seasonal_adjustment import fit_seasonal
+
     y = np.asarray(values, float)
-    if not is_seasonal(y, m):
-        return np.ones(m)
-    # a start at a multiple of the season keeps every row's phase
-    start = 0 if recent_seasons is None else max(0, (len(y) - recent_seasons * m) // m * m)
-    return seasonal_indices(y[start:], m)
+    fitted = fit_seasonal(y[:, None], 0, m, recent_seasons or len(y))
+    return np.ones(m) if fitted is None else fitted.indices[:, 0]
 
 
 def seasonally_adjusted(train: pd.DataFrame, recent_seasons: int | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
