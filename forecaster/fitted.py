@@ -99,20 +99,22 @@ class FittedMixin:
     def _scaler_for(self, series_id: Any, values: np.ndarray | None = None) -> Scaler:
         return self._scaler_seen(series_id, values)[0]
 
-    def _first_phase(self, series: SeriesData, start: int) -> int | None:
-        """The seasonal phase of row ``start`` of ``series`` in a seasonally adjusted fit, else ``None``."""
+    def _first_phases(self, series: SeriesData) -> dict[int, int | None]:
+        """The seasonal phase of each segment's first row of ``series``, by its start row (all ``None``
+        unless the fit was seasonally adjusted); one call for the whole panel."""
+        starts = [start for _, start, _ in series.segments()]
         period = getattr(self, "seasonal_period_", None)
         if period is None or series.dates is None:
-            return None
-        from forecaster.data.seasonal_adjustment import phases
+            return dict.fromkeys(starts)
+        from forecaster.data.seasonal_adjustment import first_phases
 
-        return int(phases(series.dates[start : start + 1], self.freq_, period)[0])
+        return dict(zip(starts, first_phases(series, period, self.freq_), strict=True))
 
     def _scaler_seen(
         self, series_id: Any, values: np.ndarray | None = None, first_phase: int | None = None
     ) -> tuple[Scaler, bool]:
         """``(scaler, seen)``: the fit scaler of a series, else one from its own rows ``values`` (a new series);
-        bound to ``values[0]``'s seasonal phase ``first_phase`` (``_first_phase``) in a seasonally adjusted fit."""
+        bound to ``values[0]``'s seasonal phase ``first_phase`` (``_first_phases``) in a seasonally adjusted fit."""
         if self.id_col_ is None:
             return self.scalers_[0], True
         from forecaster.data.panel import scaler_for_series

@@ -71,11 +71,11 @@ def _median_quantile(q: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
 def predict_series(fc: Any, series: SeriesData) -> pd.DataFrame:
     """The ``predict`` frame of ``series``: the ``horizon`` rows after each segment's last row."""
     frames, unseen, inputs = [], [], []
-    segments = series.segments()
+    segments, first_phases = series.segments(), fc._first_phases(series)
     for sid, start, stop in segments:
         values = series.values[start:stop]
         require_length(len(values), fc.input_width_, 0, "series" if sid is None else f"series {sid!r}")
-        scaler, seen = fc._scaler_seen(sid, values, fc._first_phase(series, start))
+        scaler, seen = fc._scaler_seen(sid, values, first_phases[start])
         inputs.append((scaler, seen, fc._windows_at(values, np.array([len(values)]), scaler, sid)))
     # one batched model call for the whole panel, not one per series
     outputs = fc._predict_scaled(np.concatenate([x for _, _, x in inputs]))

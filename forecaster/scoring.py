@@ -57,13 +57,13 @@ def evaluate_parts(
     seen_by: dict[str, bool] = {}
     n_by: dict[str, int] = {}
     step_mase: dict[str, list[np.ndarray]] = {}  # per series: mean |error| by step / its MASE scale
-    plans = []
+    plans, first_phases = [], fc._first_phases(series)
     for (sid, first, _), values, (start, stop), insample in zip(series.segments(), parts, tests, insamples, strict=True):
         origins = np.arange(start + fc.input_width_, stop - fc.horizon + 1)
         if origins.size == 0:
             continue
         # a new series: scaled from its rows before the test part
-        scaler, seen = fc._scaler_seen(sid, insample, fc._first_phase(series, first))
+        scaler, seen = fc._scaler_seen(sid, insample, first_phases[first])
         seen_by[str(sid)], n_by[str(sid)] = bool(seen), int(origins.size)
         plans.append((sid, values, origins, insample, scaler, fc._windows_at(values, origins, scaler, sid)))
     # one batched model call for every series' test windows (a call per series costs more than the model on big panels)
@@ -228,10 +228,10 @@ def _panel_backtest(fc: Any, series: SeriesData, folds: int, refit: bool, warn_i
                 _panel_frame(series, cut), target=list(fc.targets_), date_col=fc.date_col_, id_col=fc.id_col_,
                 features=[c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS] or None,
             )
-        inputs = []
+        inputs, first_phases = [], model._first_phases(series)  # a refit fold decides its own adjustment
         for sid, start, stop, origins in plans:
             values, origin = series.values[start:stop], int(origins[fold])
-            scaler, _ = model._scaler_seen(sid, values[:origin], model._first_phase(series, start))
+            scaler, _ = model._scaler_seen(sid, values[:origin], first_phases[start])
             inputs.append((scaler, model._windows_at(values, np.array([origin]), scaler, sid)))
         outputs = model._predict_scaled(np.concatenate([x for _, x in inputs]))  # one call per fold
         for k, ((sid, start, stop, origins), (scaler, _)) in enumerate(zip(plans, inputs, strict=True)):

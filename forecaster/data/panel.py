@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from forecaster.data.scaling import Scaler, fit_scaler
-from forecaster.data.seasonal_adjustment import adjustment_period, fit_seasonal, phases
+from forecaster.data.seasonal_adjustment import adjustment_period, first_phases, fit_seasonal
 from forecaster.errors import ForecasterError
 
 __all__ = [
@@ -89,9 +89,7 @@ def _series_scalers(
     """One scaler per series from its training rows ``train[i]``, adjusted by indices from ``rows[i]``;
     both start at the series' first row."""
     n_targets = len(series.targets)
-    starts = [None] * len(train)
-    if period is not None:
-        starts = phases(series.dates[[start for _, start, _ in series.segments()]], series.freq, period).tolist()
+    starts = [None] * len(train) if period is None else first_phases(series, period)
     return [
         fit_series_scaler(t, method, n_targets, period, p, index_rows=r)
         for t, r, p in zip(train, rows, starts, strict=True)

@@ -39,7 +39,9 @@ import pandas as pd
 
 from forecaster.errors import ForecasterError
 
-__all__ = ["RECENT_SEASONS", "SeasonalIndices", "adjustment_period", "fit_seasonal", "is_seasonal", "phases"]
+__all__ = [
+    "RECENT_SEASONS", "SeasonalIndices", "adjustment_period", "first_phases", "fit_seasonal", "is_seasonal", "phases",
+]
 
 RECENT_SEASONS = 10
 """Indices from the last 10 whole seasons. On the tourism panels (series up to 27 seasons) indices
@@ -133,6 +135,13 @@ def phases(dates: pd.DatetimeIndex, freq: str, period: int) -> np.ndarray:
     probe = probe.asi8
     step = max(int(probe[1] - probe[0]), 1)  # "30min" periods count minutes, "2D" days: one step each
     return (ordinals // step) % period
+
+
+def first_phases(series: Any, period: int, freq: str | None = None) -> list[int]:
+    """The phase of the first row of each series of a dated ``SeriesData`` (``series.segments()`` order;
+    ``freq``: the fit's, default the data's)."""
+    starts = [start for _, start, _ in series.segments()]
+    return phases(series.dates[starts], freq or series.freq, period).tolist()
 
 
 def is_seasonal(values: np.ndarray, period: int) -> bool:
