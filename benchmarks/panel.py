@@ -29,8 +29,8 @@ model (values read as Python literals, e.g. ``units=(32,)``, else as text;
 ``seed=1`` changes the model's seed, ``--seed`` the subset's).
 ``--static-category`` gives the M3 domain (category) to the global model as a
 static covariate (``static=["category"]``). The default fit adjusts seasonal series
-itself (``Forecaster(seasonal_adjustment="auto")``, indices from each training
-part's last 5 seasons; ``--set seasonal_adjustment=False`` turns it off).
+itself (``Forecaster(seasonal_adjustment="auto")``, indices from each series'
+last 10 seasons; ``--set seasonal_adjustment=False`` turns it off).
 ``--seasonal-adjustment`` is the prototype measured before it was built: each series
 whose training rows pass the classical seasonality test is divided by its
 multiplicative seasonal indices outside the Forecaster (whose own adjustment is then
