@@ -43,6 +43,7 @@ from forecaster.training.selection import (
     check_window_scale,
     plan_splits,
     resolve_skip,
+    short_series_plan,
     trainable_segments,
     window_plan,
 )
@@ -75,10 +76,9 @@ class Forecaster(FittedMixin, Estimator):
         epochs, patience: budget and early-stopping patience; ``"auto"``: 100 epochs, fewer on large panels.
         batch_size: windows per batch; ``"auto"``: a quarter of the training windows within
             [16, 64], so a short series still gets several steps per epoch (``batch_size_``).
-        windows_per_epoch: training windows sampled per epoch (never the validation ones):
-            ``None`` all, an int, or ``"auto"`` (all up to 4,096, else sampled epochs of at
-            most 2,048); patience and ``epochs`` then count windows seen, not epochs
-            (``windows_per_epoch_``). Off by default: no speed-up measured (docs/benchmarks.md).
+        windows_per_epoch: training windows sampled per epoch: ``None`` all (default: no speed-up
+            measured), an int, or ``"auto"`` (all up to 4,096, else epochs of at most 2,048); patience
+            and ``epochs`` then count windows seen (``windows_per_epoch_``).
         val, test: fractions of rows whose targets form the validation and test parts. With
             fewer than 8 validation windows, validation is folded into training and the
             epochs (at most ``epochs``) are chosen at 4 rolling origins at its end.
@@ -86,29 +86,24 @@ class Forecaster(FittedMixin, Estimator):
             ``"ffill"`` or ``"interpolate"`` (see ``forecaster.data.io``).
         sep, decimal, dayfirst: how CSV files are read (``None``: detected, with an error when
             the file leaves it ambiguous); see ``load_series``.
-        calendar: add future-known calendar covariates of the *next* row to every row (sin /
-            cos of hour of day below a daily step, day of week up to a daily step, day of year
-            below a yearly one): the window's last row carries the first forecast step's calendar.
-            ``"auto"`` (default) adds them to a single dated series of a step of a day or less
-            with a season kept (measured on the accuracy benchmark), not to panels; ``True`` / ``False``.
-        window_scale: ``True``: the network sees each window's targets divided by their
-            standard deviation within the window, and its correction to the skip baseline is
-            multiplied back by it (``models.layers.WindowScale``), so a series whose amplitude
-            grows asks corrections of one size (needs a skip). Off by default: on the accuracy
-            benchmark it helped some series (a10 -30 %) and hurt others (Airline, austres)
-            about as much (docs/benchmarks.md).
+        calendar: add future-known calendar covariates of the *next* row to every row (sin / cos of
+            hour of day below a daily step, day of week up to a daily step, day of year below a yearly
+            one). ``"auto"`` (default): a single dated series of a step of a day or less with a
+            season kept (measured on the accuracy benchmark), not panels; ``True`` / ``False``.
+        window_scale: ``True``: the network sees each window's targets divided by their standard
+            deviation within the window, and its correction to the skip baseline is multiplied back
+            by it (``models.layers.WindowScale``; needs a skip). Off by default: it helped some
+            benchmark series and hurt others about as much (docs/benchmarks.md).
         ensemble: number of models (different seeds) whose outputs are averaged.
         seed: random seed (Python, NumPy, Keras); ``None`` for a fresh one.
         deterministic: TensorFlow op determinism (slower; same metrics on CPU).
         strategy: ``None``, ``"mirrored"`` or ``"multiworker"`` (tf.distribute).
-        jit_compile: XLA for the train step and prediction: ``"auto"`` (on where measured to
-            help: ``training.resolve_jit_compile`` for training; on a CPU, a few windows' batch
-            size after 100 forecasts of it), ``True`` or ``False`` (XLA costs seconds of
-            compilation per model; ``False`` suits small data and tests).
+        jit_compile: XLA for the train step and prediction: ``"auto"`` (where measured to help:
+            ``training.resolve_jit_compile``; on a CPU, a batch size after 100 forecasts of it),
+            ``True`` or ``False`` (XLA costs seconds of compilation; ``False`` suits small data).
         verbose: Keras progress output: ``"auto"``, 0, 1 or 2.
-        holidays: days a business-day (``'B'``) series' future skips: ``"infer"`` (the weekdays
-            its history skips every year, see ``forecaster.data.holidays``), ``"none"`` or a
-            calendar name (``"USFederalHolidayCalendar"``, ``"XNYS"`` with the ``holidays`` extra).
+        holidays: days a business-day series' future skips: ``"infer"`` (the weekdays its history skips
+            every year), ``"none"`` or a calendar name (``"XNYS"`` needs the ``holidays`` extra).
         label: the series name on plots (default: the target column).
         tensorboard: directory for Keras TensorBoard logs (one sub-directory per fit).
         model: ``"auto"``: after training, compare the network's MAE on the validation windows
@@ -118,7 +113,10 @@ class Forecaster(FittedMixin, Estimator):
             said in ``choice_``. ``"median"`` (default): the per-step median of the network, the
             linear model and the best baseline, unless one is clearly better on validation
             (``training.choice.MEDIAN_MARGIN``; a panel, which has no linear candidate, falls
-            back to ``"auto"``). ``"network"``: always the network.
+            back to ``"auto"``). ``"network"``: always the network. A single series too short for
+            the network's windows (``training.selection.short_series_plan``) gets no network: the
+            best window baseline on the windows before its test part forecasts (``"auto"`` and
+            ``"median"``, default ``input_width``, point head; else the error).
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
             ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the
@@ -133,12 +131,10 @@ class Forecaster(FittedMixin, Estimator):
         seasonal_adjustment: ``"auto"``: a dated monthly or quarterly panel's seasonal series are divided by their
             seasonal indices (each series' last 10 seasons) before the global fit, forecasts multiplied back
             (``data.seasonal_adjustment``, ``seasonal_period_``); ``True``: any step with a season; ``False``.
-        refit: after the held-out metrics (from the model that never saw the test part),
-            retrain on every row of each series for the epoch budget the first fit found, and
-            forecast / save / export with that model (``refit_``; the scalers stay the training
-            part's). ``False`` keeps the held-out model. On the accuracy benchmark's 8 short
-            series it lowered the geometric-mean MSE by ~7 % (wins: trends, long cycles;
-            losses: uschange, Airline).
+        refit: after the held-out metrics, retrain on every row of each series for the epoch budget
+            the first fit found, and forecast / save / export with that model (``refit_``; the
+            scalers stay the training part's; ~7 % lower MSE on 8 short benchmark series).
+            ``False`` keeps the held-out model.
 
     Example:
         >>> fc = Forecaster(cell="gru", units=(32,), horizon=5, epochs=3)
@@ -312,15 +308,19 @@ class Forecaster(FittedMixin, Estimator):
         seasons, input_width, encoder_width = window_plan(  # from the targets alone
             series, self.seasons, self.input_width, horizon=self.horizon, val=self.val, test=self.test
         )
+        baseline_only = self.input_width is None and self.model in ("auto", "median") and self.head == "point"
+        short = short_series_plan([b - a for _, a, b in series.segments()], input_width, self.horizon, season_length(series.freq)) if baseline_only else None
+        if short:  # too short for the network: the best window baseline forecasts
+            input_width, seasons, encoder_width = short[0], short[1], None
         if uses_calendar(self.calendar, series, seasons):
             series = with_calendar(series, holidays=self.holidays_)
-        kept = trainable_segments(series.segments(), input_width + 3 * self.horizon)
+        kept = trainable_segments(series.segments(), input_width + (2 if short else 3) * self.horizon)
         series = keep_segments(series, kept)
         self.statics_, self.static_rows_ = None, {}
         if frame is not None:
             self.statics_, self.static_rows_ = fit_static_rows(self, frame, id_col, {str(sid) for sid, _, _ in kept})
         # too few validation windows: folded into training, the epoch budget from rolling origins
-        splits, use_val, folded = plan_splits(
+        splits, use_val, folded = (short[2], False, False) if short else plan_splits(
             [stop - start for _, start, stop in series.segments()], input_width, self.horizon, val=self.val, test=self.test
         )
 
@@ -344,7 +344,7 @@ class Forecaster(FittedMixin, Estimator):
         )
         check_window_scale(self.window_scale, self.skip_)
         fold_models: list = []
-        self._train(parts, splits, use_val, folded, fold_models)
+        self._train(parts, splits, use_val, folded, fold_models, network=short is None)
         # network vs window baselines on out-of-sample windows; a better baseline (point head) becomes model_
         self.choice_, self.intervals_, baseline, scores = choose_and_calibrate(self, parts, splits, use_val, fold_models)
         if baseline is not None:
@@ -364,12 +364,14 @@ class Forecaster(FittedMixin, Estimator):
         return window_plan(series, self.seasons, self.input_width, horizon=self.horizon, val=self.val, test=self.test)[1]
 
     def _train(
-        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None
+        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None,
+        network: bool = True,
     ) -> None:
-        """Train the network (``training.members``): writes ``model_``, ``batch_size_``, ``history_``, ``n_epochs_``, ``best_val_loss_``."""
-        from forecaster.training.members import train_network
+        """Train the network (``training.members``; none with ``network=False``): writes ``model_``, ``history_`` ..."""
+        from forecaster.training.members import Trained, train_network
 
-        trained = train_network(self, parts, splits, use_val, folded, fold_models)
+        trained = train_network(self, parts, splits, use_val, folded, fold_models) if network else Trained(
+            None, pd.DataFrame(columns=["epoch", "loss"]), None)
         frame = trained.history
         self.batch_size_, self.windows_per_epoch_, self.model_ = trained.batch_size, trained.windows_per_epoch, trained.model
         self.history_, self.n_epochs_ = frame, int(len(frame))
@@ -403,10 +405,9 @@ class Forecaster(FittedMixin, Estimator):
         (the same as cutting the data after that row).
 
         Returns:
-            DataFrame with the future dates (column named like the date column, or ``step`` without dates),
-            one column per target in raw units, and for probabilistic heads interval columns (``<target>_q10``
-            ... or ``<target>_std`` / ``_lower`` / ``_upper`` for an 80% interval). Long-format data gets its
-            id column first.
+            DataFrame with the future dates (named like the date column, or ``step``), one column per target
+            in raw units, and interval columns (``<target>_lower_80`` ..., a quantile head's ``<target>_q10``
+            ..., a gaussian head's ``_std`` / ``_lower`` / ``_upper``). Long-format data gets its id column first.
 
         Writes nothing to ``self``.
         """
@@ -423,11 +424,9 @@ class Forecaster(FittedMixin, Estimator):
     ) -> dict[str, Any]:
         """Raw-scale metrics of the model and the baselines on the same windows.
 
-        With ``data=None``: the test part of the fit data (the windows whose
-        targets the model never saw). With ``data``: the windows whose targets
-        lie in the last ``test`` fraction of its rows. With ``as_of``: the one
-        forecast from the last row at or before that date, scored against the
-        ``horizon`` rows that followed it (which must be in the data).
+        With ``data=None``: the test part of the fit data (targets the model never saw). With ``data``:
+        the windows whose targets lie in the last ``test`` fraction of its rows. With ``as_of``: the one
+        forecast from the last row at or before that date, scored on the ``horizon`` rows after it.
 
         Returns:
             ``{"model": {metric: value}, "baselines": {name: {metric: value}},
@@ -534,11 +533,12 @@ class Forecaster(FittedMixin, Estimator):
         return future_figure(self, series, frame, label)
 
     def plot_history(self):
-        """Training and validation loss per epoch -> Figure."""
+        """Training and validation loss per epoch -> Figure (a note instead when no network was trained)."""
         self._check_fitted("plot_history")
-        from forecaster.evaluation.plots import plot_history
+        from forecaster.evaluation.plots import plot_history, plot_no_training
 
-        return plot_history(self.history_)
+        reason = f"{self.split_[0].test[1]} rows: too short for the network's windows; {self.choice_['used']} forecasts"
+        return plot_history(self.history_) if self.n_epochs_ else plot_no_training(reason)
 
     def plot_horizon_error(self, metric: str = "mae"):
         """Test error by horizon step, model vs baselines -> Figure."""

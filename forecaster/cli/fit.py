@@ -371,22 +371,30 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     _say(f"data      {csv}: {len(series.values)} rows" + (f" in {n_series} series" if n_series > 1 else "")
          + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")
     _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
-    _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
-         f"head {fc.head}, skip {fc.skip_}{', scaled per window' if fc.window_scale else ''}, "
-         + role.get(used, "its forecast not used (see choice)"))
+    if not fc.n_epochs_:  # training.selection.short_series_plan
+        _say(f"model     none trained: {len(series.values)} rows are too short for the network's training, validation "
+             f"and test windows; the best window baseline forecasts (input_width {width}, horizon {fc.horizon})")
+    else:
+        _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
+             f"head {fc.head}, skip {fc.skip_}{', scaled per window' if fc.window_scale else ''}, "
+             + role.get(used, "its forecast not used (see choice)"))
     period = getattr(fc, "seasonal_period_", None)
     if period is not None:
         adjusted = sum(sc.seasonal is not None for sc in fc.scalers_)
         _say(f"seasonal  {adjusted} of {len(fc.scalers_)} series seasonally adjusted before the fit (season {period}, "
              "indices from each series' last 10 seasons; metrics on the raw series)")
-    _say(f"training  {training}")
+    if fc.n_epochs_:
+        _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)
     if refit:
         how = "one ridge solve" if refit.get("model") == "linear" else f"{refit['epochs']} epochs, batch {refit['batch_size']}"
         _say(f"refit     forecasts come from a model refit on all {refit['rows']} rows ({how}); "
              "the test metrics below are the held-out model's")
     choice = getattr(fc, "choice_", None)
-    if choice:
+    if choice and choice["network_val_mae"] is None:
+        _say(f"choice    {choice['used']} (MAE {choice['baseline_val_mae']:.4g} on the {choice['windows']} window(s) before "
+             "the test part, against the other window baselines)")
+    elif choice:
         used = {"network": "the network", "linear": "the linear model",
                 "median": f"the per-step median of the network, the linear model and {choice['baseline']}"}.get(
                     choice["used"], choice["used"])

@@ -65,6 +65,8 @@ Scores = tuple[np.ndarray, np.ndarray]  # residuals [n, H, T] and their windows'
 def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models: list) -> Windows:
     """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds."""
     width, horizon = fc.input_width_, fc.horizon
+    if fc.model_ is None:  # a series too short for the network: every window before its test part
+        return [(i, None, np.arange(width, s.train[1] - horizon + 1)) for i, s in enumerate(splits)]
     if use_val:
         return _part_windows(fc, splits, "val")
     windows = []
@@ -92,7 +94,7 @@ def window_outputs(fc: Any, parts: list[np.ndarray], windows: Windows) -> list[n
     """Raw mean forecasts ``[n, H, T]`` of each (series index, model, origins) group; one batched call per model."""
     xs = [fc._windows_at(parts[i], origins, fc.scalers_[i], fc.series_ids_[i]) for i, _, origins in windows]
     outs: list[Any] = [None] * len(windows)
-    for model in {id(m): m for _, m, _ in windows}.values():  # one batched call per model, not per series
+    for model in {id(m): m for _, m, _ in windows if m is not None}.values():  # one batched call per model, not per series
         picked = [k for k, w in enumerate(windows) if w[1] is model]
         x = np.concatenate([xs[k] for k in picked])
         out = fc._predict_scaled(x) if model is fc.model_ else _predict_with(model, x)
@@ -141,7 +143,8 @@ def choose_and_calibrate(
     for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
         values, scaler = parts[i], fc.scalers_[i]
         targets = values[:, :n_targets]
-        preds["network"].append(out)
+        if out is not None:
+            preds["network"].append(out)
         for name, (mode, m) in candidates.items():
             if mode == "last":
                 base = naive(targets, origins, horizon)
@@ -158,7 +161,7 @@ def choose_and_calibrate(
     auto = fc.model in ("auto", "median") and fc.head == "point"
     # one series only: on M3 monthly the pooled linear model won validation but lost the final rows
     # to the global network (mean MASE 1.011 vs 0.943-0.956, docs/benchmarks.md)
-    linear = _linear_candidate(fc, parts, splits, windows) if auto and len(parts) == 1 else None
+    linear = _linear_candidate(fc, parts, splits, windows) if auto and len(parts) == 1 and fc.model_ is not None else None
     if linear is not None:
         preds["linear"] = linear[1]
     y, s = np.concatenate(actual), np.concatenate(scale)
@@ -166,10 +169,12 @@ def choose_and_calibrate(
     def mae(forecasts: list[np.ndarray]) -> float:
         return float(np.mean(np.abs(y - np.concatenate(forecasts)) / s[:, None, :]))
 
-    maes = {name: mae(p) for name, p in preds.items()}
+    maes = {name: mae(p) for name, p in preds.items() if p}
     best = min(candidates, key=maes.__getitem__)
     used, baseline = "network", None
-    if auto:  # ties keep the network, then the linear model
+    if fc.model_ is None:  # no network (short_series_plan): the best baseline forecasts
+        used = best
+    elif auto:  # ties keep the network, then the linear model
         used = min(("network", *(["linear"] if linear is not None else []), best), key=maes.__getitem__)
     if fc.model == "median" and linear is not None:
         # when the validation windows barely rank the three, the pick is luck and their per-step median
@@ -193,7 +198,7 @@ def choose_and_calibrate(
             baseline = median_models([fc.model_, linear_fit, baseline])
     choice = {
         "used": used,
-        "network_val_mae": maes["network"],
+        "network_val_mae": maes.get("network"),
         "baseline": best,
         "baseline_val_mae": maes[best],
         "linear_val_mae": maes.get("linear"),
@@ -203,6 +208,8 @@ def choose_and_calibrate(
     }
     if used == "median":
         logger.info("model='median': the per-step median of the network, the linear model and %s", best)
+    elif "network" not in maes:
+        logger.info("too short for the network: %s forecasts (MAE %.4g on the windows before the test part)", used, maes[used])
     elif used != "network":
         logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", used, maes[used], maes["network"])
     intervals, scores = None, None

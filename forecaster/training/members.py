@@ -56,7 +56,7 @@ class Trained:
 
     model: Any
     history: pd.DataFrame
-    batch_size: int
+    batch_size: int | None
     windows_per_epoch: int | None = None
 
 

@@ -14,6 +14,9 @@
 * :func:`plan_splits`: the chronological split of each series, and whether
   its validation part is long enough for early stopping (else it is folded
   into training and the epoch budget comes from rolling origins).
+* :func:`short_series_plan`: a single series too short for the network's
+  training, validation and test windows is forecast by the best window
+  baseline instead, chosen on the windows before its test part.
 
 * :func:`choose_skip`: which baseline the network corrects when
   ``skip="auto"``: the last value, the seasonal naive forecast or the mean of
@@ -70,6 +73,7 @@ __all__ = [
     "resolve_skip",
     "resolve_windows_per_epoch",
     "rolling_origin_epochs",
+    "short_series_plan",
     "trainable_segments",
     "window_plan",
 ]
@@ -100,6 +104,39 @@ def trainable_segments(segments: list[tuple[Any, int, int]], min_rows: int) -> l
             stacklevel=3,
         )
     return kept
+
+
+def short_series_plan(
+    lengths: Sequence[int], input_width: int, horizon: int, natural: int
+) -> tuple[int, tuple[int, ...], list[Split]] | None:
+    """``(input_width, seasons, splits)`` of a window-baseline fit for one series too short for the network, else ``None``.
+
+    The network needs ``input_width + 3 * horizon`` rows (training, validation and test
+    windows); 74 % of M3's yearly series and 27 % of its monthly ones have fewer. A series
+    of at least ``2 * horizon + 1`` rows still gets an honest forecast: its last ``horizon``
+    rows are the test part, and the window baselines (last value, window mean, seasonal
+    naive at the frequency's ``natural`` season when the window can hold it), which fit
+    nothing, compete on every window before them (``training.choice``). The window is the
+    widest up to ``input_width`` that leaves one such window, one row more than a season
+    where it can (the seasonal-level baseline reads it).
+
+    Example:
+        >>> width, seasons, splits = short_series_plan([48], 24, 18, 12)
+        >>> width, seasons, splits[0].train, splits[0].test
+        (12, (12,), (0, 30), (18, 48))
+        >>> short_series_plan([14], 6, 6, 1)[0], short_series_plan([60], 24, 12, 12)
+        (2, None)
+    """
+    if len(lengths) != 1:
+        return None
+    n = int(lengths[0])
+    room = n - 2 * horizon  # the widest window that leaves one window before the test part
+    if n >= input_width + 3 * horizon or room < 1:
+        return None
+    fits = [w for w in (natural + 1, natural) if natural > 1 and w <= room]
+    width = fits[0] if fits else min(room, input_width)
+    seasons = (natural,) if natural > 1 and width >= natural else ()
+    return width, seasons, [Split(train=(0, n - horizon), val=(0, 0), test=(n - horizon - width, n))]
 
 
 def plan_splits(

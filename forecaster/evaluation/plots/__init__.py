@@ -29,7 +29,12 @@ from __future__ import annotations
 from forecaster.evaluation.plots.classification import plot_class_examples, plot_confusion_matrix
 from forecaster.evaluation.plots.forecast import plot_fan, plot_forecast, plot_future
 from forecaster.evaluation.plots.panel import plot_panel
-from forecaster.evaluation.plots.scores import plot_backtest, plot_history, plot_horizon_error
+from forecaster.evaluation.plots.scores import (
+    plot_backtest,
+    plot_history,
+    plot_horizon_error,
+    plot_no_training,
+)
 
 __all__ = [
     "plot_backtest",
@@ -40,5 +45,6 @@ __all__ = [
     "plot_future",
     "plot_history",
     "plot_horizon_error",
+    "plot_no_training",
     "plot_panel",
 ]

@@ -30,6 +30,21 @@ _METRIC_LABELS = {
 }
 
 
+def plot_no_training(reason: str, *, label: str | None = None) -> Figure:
+    """The history figure of a fit that trained no network: its axes say why (a run directory keeps its plots).
+
+    Example:
+        >>> plot_no_training("14 rows: too short for the network").axes[0].get_title()
+        'Training history: no network trained'
+    """
+    fig = _figure(10.0, 2.5)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    _set_title(ax, f"{label}: no network trained" if label else "Training history: no network trained")
+    ax.text(0.5, 0.5, reason, ha="center", va="center", wrap=True, transform=ax.transAxes)
+    return fig
+
+
 def plot_history(
     history: object,
     *,

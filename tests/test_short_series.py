@@ -1,0 +1,88 @@
+"""A single series too short for the network's windows is forecast by the best window baseline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecaster import Forecaster, runs
+from forecaster.cli import main
+from forecaster.errors import ForecasterError
+from forecaster.training.selection import short_series_plan
+
+
+def yearly(n: int = 19, seed: int = 0) -> pd.DataFrame:
+    """A short random walk with yearly dates (M3's yearly series have 14 to 41 rows)."""
+    rng = np.random.default_rng(seed)
+    values = 1000 + np.cumsum(rng.normal(0, 20, n))
+    return pd.DataFrame({"date": pd.date_range("2000-01-01", periods=n, freq="YS"), "value": values})
+
+
+def monthly_season(n: int = 48, seed: int = 0) -> pd.DataFrame:
+    """Four years of an exact monthly pattern plus a little noise: seasonal naive wins every window."""
+    rng = np.random.default_rng(seed)
+    pattern = np.array([5, 9, 14, 20, 26, 30, 31, 28, 22, 15, 9, 6], float)
+    values = 100 + pattern[np.arange(n) % 12] * 3 + rng.normal(0, 0.3, n)
+    return pd.DataFrame({"date": pd.date_range("2001-01-01", periods=n, freq="MS"), "value": values})
+
+
+def test_the_plan_leaves_one_window_before_the_test_part():
+    width, seasons, splits = short_series_plan([19], 6, 6, 1)
+    assert (width, seasons) == (6, ())
+    assert splits[0].train == (0, 13) and splits[0].test == (7, 19)
+    # the window holds one season plus a row when the rows allow, else one season
+    assert short_series_plan([50], 24, 18, 12)[:2] == (13, (12,))
+    assert short_series_plan([48], 24, 18, 12)[:2] == (12, (12,))
+    assert short_series_plan([47], 24, 18, 12)[:2] == (11, ())
+    # long enough for the network, a panel, or too short to hold out a test part and one window
+    assert short_series_plan([24], 6, 6, 1) is None
+    assert short_series_plan([19, 19], 6, 6, 1) is None
+    assert short_series_plan([12], 6, 6, 1) is None
+
+
+def test_short_seasonal_series_is_forecast_by_seasonal_naive():
+    frame = monthly_season()
+    fc = Forecaster(horizon=18, verbose=0).fit(frame, target="value", date_col="date")
+    assert fc.n_epochs_ == 0 and len(fc.history_) == 0
+    assert fc.choice_["used"] == "seasonal_naive_12" and fc.choice_["network_val_mae"] is None
+    assert fc.input_width_ == 12 and fc.seasons_ == (12,)
+    # held-out metrics on the last 18 rows, which the choice never saw
+    assert fc.metrics_["n_windows"] == 1
+    forecast = fc.predict()
+    expected = frame["value"].to_numpy()[-12:][np.arange(18) % 12]
+    np.testing.assert_allclose(forecast["value"].to_numpy(), expected, rtol=1e-6)
+    assert forecast["date"].iloc[0] == pd.Timestamp("2005-01-01")
+
+
+def test_cli_fit_of_a_short_series_writes_a_complete_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    csv = tmp_path / "short.csv"
+    yearly().to_csv(csv, index=False)
+    run = tmp_path / "run"
+    assert main(["fit", "--csv", str(csv), "--horizon", "6", "--out", str(run), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    loaded = runs.load(run)
+    used = loaded.choice_["used"]
+    assert used in ("last", "mean") and loaded.n_epochs_ == 0
+    assert "none trained: 19 rows are too short" in out and f"choice    {used} (MAE" in out
+    assert (run / "plots" / "history.png").is_file() and (run / "export").is_dir()
+    saved = pd.read_csv(run / "forecast.csv")
+    np.testing.assert_allclose(loaded.predict()["value"], saved["value"], rtol=1e-6)
+    tail = yearly()["value"].to_numpy()[-loaded.input_width_ :]
+    np.testing.assert_allclose(saved["value"], tail[-1] if used == "last" else tail.mean(), rtol=1e-6)
+    # the metrics are those of the chosen baseline's forecast of the last 6 rows
+    metrics = json.loads((run / "metrics.json").read_text())
+    test = yearly()["value"].to_numpy()[-6:]
+    previous = yearly()["value"].to_numpy()[-6 - loaded.input_width_ : -6]
+    point = previous[-1] if used == "last" else previous.mean()
+    assert metrics["model"]["mse"] == pytest.approx(np.mean((test - point) ** 2), rel=1e-5)
+
+
+def test_the_network_or_a_shorter_series_still_gets_the_error():
+    with pytest.raises(ForecasterError, match="input_width \\+ 3 \\* horizon"):
+        Forecaster(horizon=6, model="network", verbose=0).fit(yearly(), target="value", date_col="date")
+    with pytest.raises(ForecasterError, match="rows"):
+        Forecaster(horizon=6, verbose=0).fit(yearly(12), target="value", date_col="date")
