@@ -44,7 +44,7 @@ def short_entries(data: str, every: int) -> list[dict]:
         # the width the default would plan (a season kept when two seasons and a horizon fit the training share)
         kept = (m,) if m > 1 and int(n * 0.7) >= 2 * m + h else ()
         width, _ = choose_input_width(None, kept, m, n, horizon=h, val=0.15, test=0.15)
-        if 2 * h + 1 <= n < width + 3 * h:
+        if 2 * h + 2 <= n < width + 3 * h:
             picked.append({"data": data, "sn": entry["sn"][0], "period": period, "x": entry["x"], "xx": entry["xx"]})
     return picked[::every]
 
@@ -115,9 +115,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-peers", action="store_true", help="skip statsforecast's AutoETS and AutoTheta")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    rows = [run(e, not args.no_peers) for data in args.data for e in short_entries(data, args.every)]
-    result = {"every": args.every, "loadavg": list(os.getloadavg()), "summary": summarize(rows), "series": rows}
-    print(json.dumps(result["summary"], indent=2))
+    rows, failed = [], []
+    for entry in (e for data in args.data for e in short_entries(data, args.every)):
+        try:
+            rows.append(run(entry, not args.no_peers))
+        except Exception as err:  # a fit that fails is a finding: keep going, and report it
+            failed.append({"data": entry["data"], "sn": entry["sn"], "error": f"{type(err).__name__}: {err}"})
+    result = {"every": args.every, "loadavg": list(os.getloadavg()), "summary": summarize(rows), "failed": failed,
+              "series": rows}
+    print(json.dumps({"summary": result["summary"], "failed": failed}, indent=2))
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             json.dump(result, fh, indent=1)

@@ -113,7 +113,7 @@ def short_series_plan(
 
     The network needs ``input_width + 3 * horizon`` rows (training, validation and test
     windows); 74 % of M3's yearly series and 27 % of its monthly ones have fewer. A series
-    of at least ``2 * horizon + 1`` rows still gets an honest forecast: its last ``horizon``
+    of at least ``2 * horizon + 2`` rows still gets an honest forecast: its last ``horizon``
     rows are the test part, and the window baselines (last value, window mean, seasonal
     naive at the frequency's ``natural`` season when the window can hold it), which fit
     nothing, compete on every window before them (``training.choice``). The window is the
@@ -131,7 +131,7 @@ def short_series_plan(
         return None
     n = int(lengths[0])
     room = n - 2 * horizon  # the widest window that leaves one window before the test part
-    if n >= input_width + 3 * horizon or room < 1:
+    if n >= input_width + 3 * horizon or room < 2:  # a window's local scale (the intervals) needs two rows
         return None
     fits = [w for w in (natural + 1, natural) if natural > 1 and w <= room]
     width = fits[0] if fits else min(room, input_width)
