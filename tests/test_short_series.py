@@ -58,6 +58,25 @@ def test_short_seasonal_series_is_forecast_by_seasonal_naive():
     assert forecast["date"].iloc[0] == pd.Timestamp("2005-01-01")
 
 
+def test_short_trending_series_is_forecast_by_the_window_drift(tmp_path: Path):
+    rng = np.random.default_rng(1)
+    values = 500 + 40 * np.arange(20) + rng.normal(0, 3, 20)
+    frame = pd.DataFrame({"date": pd.date_range("1990-01-01", periods=20, freq="YS"), "value": values})
+    fc = Forecaster(horizon=6, verbose=0).fit(frame, target="value", date_col="date")
+    assert fc.n_epochs_ == 0 and fc.choice_["used"] == "window_drift"
+    window = values[-fc.input_width_ :]
+    slope = (window[-1] - window[0]) / (fc.input_width_ - 1)
+    np.testing.assert_allclose(fc.predict()["value"], window[-1] + slope * np.arange(1, 7), rtol=1e-5)
+    # the test rows sit on the same line: far better than the last value there
+    assert fc.metrics_["model"]["mse"] < 0.05 * fc.metrics_["baselines"]["naive"]["mse"]
+    # the exported SavedModel serves the same line from a raw window
+    import tensorflow as tf
+
+    fc.export(tmp_path / "export")
+    served = tf.saved_model.load(str(tmp_path / "export")).serve(window=tf.constant(window[None, :, None], tf.float32))
+    np.testing.assert_allclose(served.numpy()[0, :, 0], fc.predict()["value"], rtol=1e-5)
+
+
 def test_cli_fit_of_a_short_series_writes_a_complete_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     csv = tmp_path / "short.csv"
     yearly().to_csv(csv, index=False)
@@ -66,19 +85,24 @@ def test_cli_fit_of_a_short_series_writes_a_complete_run(tmp_path: Path, capsys:
     out = capsys.readouterr().out
     loaded = runs.load(run)
     used = loaded.choice_["used"]
-    assert used in ("last", "mean") and loaded.n_epochs_ == 0
+    assert used in ("last", "mean", "window_drift") and loaded.n_epochs_ == 0
     assert "none trained: 19 rows are too short" in out and f"choice    {used} (MAE" in out
     assert (run / "plots" / "history.png").is_file() and (run / "export").is_dir()
     saved = pd.read_csv(run / "forecast.csv")
     np.testing.assert_allclose(loaded.predict()["value"], saved["value"], rtol=1e-6)
-    tail = yearly()["value"].to_numpy()[-loaded.input_width_ :]
-    np.testing.assert_allclose(saved["value"], tail[-1] if used == "last" else tail.mean(), rtol=1e-6)
+    steps = np.arange(1, 7)
+
+    def baseline(window: np.ndarray) -> np.ndarray:
+        slope = (window[-1] - window[0]) / (len(window) - 1)
+        return {"last": np.repeat(window[-1], 6), "mean": np.repeat(window.mean(), 6),
+                "window_drift": window[-1] + slope * steps}[used]
+
+    values = yearly()["value"].to_numpy()
+    np.testing.assert_allclose(saved["value"], baseline(values[-loaded.input_width_ :]), rtol=1e-6)
     # the metrics are those of the chosen baseline's forecast of the last 6 rows
     metrics = json.loads((run / "metrics.json").read_text())
-    test = yearly()["value"].to_numpy()[-6:]
-    previous = yearly()["value"].to_numpy()[-6 - loaded.input_width_ : -6]
-    point = previous[-1] if used == "last" else previous.mean()
-    assert metrics["model"]["mse"] == pytest.approx(np.mean((test - point) ** 2), rel=1e-5)
+    point = baseline(values[-6 - loaded.input_width_ : -6])
+    assert metrics["model"]["mse"] == pytest.approx(np.mean((values[-6:] - point) ** 2), rel=1e-5)
 
 
 def test_the_network_or_a_shorter_series_still_gets_the_error():

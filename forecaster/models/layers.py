@@ -44,7 +44,9 @@ class SkipBaseline(keras.layers.Layer):
     ``mode="seasonal_level"`` adds to the seasonal naive forecast the change of
     the last value over one season (``(1 + h // season) * (x[W-1] - x[W-1-season])``):
     the forecast of a seasonal random walk, ARIMA(0,1,0)(0,1,0), which moves last
-    season's shape to the latest level (weather, demand that drifts day to day).
+    season's shape to the latest level (weather, demand that drifts day to day);
+    ``mode="drift"`` extends the line through the window's first and last values
+    (``x[W-1] + (1 + h) * (x[W-1] - x[0]) / (W - 1)``): the trend of a short yearly series.
     """
 
     def __init__(
@@ -66,6 +68,10 @@ class SkipBaseline(keras.layers.Layer):
         targets = ops.take(x, np.asarray(self.target_indices, "int32"), axis=2)
         if self.mode == "mean":
             return ops.repeat(ops.mean(targets, axis=1, keepdims=True), self.horizon, axis=1)
+        if self.mode == "drift":
+            slope = (targets[:, -1:, :] - targets[:, :1, :]) / float(width - 1)
+            steps = ops.cast(np.arange(1, self.horizon + 1, dtype="float32")[None, :, None], targets.dtype)
+            return targets[:, -1:, :] + steps * slope
         if self.mode == "last":
             rows = [width - 1] * self.horizon
         else:

@@ -136,6 +136,8 @@ def choose_and_calibrate(
             warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=4)
         return None, None, None, None
     candidates = {"last": ("last", None), "mean": ("mean", None)}
+    if fc.model_ is None and not fc.seasons_:  # a short series without a season: its trend (measured on M1/M3/tourism)
+        candidates["window_drift"] = ("drift", None)
     candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
     # the moved season reads the row one season before the last: m < width
     candidates.update({f"seasonal_level_{m}": ("seasonal_level", m) for m in fc.seasons_ if 1 < m < width})
@@ -150,6 +152,9 @@ def choose_and_calibrate(
                 base = naive(targets, origins, horizon)
             elif mode == "mean":
                 base = np.repeat(np.stack([targets[o - width : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
+            elif mode == "drift":
+                slope = (targets[origins - 1] - targets[origins - width]) / (width - 1)  # [n, T]
+                base = targets[origins - 1][:, None] + np.arange(1, horizon + 1)[None, :, None] * slope[:, None]
             else:
                 base = (seasonal_naive if mode == "seasonal" else seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
