@@ -125,7 +125,7 @@ def choose_and_calibrate(
         when the network stays), and the used forecast's (residuals, local scales) that
         :func:`calibrate_with_test` extends.
     """
-    from forecaster.evaluation.baselines import naive, seasonal_level, seasonal_naive
+    from forecaster.evaluation.baselines import naive, season_length, seasonal_level, seasonal_naive
     from forecaster.evaluation.intervals import check_levels
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
@@ -136,7 +136,7 @@ def choose_and_calibrate(
             warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=4)
         return None, None, None, None
     candidates = {"last": ("last", None), "mean": ("mean", None)}
-    if fc.model_ is None and not fc.seasons_:  # a short series without a season: its trend (measured on M1/M3/tourism)
+    if fc.model_ is None and season_length(fc.freq_) == 1:  # a short yearly series: its trend (M1/M3/tourism)
         candidates["window_drift"] = ("drift", None)
     candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
     # the moved season reads the row one season before the last: m < width

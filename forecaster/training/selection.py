@@ -115,8 +115,8 @@ def short_series_plan(
     windows); 74 % of M3's yearly series and 27 % of its monthly ones have fewer. A series
     of at least ``2 * horizon + 2`` rows still gets an honest forecast: its last ``horizon``
     rows are the test part, and the window baselines (last value, window mean, seasonal
-    naive at the frequency's ``natural`` season when the window can hold it), which fit
-    nothing, compete on every window before them (``training.choice``). The window is the
+    naive at the frequency's ``natural`` season when the window can hold it; the window
+    drift for a frequency without one, e.g. yearly), which fit nothing, compete on every window before them (``training.choice``). The window is the
     widest up to ``input_width`` that leaves one such window, one row more than a season
     where it can (the seasonal-level baseline reads it).
 
