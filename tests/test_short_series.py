@@ -34,8 +34,8 @@ def test_the_plan_leaves_one_window_before_the_test_part():
     width, seasons, splits = short_series_plan([19], 6, 6, 1)
     assert (width, seasons) == (6, ())
     assert splits[0].train == (0, 13) and splits[0].test == (7, 19)
-    # the window holds one season plus a row when the rows allow, else one season
-    assert short_series_plan([50], 24, 18, 12)[:2] == (13, (12,))
+    # the window holds one season when the rows allow
+    assert short_series_plan([50], 24, 18, 12)[:2] == (12, (12,))
     assert short_series_plan([48], 24, 18, 12)[:2] == (12, (12,))
     assert short_series_plan([47], 24, 18, 12)[:2] == (11, ())
     # long enough for the network, a panel, or too short to hold out a test part and one window

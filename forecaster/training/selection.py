@@ -116,9 +116,10 @@ def short_series_plan(
     of at least ``2 * horizon + 2`` rows still gets an honest forecast: its last ``horizon``
     rows are the test part, and the window baselines (last value, window mean, seasonal
     naive at the frequency's ``natural`` season when the window can hold it; the window
-    drift for a frequency without one, e.g. yearly), which fit nothing, compete on every window before them (``training.choice``). The window is the
-    widest up to ``input_width`` that leaves one such window, one row more than a season
-    where it can (the seasonal-level baseline reads it).
+    drift for a frequency without one, e.g. yearly), which fit nothing, compete on every
+    window before them (``training.choice``). The window is one season where the rows
+    leave one such window (its mean is then the deseasonalised level), else the widest up
+    to ``input_width`` that does.
 
     Example:
         >>> width, seasons, splits = short_series_plan([48], 24, 18, 12)
@@ -133,9 +134,9 @@ def short_series_plan(
     room = n - 2 * horizon  # the widest window that leaves one window before the test part
     if n >= input_width + 3 * horizon or room < 2:  # a window's local scale (the intervals) needs two rows
         return None
-    fits = [w for w in (natural + 1, natural) if natural > 1 and w <= room]
-    width = fits[0] if fits else min(room, input_width)
-    seasons = (natural,) if natural > 1 and width >= natural else ()
+    seasonal = 1 < natural <= room
+    width = natural if seasonal else min(room, input_width)
+    seasons = (natural,) if seasonal else ()
     return width, seasons, [Split(train=(0, n - horizon), val=(0, 0), test=(n - horizon - width, n))]
 
 
