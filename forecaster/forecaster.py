@@ -364,8 +364,7 @@ class Forecaster(FittedMixin, Estimator):
         return window_plan(series, self.seasons, self.input_width, horizon=self.horizon, val=self.val, test=self.test)[1]
 
     def _train(
-        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None,
-        network: bool = True,
+        self, parts: list[np.ndarray], splits: list[Split], use_val: bool, folded: bool, fold_models: list | None = None, network: bool = True
     ) -> None:
         """Train the network (``training.members``; none with ``network=False``): writes ``model_``, ``history_`` ..."""
         from forecaster.training.members import Trained, train_network
@@ -537,7 +536,8 @@ class Forecaster(FittedMixin, Estimator):
         self._check_fitted("plot_history")
         from forecaster.evaluation.plots import plot_history, plot_no_training
 
-        reason = f"{self.split_[0].test[1]} rows: too short for the network's windows; {self.choice_['used']} forecasts"
+        used = (getattr(self, "choice_", None) or {}).get("used", "a window baseline")
+        reason = f"{self.split_[0].test[1]} rows: too short for the network's windows; {used} forecasts"
         return plot_history(self.history_) if self.n_epochs_ else plot_no_training(reason)
 
     def plot_horizon_error(self, metric: str = "mae"):

@@ -88,6 +88,7 @@ def test_cli_fit_of_a_short_series_writes_a_complete_run(tmp_path: Path, capsys:
     assert used in ("last", "mean", "window_drift") and loaded.n_epochs_ == 0
     assert "none trained: 19 rows are too short" in out and f"choice    {used} (MAE" in out
     assert (run / "plots" / "history.png").is_file() and (run / "export").is_dir()
+    assert loaded.plot_history().axes[0].get_title() == "Training history: no network trained"
     saved = pd.read_csv(run / "forecast.csv")
     np.testing.assert_allclose(loaded.predict()["value"], saved["value"], rtol=1e-6)
     steps = np.arange(1, 7)
