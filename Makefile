@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/accuracy.py
 	$(BIN)/python benchmarks/unseen.py
+	$(BIN)/python benchmarks/short_series.py
 	$(BIN)/python benchmarks/time_to_accuracy.py
 	$(BIN)/python benchmarks/startup.py
 
