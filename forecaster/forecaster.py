@@ -40,6 +40,7 @@ from forecaster.estimator import Estimator
 from forecaster.fitted import FittedMixin
 from forecaster.scoring import safe_mase_scale
 from forecaster.training.selection import (
+    baseline_may_forecast,
     check_window_scale,
     plan_splits,
     resolve_skip,
@@ -308,8 +309,8 @@ class Forecaster(FittedMixin, Estimator):
         seasons, input_width, encoder_width = window_plan(  # from the targets alone
             series, self.seasons, self.input_width, horizon=self.horizon, val=self.val, test=self.test
         )
-        baseline_only = self.input_width is None and self.model in ("auto", "median") and self.head == "point"
-        short = short_series_plan([b - a for _, a, b in series.segments()], input_width, self.horizon, season_length(series.freq)) if baseline_only else None
+        short = (short_series_plan([b - a for _, a, b in series.segments()], input_width, self.horizon, season_length(series.freq))
+                 if self.input_width is None and baseline_may_forecast(self) else None)
         if short:  # too short for the network: the best window baseline forecasts
             input_width, seasons, encoder_width = short[0], short[1], None
         if uses_calendar(self.calendar, series, seasons):
@@ -369,8 +370,7 @@ class Forecaster(FittedMixin, Estimator):
         """Train the network (``training.members``; none with ``network=False``): writes ``model_``, ``history_`` ..."""
         from forecaster.training.members import Trained, train_network
 
-        trained = train_network(self, parts, splits, use_val, folded, fold_models) if network else Trained(
-            None, pd.DataFrame(columns=["epoch", "loss"]), None)
+        trained = train_network(self, parts, splits, use_val, folded, fold_models) if network else Trained.untrained()
         frame = trained.history
         self.batch_size_, self.windows_per_epoch_, self.model_ = trained.batch_size, trained.windows_per_epoch, trained.model
         self.history_, self.n_epochs_ = frame, int(len(frame))

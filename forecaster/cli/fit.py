@@ -391,7 +391,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
         _say(f"refit     forecasts come from a model refit on all {refit['rows']} rows ({how}); "
              "the test metrics below are the held-out model's")
     choice = getattr(fc, "choice_", None)
-    if choice and choice["network_val_mae"] is None:
+    if choice and not fc.n_epochs_:  # no network: the baselines were compared on the windows before the test part
         _say(f"choice    {choice['used']} (MAE {choice['baseline_val_mae']:.4g} on the {choice['windows']} window(s) before "
              "the test part, against the other window baselines)")
     elif choice:

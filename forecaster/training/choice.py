@@ -37,7 +37,7 @@ import numpy as np
 from forecaster.data.scaling import Scaler
 from forecaster.data.split import Split
 from forecaster.data.windowing import count_windows
-from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS
+from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS, baseline_may_forecast
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def _part_windows(fc: Any, splits: list[Split], part: str) -> Windows:
 
 def window_outputs(fc: Any, parts: list[np.ndarray], windows: Windows) -> list[np.ndarray]:
     """Raw mean forecasts ``[n, H, T]`` of each (series index, model, origins) group; one batched call per model."""
-    xs = [fc._windows_at(parts[i], origins, fc.scalers_[i], fc.series_ids_[i]) for i, _, origins in windows]
+    xs = [None if m is None else fc._windows_at(parts[i], o, fc.scalers_[i], fc.series_ids_[i]) for i, m, o in windows]
     outs: list[Any] = [None] * len(windows)
     for model in {id(m): m for _, m, _ in windows if m is not None}.values():  # one batched call per model, not per series
         picked = [k for k, w in enumerate(windows) if w[1] is model]
@@ -165,7 +165,7 @@ def choose_and_calibrate(
         spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
         scale.append(np.repeat(spread[None], len(origins), axis=0))
         local.append(windows_local_scale(fc, values, origins, scaler))
-    auto = fc.model in ("auto", "median") and fc.head == "point"
+    auto = baseline_may_forecast(fc)
     # one series only: on M3 monthly the pooled linear model won validation but lost the final rows
     # to the global network (mean MASE 1.011 vs 0.943-0.956, docs/benchmarks.md)
     linear = _linear_candidate(fc, parts, splits, windows) if auto and len(parts) == 1 and fc.model_ is not None else None

@@ -59,6 +59,11 @@ class Trained:
     batch_size: int | None
     windows_per_epoch: int | None = None
 
+    @classmethod
+    def untrained(cls) -> Trained:
+        """No network (a series too short for one, ``training.selection.short_series_plan``): no model, no epochs."""
+        return cls(None, pd.DataFrame(columns=["epoch", "loss"]), None)
+
 
 def build_fn(fc: Any, n_features: int, n_targets: int, name: str | None = None) -> Callable[[], Any]:
     """A zero-argument builder of ``fc``'s network (``train`` builds inside the distribution scope)."""

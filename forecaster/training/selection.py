@@ -61,6 +61,7 @@ __all__ = [
     "PANEL_SEASON_SHARE",
     "ROLLING_FOLDS",
     "auto_batch_size",
+    "baseline_may_forecast",
     "best_epoch",
     "check_window_scale",
     "choose_input_width",
@@ -104,6 +105,12 @@ def trainable_segments(segments: list[tuple[Any, int, int]], min_rows: int) -> l
             stacklevel=3,
         )
     return kept
+
+
+def baseline_may_forecast(fc: Any) -> bool:
+    """Whether a window baseline or the linear model may forecast instead of the network: ``model``
+    ``"auto"`` or ``"median"`` and the point head (a baseline has no quantiles or spread)."""
+    return fc.model in ("auto", "median") and fc.head == "point"
 
 
 def short_series_plan(
