@@ -287,14 +287,8 @@ class Forecaster(FittedMixin, Estimator):
         with self._fit_context():
             return self._fit(data, target, date_col, features, id_col)
 
-    def _fit(
-        self,
-        data: str | os.PathLike | pd.DataFrame,
-        target: str | Sequence[str] | None,
-        date_col: str | None,
-        features: str | Sequence[str] | None,
-        id_col: str | None,
-    ) -> Forecaster:
+    def _fit(self, data: str | os.PathLike | pd.DataFrame, target: str | Sequence[str] | None, date_col: str | None,
+             features: str | Sequence[str] | None, id_col: str | None) -> Forecaster:
         from forecaster.evaluation.baselines import season_length
         from forecaster.inputs import fit_static_rows, read_statics
         from forecaster.scoring import evaluate_parts
@@ -312,16 +306,16 @@ class Forecaster(FittedMixin, Estimator):
         short = (short_series_plan([b - a for _, a, b in series.segments()], input_width, self.horizon, season_length(series.freq))
                  if self.input_width is None and baseline_may_forecast(self) else None)
         if short:  # too short for the network: the best window baseline forecasts
-            input_width, seasons, encoder_width = short[0], short[1], None
+            input_width, seasons, encoder_width = short[0], short[2], None
         if uses_calendar(self.calendar, series, seasons):
             series = with_calendar(series, holidays=self.holidays_)
-        kept = trainable_segments(series.segments(), input_width + (2 if short else 3) * self.horizon)
+        kept = trainable_segments(series.segments(), input_width + (1 if short else 3) * self.horizon)
         series = keep_segments(series, kept)
         self.statics_, self.static_rows_ = None, {}
         if frame is not None:
             self.statics_, self.static_rows_ = fit_static_rows(self, frame, id_col, {str(sid) for sid, _, _ in kept})
         # too few validation windows: folded into training, the epoch budget from rolling origins
-        splits, use_val, folded = (short[2], False, False) if short else plan_splits(
+        splits, use_val, folded = (short[3], False, False) if short else plan_splits(
             [stop - start for _, start, stop in series.segments()], input_width, self.horizon, val=self.val, test=self.test
         )
 
@@ -347,7 +341,8 @@ class Forecaster(FittedMixin, Estimator):
         fold_models: list = []
         self._train(parts, splits, use_val, folded, fold_models, network=short is None)
         # network vs window baselines on out-of-sample windows; a better baseline (point head) becomes model_
-        self.choice_, self.intervals_, baseline, scores = choose_and_calibrate(self, parts, splits, use_val, fold_models)
+        self.choice_, self.intervals_, baseline, scores = choose_and_calibrate(
+            self, parts, splits, use_val, fold_models, span=short[1] if short else None)
         if baseline is not None:
             self.model_, self._predict_fn = baseline, None
         self.metrics_ = evaluate_parts(self, parts, [s.test for s in splits], train)

@@ -31,13 +31,14 @@ def monthly_season(n: int = 48, seed: int = 0) -> pd.DataFrame:
 
 
 def test_the_plan_leaves_one_window_before_the_test_part():
-    width, seasons, splits = short_series_plan([19], 6, 6, 1)
-    assert (width, seasons) == (6, ())
-    assert splits[0].train == (0, 13) and splits[0].test == (7, 19)
-    # the window holds one season when the rows allow
-    assert short_series_plan([50], 24, 18, 12)[:2] == (12, (12,))
-    assert short_series_plan([48], 24, 18, 12)[:2] == (12, (12,))
-    assert short_series_plan([47], 24, 18, 12)[:2] == (11, ())
+    width, span, seasons, splits = short_series_plan([19], 6, 6, 1)
+    # the window is the whole training part; the comparison starts after the first span rows
+    assert (width, span, seasons) == (13, 6, ())
+    assert splits[0].train == (0, 13) and splits[0].test == (0, 19) and splits[0].val == (0, 0)
+    # the span is one season when the rows leave a window after it
+    assert short_series_plan([50], 24, 18, 12)[:3] == (32, 12, (12,))
+    assert short_series_plan([48], 24, 18, 12)[:3] == (30, 12, (12,))
+    assert short_series_plan([47], 24, 18, 12)[:3] == (29, 11, ())
     # long enough for the network, a panel, or too short to hold out a test part and one window
     assert short_series_plan([24], 6, 6, 1) is None
     assert short_series_plan([19, 19], 6, 6, 1) is None
@@ -49,7 +50,7 @@ def test_short_seasonal_series_is_forecast_by_seasonal_naive():
     fc = Forecaster(horizon=18, verbose=0).fit(frame, target="value", date_col="date")
     assert fc.n_epochs_ == 0 and len(fc.history_) == 0
     assert fc.choice_["used"] == "seasonal_naive_12" and fc.choice_["network_val_mae"] is None
-    assert fc.input_width_ == 12 and fc.seasons_ == (12,)
+    assert fc.input_width_ == 30 and fc.seasons_ == (12,)
     # held-out metrics on the last 18 rows, which the choice never saw
     assert fc.metrics_["n_windows"] == 1
     forecast = fc.predict()
@@ -58,12 +59,12 @@ def test_short_seasonal_series_is_forecast_by_seasonal_naive():
     assert forecast["date"].iloc[0] == pd.Timestamp("2005-01-01")
 
 
-def test_short_trending_series_is_forecast_by_the_window_drift(tmp_path: Path):
+def test_short_trending_series_is_forecast_by_the_drift_of_its_history(tmp_path: Path):
     rng = np.random.default_rng(1)
     values = 500 + 40 * np.arange(20) + rng.normal(0, 3, 20)
     frame = pd.DataFrame({"date": pd.date_range("1990-01-01", periods=20, freq="YS"), "value": values})
     fc = Forecaster(horizon=6, verbose=0).fit(frame, target="value", date_col="date")
-    assert fc.n_epochs_ == 0 and fc.choice_["used"] == "window_drift"
+    assert fc.n_epochs_ == 0 and fc.choice_["used"] == "drift" and fc.input_width_ == 14
     window = values[-fc.input_width_ :]
     slope = (window[-1] - window[0]) / (fc.input_width_ - 1)
     np.testing.assert_allclose(fc.predict()["value"], window[-1] + slope * np.arange(1, 7), rtol=1e-5)
@@ -77,6 +78,23 @@ def test_short_trending_series_is_forecast_by_the_window_drift(tmp_path: Path):
     np.testing.assert_allclose(served.numpy()[0, :, 0], fc.predict()["value"], rtol=1e-5)
 
 
+def test_the_window_mean_of_a_short_series_reads_its_last_span_rows(tmp_path: Path):
+    rng = np.random.default_rng(3)
+    values = 50 + rng.normal(0, 1, 40)  # white noise around a level: the window mean wins the comparison
+    values[:20] -= 5  # an old level the last season no longer shows
+    frame = pd.DataFrame({"date": pd.date_range("2001-01-01", periods=40, freq="MS"), "value": values})
+    fc = Forecaster(horizon=12, verbose=0).fit(frame, target="value", date_col="date")
+    assert fc.choice_["used"] == "mean" and fc.input_width_ == 28
+    # the mean of the last season (the span), not of the 28-row window
+    np.testing.assert_allclose(fc.predict()["value"], np.repeat(values[-12:].mean(), 12), rtol=1e-5)
+    import tensorflow as tf
+
+    fc.export(tmp_path / "export")
+    window = tf.constant(values[-28:][None, :, None], tf.float32)
+    served = tf.saved_model.load(str(tmp_path / "export")).serve(window=window)
+    np.testing.assert_allclose(served.numpy()[0, :, 0], fc.predict()["value"], rtol=1e-5)
+
+
 def test_cli_fit_of_a_short_series_writes_a_complete_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     csv = tmp_path / "short.csv"
     yearly().to_csv(csv, index=False)
@@ -85,7 +103,7 @@ def test_cli_fit_of_a_short_series_writes_a_complete_run(tmp_path: Path, capsys:
     out = capsys.readouterr().out
     loaded = runs.load(run)
     used = loaded.choice_["used"]
-    assert used in ("last", "mean", "window_drift") and loaded.n_epochs_ == 0
+    assert used in ("last", "drift") and loaded.n_epochs_ == 0  # yearly: no window mean
     assert "none trained: 19 rows are too short" in out and f"choice    {used} (MAE" in out
     assert (run / "plots" / "history.png").is_file() and (run / "export").is_dir()
     assert loaded.plot_history().axes[0].get_title() == "Training history: no network trained"
@@ -95,8 +113,7 @@ def test_cli_fit_of_a_short_series_writes_a_complete_run(tmp_path: Path, capsys:
 
     def baseline(window: np.ndarray) -> np.ndarray:
         slope = (window[-1] - window[0]) / (len(window) - 1)
-        return {"last": np.repeat(window[-1], 6), "mean": np.repeat(window.mean(), 6),
-                "window_drift": window[-1] + slope * steps}[used]
+        return {"last": np.repeat(window[-1], 6), "drift": window[-1] + slope * steps}[used]
 
     values = yearly()["value"].to_numpy()
     np.testing.assert_allclose(saved["value"], baseline(values[-loaded.input_width_ :]), rtol=1e-6)

@@ -46,7 +46,7 @@ class SkipBaseline(keras.layers.Layer):
     the forecast of a seasonal random walk, ARIMA(0,1,0)(0,1,0), which moves last
     season's shape to the latest level (weather, demand that drifts day to day);
     ``mode="drift"`` extends the line through the window's first and last values
-    (``x[W-1] + (1 + h) * (x[W-1] - x[0]) / (W - 1)``): the trend of a short yearly series.
+    (``x[W-1] + (1 + h) * (x[W-1] - x[0]) / (W - 1)``): the trend of a short series whose window is its history.
     """
 
     def __init__(

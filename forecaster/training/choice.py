@@ -62,11 +62,15 @@ Windows = list[tuple[int, Any, np.ndarray]]  # (series index, model, origins) gr
 Scores = tuple[np.ndarray, np.ndarray]  # residuals [n, H, T] and their windows' local scales [n, T]
 
 
-def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models: list) -> Windows:
-    """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds."""
+def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models: list, span: int | None = None) -> Windows:
+    """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds.
+
+    A series too short for the network (no model; ``span`` from ``selection.short_series_plan``)
+    has every window before its test part that starts after its first ``span`` rows.
+    """
     width, horizon = fc.input_width_, fc.horizon
-    if fc.model_ is None:  # a series too short for the network: every window before its test part
-        return [(i, None, np.arange(width, s.train[1] - horizon + 1)) for i, s in enumerate(splits)]
+    if fc.model_ is None:
+        return [(i, None, np.arange(span or width, s.train[1] - horizon + 1)) for i, s in enumerate(splits)]
     if use_val:
         return _part_windows(fc, splits, "val")
     windows = []
@@ -109,15 +113,22 @@ def windows_local_scale(fc: Any, values: np.ndarray, origins: np.ndarray, scaler
     from forecaster.evaluation.intervals import local_scale
 
     n_targets, width = len(fc.targets_), fc.input_width_
-    inputs = np.stack([values[o - width : o, :n_targets] for o in origins])
     # a flat window (e.g. zeros of an intermittent series) would divide by ~0: floor at 1 % of the training spread
-    return local_scale(inputs, floor=1e-2 * scaler.scale[:n_targets])
+    floor = 1e-2 * scaler.scale[:n_targets]
+    if len(origins) and origins.min() >= width:
+        return local_scale(np.stack([values[o - width : o, :n_targets] for o in origins]), floor=floor)
+    # a short series' comparison windows (selection.short_series_plan): the rows before each origin
+    return np.concatenate([local_scale(values[max(o - width, 0) : o, :n_targets][None], floor=floor) for o in origins])
 
 
 def choose_and_calibrate(
-    fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list
+    fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list, span: int | None = None
 ) -> tuple[dict | None, dict | None, Any, Scores | None]:
     """Network vs window baselines on out-of-sample windows, then the conformal calibration.
+
+    Without a network (``span``: a short series, ``selection.short_series_plan``) the window is
+    the whole history before each origin: the drift is the line through all of it, and the
+    window mean reads the last ``span`` rows.
 
     Returns:
         ``(choice, intervals, baseline, scores)``: the ``choice_`` dict, the calibration of
@@ -125,19 +136,29 @@ def choose_and_calibrate(
         when the network stays), and the used forecast's (residuals, local scales) that
         :func:`calibrate_with_test` extends.
     """
-    from forecaster.evaluation.baselines import naive, season_length, seasonal_level, seasonal_naive
+    from forecaster.evaluation.baselines import (
+        drift,
+        naive,
+        season_length,
+        seasonal_level,
+        seasonal_naive,
+    )
     from forecaster.evaluation.intervals import check_levels
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
     levels = check_levels(fc.intervals) if len(fc.intervals) else ()
-    windows = calibration_windows(fc, splits, use_val, fold_models)
+    windows = calibration_windows(fc, splits, use_val, fold_models, span)
     if not windows:
         if levels:
             warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=4)
         return None, None, None, None
-    candidates = {"last": ("last", None), "mean": ("mean", None)}
-    if fc.model_ is None and season_length(fc.freq_) == 1:  # a short yearly series: its trend (M1/M3/tourism)
-        candidates["window_drift"] = ("drift", None)
+    rows = span or width  # the window mean's
+    candidates = {"last": ("last", None)}
+    # a short yearly series trends: its window mean lagged and lost to the drift (benchmarks/short_series.py)
+    if fc.model_ is not None or season_length(fc.freq_) > 1:
+        candidates["mean"] = ("mean", None if rows == width else rows)
+    if fc.model_ is None:  # the line through a short series' whole history (its window)
+        candidates["drift"] = ("drift", None)
     candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
     # the moved season reads the row one season before the last: m < width. A short series' few windows
     # picked it by chance and it lost to the last value on M3's short quarterly series (benchmarks/short_series.py)
@@ -153,10 +174,9 @@ def choose_and_calibrate(
             if mode == "last":
                 base = naive(targets, origins, horizon)
             elif mode == "mean":
-                base = np.repeat(np.stack([targets[o - width : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
-            elif mode == "drift":
-                slope = (targets[origins - 1] - targets[origins - width]) / (width - 1)  # [n, T]
-                base = targets[origins - 1][:, None] + np.arange(1, horizon + 1)[None, :, None] * slope[:, None]
+                base = np.repeat(np.stack([targets[o - rows : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
+            elif mode == "drift":  # origins <= width: the window is every row before the origin
+                base = drift(targets, origins, horizon)
             else:
                 base = (seasonal_naive if mode == "seasonal" else seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
@@ -328,12 +348,18 @@ def _predict_with(model: Any, x: np.ndarray) -> np.ndarray:
     return np.concatenate(outputs)
 
 
-def baseline_model(width: int, n_features: int, horizon: int, n_targets: int, mode: str, season: int | None) -> Any:
-    """A Keras model window -> baseline forecast, so predict, save/load and export work as for the network."""
+def baseline_model(width: int, n_features: int, horizon: int, n_targets: int, mode: str, m: int | None) -> Any:
+    """A Keras model window -> baseline forecast, so predict, save/load and export work as for the network.
+
+    ``m``: the season of a seasonal mode; for ``mode="mean"``, the last rows it averages (``None``: all).
+    """
     import keras
 
     from forecaster.models.factory import SkipBaseline
 
     inputs = keras.Input((width, n_features), name="window")
-    outputs = SkipBaseline(mode, horizon, list(range(n_targets)), season, name="skip_baseline")(inputs)
-    return keras.Model(inputs, outputs, name=f"baseline_{mode}" + (f"_{season}" if season else ""))
+    x = inputs
+    if mode == "mean" and m is not None:  # a short series' window mean (selection.short_series_plan)
+        x, m = keras.layers.Cropping1D((width - m, 0), name="mean_rows")(inputs), None
+    outputs = SkipBaseline(mode, horizon, list(range(n_targets)), m, name="skip_baseline")(x)
+    return keras.Model(inputs, outputs, name=f"baseline_{mode}" + (f"_{m}" if m else ""))
