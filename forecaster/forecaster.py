@@ -419,7 +419,8 @@ class Forecaster(FittedMixin, Estimator):
         """Raw-scale metrics of the model and the baselines on the same windows.
 
         With ``data=None``: the test part of the fit data (targets the model never saw). With ``data``:
-        the windows whose targets lie in the last ``test`` fraction of its rows. With ``as_of``: the one
+        the windows whose targets lie in the last ``test`` fraction of its rows (the last ``horizon`` rows
+        for a run without a network, as at fit). With ``as_of``: the one
         forecast from the last row at or before that date, scored on the ``horizon`` rows after it.
 
         Returns:

@@ -436,9 +436,13 @@ def evaluate_data(fc: Any, data: Any, as_of: Any = None) -> dict[str, Any]:
     parts = segment_arrays(series)
     tests, insamples = [], []
     for values in parts:
-        split = chronological_split(len(values), fc.input_width_, fc.horizon, val=0.0, test=fc.test)
-        tests.append(split.test)
-        insamples.append(values[: split.test[0] + fc.input_width_])
+        n, width = len(values), fc.input_width_
+        if not fc.n_epochs_ and n >= width + fc.horizon:  # no network (short_series_plan): the last horizon rows, as at fit
+            test = (n - width - fc.horizon, n)
+        else:
+            test = chronological_split(n, width, fc.horizon, val=0.0, test=fc.test).test
+        tests.append(test)
+        insamples.append(values[: test[0] + width])
     _warn_if_seen(fc, series, tests)
     return evaluate_parts(fc, parts, tests, insamples, series)
 

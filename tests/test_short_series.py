@@ -70,6 +70,8 @@ def test_short_trending_series_is_forecast_by_the_drift_of_its_history(tmp_path:
     np.testing.assert_allclose(fc.predict()["value"], window[-1] + slope * np.arange(1, 7), rtol=1e-5)
     # the test rows sit on the same line: far better than the last value there
     assert fc.metrics_["model"]["mse"] < 0.05 * fc.metrics_["baselines"]["naive"]["mse"]
+    # evaluate() on the fit's rows scores the same last 6 rows as the fit did
+    assert fc.evaluate(frame)["model"]["mse"] == pytest.approx(fc.metrics_["model"]["mse"], rel=1e-6)
     # the exported SavedModel serves the same line from a raw window
     import tensorflow as tf
 
