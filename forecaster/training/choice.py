@@ -136,13 +136,7 @@ def choose_and_calibrate(
         when the network stays), and the used forecast's (residuals, local scales) that
         :func:`calibrate_with_test` extends.
     """
-    from forecaster.evaluation.baselines import (
-        drift,
-        naive,
-        season_length,
-        seasonal_level,
-        seasonal_naive,
-    )
+    from forecaster.evaluation import baselines as bl
     from forecaster.evaluation.intervals import check_levels
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
@@ -152,10 +146,10 @@ def choose_and_calibrate(
         if levels:
             warnings.warn("no validation windows: the conformal intervals are left out (use val > 0).", stacklevel=4)
         return None, None, None, None
-    rows = span or width  # the window mean's
+    rows = span or width  # the rows the window mean reads
     candidates = {"last": ("last", None)}
     # a short yearly series trends: its window mean lagged and lost to the drift (benchmarks/short_series.py)
-    if fc.model_ is not None or season_length(fc.freq_) > 1:
+    if fc.model_ is not None or bl.season_length(fc.freq_) > 1:
         candidates["mean"] = ("mean", None if rows == width else rows)
     if fc.model_ is None:  # the line through a short series' whole history (its window)
         candidates["drift"] = ("drift", None)
@@ -172,13 +166,13 @@ def choose_and_calibrate(
             preds["network"].append(out)
         for name, (mode, m) in candidates.items():
             if mode == "last":
-                base = naive(targets, origins, horizon)
+                base = bl.naive(targets, origins, horizon)
             elif mode == "mean":
                 base = np.repeat(np.stack([targets[o - rows : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
             elif mode == "drift":  # origins <= width: the window is every row before the origin
-                base = drift(targets, origins, horizon)
+                base = bl.drift(targets, origins, horizon)
             else:
-                base = (seasonal_naive if mode == "seasonal" else seasonal_level)(targets, origins, horizon, m)
+                base = (bl.seasonal_naive if mode == "seasonal" else bl.seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
         actual.append(_actuals(targets, origins, horizon))
         # panels compare in units of each series' training spread
