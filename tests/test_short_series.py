@@ -39,8 +39,10 @@ def test_the_plan_leaves_one_window_before_the_test_part():
     assert short_series_plan([50], 24, 18, 12)[:3] == (32, 12, (12,))
     assert short_series_plan([48], 24, 18, 12)[:3] == (30, 12, (12,))
     assert short_series_plan([47], 24, 18, 12)[:3] == (29, 11, ())
-    # long enough for the network, a panel, or too short to hold out a test part and one window
-    assert short_series_plan([24], 6, 6, 1) is None
+    # long enough for the network to be checked on a rolling origin, a panel, or too short to
+    # hold out a test part and one window
+    assert short_series_plan([25], 6, 6, 1) is None
+    assert short_series_plan([24], 6, 6, 1)[:2] == (18, 6)  # the network's minimum: no origin checks it
     assert short_series_plan([19, 19], 6, 6, 1) is None
     assert short_series_plan([13], 6, 6, 1) is None  # a one-row window has no local scale
 
