@@ -533,7 +533,7 @@ class Forecaster(FittedMixin, Estimator):
         from forecaster.evaluation.plots import plot_history, plot_no_training
 
         used = (getattr(self, "choice_", None) or {}).get("used", "a window baseline")
-        reason = f"The series is too short for the network's training, validation and test windows; {used} forecasts."
+        reason = f"The series is too short to train the network and check it on held-out windows; {used} forecasts."
         return plot_history(self.history_) if self.n_epochs_ else plot_no_training(reason)
 
     def plot_horizon_error(self, metric: str = "mae"):

@@ -15,8 +15,9 @@
   its validation part is long enough for early stopping (else it is folded
   into training and the epoch budget comes from rolling origins).
 * :func:`short_series_plan`: a single series too short for the network's
-  training, validation and test windows is forecast by the best window
-  baseline instead, chosen on the windows before its test part.
+  training, validation and test windows and one rolling origin that checks
+  it is forecast by the best window baseline instead, chosen on the windows
+  before its test part.
 
 * :func:`choose_skip`: which baseline the network corrects when
   ``skip="auto"``: the last value, the seasonal naive forecast or the mean of
