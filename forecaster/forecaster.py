@@ -306,7 +306,7 @@ class Forecaster(FittedMixin, Estimator):
         short = (short_series_plan([b - a for _, a, b in series.segments()], input_width, self.horizon, season_length(series.freq))
                  if self.input_width is None and baseline_may_forecast(self) else None)
         if short:  # too short for the network: the best window baseline forecasts
-            input_width, seasons, encoder_width = short[0], short[2], None
+            input_width, seasons, encoder_width = short.input_width, short.seasons, None
         if uses_calendar(self.calendar, series, seasons):
             series = with_calendar(series, holidays=self.holidays_)
         kept = trainable_segments(series.segments(), input_width + (1 if short else 3) * self.horizon)
@@ -315,7 +315,7 @@ class Forecaster(FittedMixin, Estimator):
         if frame is not None:
             self.statics_, self.static_rows_ = fit_static_rows(self, frame, id_col, {str(sid) for sid, _, _ in kept})
         # too few validation windows: folded into training, the epoch budget from rolling origins
-        splits, use_val, folded = (short[3], False, False) if short else plan_splits(
+        splits, use_val, folded = (short.splits, False, False) if short else plan_splits(
             [stop - start for _, start, stop in series.segments()], input_width, self.horizon, val=self.val, test=self.test
         )
 
@@ -342,7 +342,7 @@ class Forecaster(FittedMixin, Estimator):
         self._train(parts, splits, use_val, folded, fold_models, network=short is None)
         # network vs window baselines on out-of-sample windows; a better baseline (point head) becomes model_
         self.choice_, self.intervals_, baseline, scores = choose_and_calibrate(
-            self, parts, splits, use_val, fold_models, span=short[1] if short else None)
+            self, parts, splits, use_val, fold_models, span=short.span if short else None)
         if baseline is not None:
             self.model_, self._predict_fn = baseline, None
         self.metrics_ = evaluate_parts(self, parts, [s.test for s in splits], train)
@@ -532,9 +532,10 @@ class Forecaster(FittedMixin, Estimator):
         self._check_fitted("plot_history")
         from forecaster.evaluation.plots import plot_history, plot_no_training
 
+        if self.n_epochs_:
+            return plot_history(self.history_)
         used = (getattr(self, "choice_", None) or {}).get("used", "a window baseline")
-        reason = f"The series is too short to train the network and check it on held-out windows; {used} forecasts."
-        return plot_history(self.history_) if self.n_epochs_ else plot_no_training(reason)
+        return plot_no_training(f"The series is too short to train the network and check it on held-out windows; {used} forecasts.")
 
     def plot_horizon_error(self, metric: str = "mae"):
         """Test error by horizon step, model vs baselines -> Figure."""

@@ -113,12 +113,13 @@ def windows_local_scale(fc: Any, values: np.ndarray, origins: np.ndarray, scaler
     from forecaster.evaluation.intervals import local_scale
 
     n_targets, width = len(fc.targets_), fc.input_width_
+    rows = np.asarray(origins)[:, None] - width + np.arange(width)[None, :]
+    inputs = values[np.maximum(rows, 0), :n_targets].astype(np.float64)
+    # a short series' compared windows start before its first row (selection.short_series_plan):
+    # the rows before it are missing, which local_scale's mean of changes leaves out
+    inputs[rows < 0] = np.nan
     # a flat window (e.g. zeros of an intermittent series) would divide by ~0: floor at 1 % of the training spread
-    floor = 1e-2 * scaler.scale[:n_targets]
-    if len(origins) and origins.min() >= width:
-        return local_scale(np.stack([values[o - width : o, :n_targets] for o in origins]), floor=floor)
-    # a short series' comparison windows (selection.short_series_plan): the rows before each origin
-    return np.concatenate([local_scale(values[max(o - width, 0) : o, :n_targets][None], floor=floor) for o in origins])
+    return local_scale(inputs, floor=1e-2 * scaler.scale[:n_targets])
 
 
 def choose_and_calibrate(

@@ -44,7 +44,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -61,6 +61,7 @@ __all__ = [
     "MIN_VAL_WINDOWS",
     "PANEL_SEASON_SHARE",
     "ROLLING_FOLDS",
+    "ShortPlan",
     "auto_batch_size",
     "baseline_may_forecast",
     "best_epoch",
@@ -114,10 +115,17 @@ def baseline_may_forecast(fc: Any) -> bool:
     return fc.model in ("auto", "median") and fc.head == "point"
 
 
-def short_series_plan(
-    lengths: Sequence[int], input_width: int, horizon: int, natural: int
-) -> tuple[int, int, tuple[int, ...], list[Split]] | None:
-    """``(input_width, span, seasons, splits)`` of a window-baseline fit for one series too short for the network, else ``None``.
+class ShortPlan(NamedTuple):
+    """A window-baseline fit of one series too short for the network (:func:`short_series_plan`)."""
+
+    input_width: int  # the whole training part: the drift is the line through all of it
+    span: int  # the rows the window mean reads; the compared windows start after them
+    seasons: tuple[int, ...]
+    splits: list[Split]
+
+
+def short_series_plan(lengths: Sequence[int], input_width: int, horizon: int, natural: int) -> ShortPlan | None:
+    """The :class:`ShortPlan` of one series too short for the network, else ``None``.
 
     The network needs ``input_width + 3 * horizon`` rows (training, validation and test
     windows); 74 % of M3's yearly series and 27 % of its monthly ones have fewer. With
@@ -153,7 +161,7 @@ def short_series_plan(
     seasonal = 1 < natural <= room
     span = natural if seasonal else min(room, input_width)
     seasons = (natural,) if seasonal else ()
-    return n - horizon, span, seasons, [Split(train=(0, n - horizon), val=(0, 0), test=(0, n))]
+    return ShortPlan(n - horizon, span, seasons, [Split(train=(0, n - horizon), val=(0, 0), test=(0, n))])
 
 
 def plan_splits(
