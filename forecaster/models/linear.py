@@ -69,15 +69,16 @@ def fit_linear(x: np.ndarray, y: np.ndarray, last_indices: Sequence[int] = ()) -
 
 def linear_model(
     width: int, n_features: int, horizon: int, n_targets: int, kernel: np.ndarray, bias: np.ndarray,
-    last_indices: Sequence[int] = (),
+    last_indices: Sequence[int] = (), name: str = "linear",
 ) -> Any:
-    """A Keras model window ``[B, W, F]`` -> forecast ``[B, H, T]`` holding a :func:`fit_linear` solution."""
+    """A Keras model window ``[B, W, F]`` -> forecast ``[B, H, T]`` holding a :func:`fit_linear` solution
+    (or another fixed map of the window, such as :func:`~forecaster.models.theta.theta_model`'s)."""
     import keras
 
     from forecaster.models.layers import LinearForecast
 
     inputs = keras.Input((width, n_features), name="window")
     layer = LinearForecast(horizon, list(range(n_targets)), list(last_indices), name="linear_forecast")
-    model = keras.Model(inputs, layer(inputs), name="linear")
+    model = keras.Model(inputs, layer(inputs), name=name)
     layer.set_weights([kernel, bias])
     return model

@@ -9,7 +9,8 @@ fold's model.
   (:mod:`forecaster.models.linear`, fit in closed form on the windows before
   them; a single series only) and of each window baseline (last value, window
   mean, seasonal naive at each kept season, and the same moved by the last
-  value's change over the season, ``evaluation.baselines.seasonal_level``) in
+  value's change over the season, ``evaluation.baselines.seasonal_level``; a
+  series too short for the network also the drift and Theta over its history) in
   raw units (a panel: per-series training scale); ``model="median"`` (a single
   series, point head) forecasts with the per-step median of the network, the
   linear model and the best baseline unless one of them is clearly better on
@@ -128,8 +129,9 @@ def choose_and_calibrate(
     """Network vs window baselines on out-of-sample windows, then the conformal calibration.
 
     Without a network (``span``: a short series, ``selection.short_series_plan``) the window is
-    the whole history before each origin: the drift is the line through all of it, and the
-    window mean reads the last ``span`` rows.
+    the whole history before each origin: the drift is the line through all of it, Theta
+    (:mod:`forecaster.models.theta`) smooths all of it, and the window mean reads the last
+    ``span`` rows.
 
     Returns:
         ``(choice, intervals, baseline, scores)``: the ``choice_`` dict, the calibration of
@@ -139,6 +141,7 @@ def choose_and_calibrate(
     """
     from forecaster.evaluation import baselines as bl
     from forecaster.evaluation.intervals import check_levels
+    from forecaster.models.theta import fit_alpha, theta_forecasts, theta_model
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
     levels = check_levels(fc.intervals) if len(fc.intervals) else ()
@@ -152,8 +155,9 @@ def choose_and_calibrate(
     # a short yearly series trends: its window mean lagged and lost to the drift (benchmarks/short_series.py)
     if fc.model_ is not None or bl.season_length(fc.freq_) > 1:
         candidates["mean"] = ("mean", None if rows == width else rows)
-    if fc.model_ is None:  # the line through a short series' whole history (its window)
+    if fc.model_ is None:  # the line through a short series' whole history (its window), and Theta over it
         candidates["drift"] = ("drift", None)
+        candidates["theta"] = ("theta", None)
     candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
     # the moved season reads the row one season before the last: m < width. A short series' few windows
     # picked it by chance and it lost to the last value on M3's short quarterly series (benchmarks/short_series.py)
@@ -172,6 +176,8 @@ def choose_and_calibrate(
                 base = np.repeat(np.stack([targets[o - rows : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
             elif mode == "drift":  # origins <= width: the window is every row before the origin
                 base = bl.drift(targets, origins, horizon)
+            elif mode == "theta":
+                base = theta_forecasts(targets, origins, horizon)
             else:
                 base = (bl.seasonal_naive if mode == "seasonal" else bl.seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
@@ -211,6 +217,9 @@ def choose_and_calibrate(
         linear_fit = linear[0] if use_val else linear_on(fc, parts, train_origins(fc, splits))
     if used == "linear":
         baseline = linear_fit
+    elif used == "theta":  # its smoothing weights from the training part, as the comparison's before each origin
+        train_rows = parts[0][splits[0].train[0] : splits[0].train[1], :n_targets]
+        baseline = theta_model(width, fc._n_inputs(), horizon, [fit_alpha(column) for column in train_rows.T])
     elif used != "network":
         mode, m = candidates[best]
         baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)

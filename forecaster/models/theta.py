@@ -1,0 +1,90 @@
+"""The Theta method on a window, a short series' candidate: exponential smoothing plus half the trend.
+
+The classical Theta method (Assimakopoulos & Nikolopoulos, 2000, the M3 competition's
+winner; in the form of Hyndman & Billah, 2003) forecasts the simple exponential smoothing
+level plus half the least-squares slope of the rows, grown with the horizon. With its
+smoothing weight ``alpha`` fixed, the forecast is a fixed linear map of the rows, whose
+weights sum to one for each step: so it is a :func:`~forecaster.models.linear.linear_model`
+with a kernel from :func:`theta_weights` (no new layer: it predicts, saves, loads and
+exports as the linear model does, and gives the same forecast on scaled rows as on raw
+ones). A series too short for the network compares it with the window baselines
+(``training.choice``); on the short series of M1, M3 and tourism it lowered the chosen
+forecast's mean MASE (docs/benchmarks.md, "A Theta candidate for short series").
+
+* :func:`fit_alpha`: the weight with the least squared one-step error on given rows.
+* :func:`theta_weights`: the ``[rows, horizon]`` weights of the forecast from ``rows`` values.
+* :func:`theta_forecasts`: the forecasts from each origin of a raw series (the comparison).
+* :func:`theta_model`: the Keras model of a fixed window width.
+
+Example:
+    >>> import numpy as np
+    >>> y = 10.0 + 2.0 * np.arange(12)
+    >>> np.round(theta_weights(12, 3, 1.0).T @ y, 3).tolist()  # alpha 1: the last value plus the half slope
+    [33.0, 34.0, 35.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ALPHAS", "fit_alpha", "theta_forecasts", "theta_model", "theta_weights"]
+
+ALPHAS = tuple(np.round(np.linspace(0.05, 1.0, 20), 2))
+"""The smoothing weights :func:`fit_alpha` chooses from (a grid: the error is cheap and the
+choice robust; the level starts at the first row, as in the forecast package's ``thetaf``)."""
+
+
+def fit_alpha(values: np.ndarray) -> float:
+    """The smoothing weight of :data:`ALPHAS` with the least squared one-step error over ``values`` ``[n]``."""
+    values = np.asarray(values, np.float64)
+    alphas = np.asarray(ALPHAS)
+    level, sse = np.full(len(alphas), values[0]), np.zeros(len(alphas))
+    for value in values[1:]:
+        error = value - level
+        sse += error**2
+        level += alphas * error
+    return float(alphas[int(np.argmin(sse))])  # ties: the smallest weight
+
+
+def theta_weights(n_rows: int, horizon: int, alpha: float) -> np.ndarray:
+    """``[n_rows, horizon]``: step ``h``'s forecast is ``weights[:, h] @ rows``; each column sums to 1.
+
+    The level weights of exponential smoothing started at the first row, plus the weights of the
+    least-squares slope times ``(h + (1 - (1 - alpha) ** n_rows) / alpha) / 2`` (``h`` from 0).
+    """
+    decay = (1.0 - alpha) ** np.arange(n_rows - 1, -1, -1, dtype=np.float64)  # (1 - a)^(n-1-j)
+    level = alpha * decay
+    level[0] = decay[0]  # the first row is the level the smoothing starts from
+    t = np.arange(n_rows, dtype=np.float64) - (n_rows - 1) / 2
+    slope = t / max(float(t @ t), 1e-12)  # zero for a single row
+    growth = (np.arange(horizon) + (1.0 - (1.0 - alpha) ** n_rows) / alpha) / 2
+    return level[:, None] + slope[:, None] * growth[None, :]
+
+
+def theta_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """``[n, horizon, T]``: Theta from every row before each origin of raw ``targets`` ``[rows, T]``,
+    its weight fit on those rows (a short series' comparison windows, ``training.choice``)."""
+    targets = np.asarray(targets, np.float64)
+    out = np.empty((len(origins), horizon, targets.shape[1]))
+    for k, origin in enumerate(origins):
+        rows = targets[: int(origin)]
+        for t in range(targets.shape[1]):
+            out[k, :, t] = theta_weights(len(rows), horizon, fit_alpha(rows[:, t])).T @ rows[:, t]
+    return out
+
+
+def theta_model(width: int, n_features: int, horizon: int, alphas: np.ndarray | list[float]) -> Any:
+    """A Keras model window ``[B, width, F]`` -> Theta forecast ``[B, horizon, T]``, one weight per target.
+
+    :class:`~forecaster.models.layers.LinearForecast` maps the rows relative to the last one; the
+    weights of each step sum to 1, so their map equals Theta's on the rows themselves.
+    """
+    from forecaster.models.linear import linear_model
+
+    n_targets = len(alphas)
+    kernel = np.zeros((width * n_targets, horizon * n_targets), np.float32)
+    for t, alpha in enumerate(alphas):
+        kernel[t::n_targets, t::n_targets] = theta_weights(width, horizon, float(alpha))
+    return linear_model(width, n_features, horizon, n_targets, kernel, np.zeros(horizon * n_targets, np.float32), name="theta")
