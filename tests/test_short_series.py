@@ -12,6 +12,7 @@ import pytest
 from forecaster import Forecaster, runs
 from forecaster.cli import main
 from forecaster.errors import ForecasterError
+from forecaster.models.theta import fit_alpha, theta_forecasts, theta_weights
 from forecaster.training.selection import short_series_plan
 
 
@@ -132,3 +133,52 @@ def test_the_network_or_a_shorter_series_still_gets_the_error():
         Forecaster(horizon=6, model="network", verbose=0).fit(yearly(), target="value", date_col="date")
     with pytest.raises(ForecasterError, match="rows"):
         Forecaster(horizon=6, verbose=0).fit(yearly(12), target="value", date_col="date")
+
+
+def _theta_by_recursion(rows: np.ndarray, horizon: int, alpha: float) -> np.ndarray:
+    """The Theta method written out: exponential smoothing from the first row, plus half the OLS slope."""
+    level = rows[0]
+    for value in rows[1:]:
+        level += alpha * (value - level)
+    slope = np.polyfit(np.arange(len(rows)), rows, 1)[0]
+    return level + slope / 2 * (np.arange(horizon) + (1 - (1 - alpha) ** len(rows)) / alpha)
+
+
+def test_theta_weights_are_the_theta_method():
+    rng = np.random.default_rng(0)
+    rows = 20 + np.cumsum(rng.normal(0.5, 1, 15))
+    for alpha in (0.05, 0.3, 1.0):
+        weights = theta_weights(15, 4, alpha)
+        np.testing.assert_allclose(weights.sum(axis=0), 1.0, rtol=1e-12)  # so scaling the rows commutes
+        np.testing.assert_allclose(weights.T @ rows, _theta_by_recursion(rows, 4, alpha), rtol=1e-10)
+    # the weight with the least squared one-step error: high for a random walk, low for noise around a level
+    assert fit_alpha(np.cumsum(rng.normal(0, 1, 60))) >= 0.7
+    assert fit_alpha(5 + rng.normal(0, 1, 200)) <= 0.3
+    # the comparison's forecasts: each from every row before its origin, with its own weight
+    series = np.stack([rows, rows[::-1]], axis=1)
+    out = theta_forecasts(series, np.array([8, 15]), 4)
+    expected = _theta_by_recursion(series[:8, 1], 4, fit_alpha(series[:8, 1]))
+    assert out.shape == (2, 4, 2) and np.allclose(out[0, :, 1], expected)
+
+
+def test_short_noisy_trend_is_forecast_by_theta(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    values = 100 + 2.0 * np.arange(14) + np.cumsum(rng.normal(0, 1.0, 14)) + rng.normal(0, 4, 14)
+    frame = pd.DataFrame({"date": pd.date_range("1990-01-01", periods=14, freq="YS"), "value": values})
+    fc = Forecaster(horizon=4, verbose=0).fit(frame, target="value", date_col="date")
+    assert fc.n_epochs_ == 0 and fc.choice_["used"] == "theta" and fc.input_width_ == 10
+    # the smoothing weight comes from the training part (the rows before the held-out 4) ...
+    alpha = fit_alpha(values[:10])
+    held_out = _theta_by_recursion(values[:10], 4, alpha)
+    assert fc.metrics_["model"]["mse"] == pytest.approx(np.mean((values[10:] - held_out) ** 2), rel=1e-5)
+    # ... and forecasts after the data from the last 10 rows
+    expected = _theta_by_recursion(values[-10:], 4, alpha)
+    np.testing.assert_allclose(fc.predict()["value"], expected, rtol=1e-5)
+    fc.save(tmp_path / "run")
+    np.testing.assert_allclose(runs.load(tmp_path / "run").predict()["value"], expected, rtol=1e-5)
+    import tensorflow as tf
+
+    fc.export(tmp_path / "export")
+    exported = tf.saved_model.load(str(tmp_path / "export"))  # held: its variables live as long as it does
+    served = exported.serve(window=tf.constant(values[-10:][None, :, None], tf.float32))
+    np.testing.assert_allclose(served.numpy()[0, :, 0], expected, rtol=1e-5)
