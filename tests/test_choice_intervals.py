@@ -193,3 +193,20 @@ def test_cli_fit_names_the_choice_the_best_baseline_and_the_coverage(tmp_path, c
     metrics = json.loads((run / "metrics.json").read_text())
     assert set(metrics["intervals"]) == {"0.8"} and metrics["choice"]["used"] == "network"
     assert metrics["best_baseline"] in metrics["baselines"]
+
+
+def test_theta_is_a_candidate_of_a_single_series_window() -> None:
+    # a noisy trend: the last value carries the noise, the window mean lags the trend, Theta smooths
+    # and follows it; its validation MAE is that of models.theta over each validation window
+    from forecaster.models.theta import theta_forecasts
+
+    n, horizon = 90, 4
+    y = 100 + 1.5 * np.arange(n) + 3 * np.random.default_rng(2).normal(size=n)
+    frame = pd.DataFrame({"date": pd.date_range("1900-01-01", periods=n, freq="YS"), "y": y})
+    fc = Forecaster(model="auto", **dict(FAST, skip="none", learning_rate=1e-6, horizon=horizon)).fit(frame)
+    choice, width, (start, stop) = fc.choice_, fc.input_width_, fc.split_[0].val
+    assert choice["baseline"] == "theta" and choice["network_val_mae"] > choice["baseline_val_mae"]
+    origins = np.arange(start + width, stop - horizon + 1)
+    actual = np.stack([y[o : o + horizon] for o in origins])
+    mae = np.abs(actual - theta_forecasts(y[:, None], origins, horizon, width)[:, :, 0]).mean()
+    assert choice["baseline_val_mae"] == pytest.approx(mae, rel=1e-5)  # the fit reads float32 rows

@@ -159,6 +159,12 @@ def test_theta_weights_are_the_theta_method():
     out = theta_forecasts(series, np.array([8, 15]), 4)
     expected = _theta_by_recursion(series[:8, 1], 4, fit_alpha(series[:8, 1]))
     assert out.shape == (2, 4, 2) and np.allclose(out[0, :, 1], expected)
+    # a longer series' windows: the `width` rows before each origin, each window's own weight
+    out = theta_forecasts(series, np.array([8, 15]), 4, width=6)
+    for k, stop in enumerate((8, 15)):
+        for t in range(2):
+            rows_t = series[stop - 6 : stop, t]
+            np.testing.assert_allclose(out[k, :, t], _theta_by_recursion(rows_t, 4, fit_alpha(rows_t)), rtol=1e-10)
 
 
 def test_short_noisy_trend_is_forecast_by_theta(tmp_path: Path):

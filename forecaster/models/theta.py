@@ -7,9 +7,10 @@ smoothing weight ``alpha`` fixed, the forecast is a fixed linear map of the rows
 weights sum to one for each step: so it is a :func:`~forecaster.models.linear.linear_model`
 with a kernel from :func:`theta_weights` (no new layer: it predicts, saves, loads and
 exports as the linear model does, and gives the same forecast on scaled rows as on raw
-ones). A series too short for the network compares it with the window baselines
-(``training.choice``); on the short series of M1, M3 and tourism it lowered the chosen
-forecast's mean MASE (docs/benchmarks.md, "A Theta candidate for short series").
+ones). A single series compares it with the window baselines (``training.choice``): over
+its whole history when it is too short for the network, over the input window otherwise. On
+the short and the longer series of M1, M3 and tourism it lowered the default's mean MASE
+(docs/benchmarks.md, "A Theta candidate for short series" and "... for every single series").
 
 * :func:`fit_alpha`: the weight with the least squared one-step error on given rows.
 * :func:`theta_weights`: the ``[rows, horizon]`` weights of the forecast from ``rows`` values.
@@ -36,16 +37,19 @@ ALPHAS = tuple(np.round(np.linspace(0.05, 1.0, 20), 2))
 choice robust; the level starts at the first row, as in the forecast package's ``thetaf``)."""
 
 
-def fit_alpha(values: np.ndarray) -> float:
-    """The smoothing weight of :data:`ALPHAS` with the least squared one-step error over ``values`` ``[n]``."""
+def fit_alpha(values: np.ndarray) -> Any:
+    """The smoothing weight of :data:`ALPHAS` with the least squared one-step error over ``values``
+    ``[n]`` (a float), or over each row of ``values`` ``[..., n]`` (an array of ``[...]``)."""
     values = np.asarray(values, np.float64)
     alphas = np.asarray(ALPHAS)
-    level, sse = np.full(len(alphas), values[0]), np.zeros(len(alphas))
-    for value in values[1:]:
-        error = value - level
+    level = np.repeat(values[..., :1], len(alphas), axis=-1)  # [..., A]: each weight's level
+    sse = np.zeros_like(level)
+    for j in range(1, values.shape[-1]):
+        error = values[..., j : j + 1] - level
         sse += error**2
         level += alphas * error
-    return float(alphas[int(np.argmin(sse))])  # ties: the smallest weight
+    best = alphas[np.argmin(sse, axis=-1)]  # ties: the smallest weight
+    return float(best) if values.ndim == 1 else best
 
 
 def theta_weights(n_rows: int, horizon: int, alpha: float) -> np.ndarray:
@@ -63,15 +67,22 @@ def theta_weights(n_rows: int, horizon: int, alpha: float) -> np.ndarray:
     return level[:, None] + slope[:, None] * growth[None, :]
 
 
-def theta_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-    """``[n, horizon, T]``: Theta from every row before each origin of raw ``targets`` ``[rows, T]``,
-    its weight fit on those rows (a short series' comparison windows, ``training.choice``)."""
-    targets = np.asarray(targets, np.float64)
+def theta_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int, width: int | None = None) -> np.ndarray:
+    """``[n, horizon, T]``: Theta from the ``width`` rows before each origin of raw ``targets`` ``[rows, T]``
+    (``None``: every row before it, a short series' window), its weight fit on those rows."""
+    targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
-    for k, origin in enumerate(origins):
-        rows = targets[: int(origin)]
-        for t in range(targets.shape[1]):
-            out[k, :, t] = theta_weights(len(rows), horizon, fit_alpha(rows[:, t])).T @ rows[:, t]
+    if width is None:  # one length per origin
+        for k, origin in enumerate(origins):
+            rows = targets[:origin]
+            for t, alpha in enumerate(fit_alpha(rows.T)):
+                out[k, :, t] = rows[:, t] @ theta_weights(origin, horizon, alpha)
+        return out
+    rows = targets[origins[:, None] - width + np.arange(width)[None, :]]  # [n, width, T]
+    alphas = fit_alpha(np.moveaxis(rows, 1, 2))  # [n, T]
+    for alpha in np.unique(alphas):  # at most len(ALPHAS) weight matrices
+        k, t = np.nonzero(alphas == alpha)
+        out[k, :, t] = rows[k, :, t] @ theta_weights(width, horizon, alpha)
     return out
 
 

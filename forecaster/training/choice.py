@@ -10,7 +10,8 @@ fold's model.
   them; a single series only) and of each window baseline (last value, window
   mean, seasonal naive at each kept season, and the same moved by the last
   value's change over the season, ``evaluation.baselines.seasonal_level``; a
-  series too short for the network also the drift and Theta over its history) in
+  single series also Theta, ``models.theta``; a series too short for the network
+  also the drift, and its window is its whole history) in
   raw units (a panel: per-series training scale); ``model="median"`` (a single
   series, point head) forecasts with the per-step median of the network, the
   linear model and the best baseline unless one of them is clearly better on
@@ -130,8 +131,8 @@ def choose_and_calibrate(
 
     Without a network (``span``: a short series, ``selection.short_series_plan``) the window is
     the whole history before each origin: the drift is the line through all of it, Theta
-    (:mod:`forecaster.models.theta`) smooths all of it, and the window mean reads the last
-    ``span`` rows.
+    (:mod:`forecaster.models.theta`, a candidate of every single series) smooths all of it,
+    and the window mean reads the last ``span`` rows.
 
     Returns:
         ``(choice, intervals, baseline, scores)``: the ``choice_`` dict, the calibration of
@@ -155,8 +156,9 @@ def choose_and_calibrate(
     # a short yearly series trends: its window mean lagged and lost to the drift (benchmarks/short_series.py)
     if fc.model_ is not None or bl.season_length(fc.freq_) > 1:
         candidates["mean"] = ("mean", None if rows == width else rows)
-    if fc.model_ is None:  # the line through a short series' whole history (its window), and Theta over it
+    if fc.model_ is None:  # the line through a short series' whole history (its window)
         candidates["drift"] = ("drift", None)
+    if len(parts) == 1:  # Theta over the window (models.theta); a panel's one model has no weight per series
         candidates["theta"] = ("theta", None)
     candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
     # the moved season reads the row one season before the last: m < width. A short series' few windows
@@ -177,7 +179,7 @@ def choose_and_calibrate(
             elif mode == "drift":  # origins <= width: the window is every row before the origin
                 base = bl.drift(targets, origins, horizon)
             elif mode == "theta":
-                base = theta_forecasts(targets, origins, horizon)
+                base = theta_forecasts(targets, origins, horizon, None if fc.model_ is None else width)
             else:
                 base = (bl.seasonal_naive if mode == "seasonal" else bl.seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
@@ -217,12 +219,13 @@ def choose_and_calibrate(
         linear_fit = linear[0] if use_val else linear_on(fc, parts, train_origins(fc, splits))
     if used == "linear":
         baseline = linear_fit
-    elif used == "theta":  # its smoothing weights from the training part, as the comparison's before each origin
-        train_rows = parts[0][splits[0].train[0] : splits[0].train[1], :n_targets]
-        baseline = theta_model(width, fc._n_inputs(), horizon, [fit_alpha(column) for column in train_rows.T])
     elif used != "network":
         mode, m = candidates[best]
-        baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
+        if mode == "theta":  # its smoothing weights from the training part (the comparison's: before each origin)
+            train_rows = parts[0][splits[0].train[0] : splits[0].train[1], :n_targets]
+            baseline = theta_model(width, fc._n_inputs(), horizon, fit_alpha(train_rows.T))
+        else:
+            baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
         if used == "median":
             from forecaster.models.factory import median_models
 
