@@ -109,8 +109,9 @@ class Forecaster(FittedMixin, Estimator):
         tensorboard: directory for Keras TensorBoard logs (one sub-directory per fit).
         model: ``"auto"``: after training, compare the network's MAE on the validation windows
             (or rolling-origin folds) with a linear autoregression (``models.linear``) and the window
-            baselines (last value, window mean, seasonal naive at each kept season, and the same moved
-            to the latest level, ``seasonal_level_<m>``); a better one forecasts instead (point head),
+            baselines (last value, window mean, seasonal naive at each kept season, the same moved
+            to the latest level, ``seasonal_level_<m>``, and a single series' Theta, ``models.theta``);
+            a better one forecasts instead (point head),
             said in ``choice_``. ``"median"`` (default): the per-step median of the network, the
             linear model and the best baseline, unless one is clearly better on validation
             (``training.choice.MEDIAN_MARGIN``; a panel, which has no linear candidate, falls

@@ -137,7 +137,7 @@ FIT_OPTIONS: tuple[Option, ...] = (
            "(needs a skip baseline)", None, "window_scale"),
     Option(("--choose",), "model", "median (default): forecast with the per-step median of the network, the linear "
            "model (ridge on the window) and the best baseline on validation (last value, window mean, seasonal naive, "
-           "seasonal level), unless one is clearly better on validation; auto: whichever of them is better on "
+           "seasonal level, Theta), unless one is clearly better on validation; auto: whichever of them is better on "
            "validation; network: always the network", param="model",
            choices=MODEL_CHOICES),
     Option(("--intervals",), "intervals", "conformal interval levels calibrated out of sample, e.g. 0.8,0.95 "
