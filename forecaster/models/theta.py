@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ALPHAS", "fit_alpha", "theta_forecasts", "theta_model", "theta_weights"]
+__all__ = ["ALPHAS", "fit_alpha", "fit_alphas", "seasonal_maps", "theta_forecasts", "theta_model", "theta_weights"]
 
 ALPHAS = tuple(np.round(np.linspace(0.05, 1.0, 20), 2))
 """The smoothing weights :func:`fit_alpha` chooses from (a grid: the error is cheap and the
@@ -52,11 +52,13 @@ def fit_alpha(values: np.ndarray) -> Any:
     return float(best) if values.ndim == 1 else best
 
 
-def theta_weights(n_rows: int, horizon: int, alpha: float) -> np.ndarray:
+def theta_weights(n_rows: int, horizon: int, alpha: float, season: int = 1) -> np.ndarray:
     """``[n_rows, horizon]``: step ``h``'s forecast is ``weights[:, h] @ rows``; each column sums to 1.
 
     The level weights of exponential smoothing started at the first row, plus the weights of the
     least-squares slope times ``(h + (1 - (1 - alpha) ** n_rows) / alpha) / 2`` (``h`` from 0).
+    With ``season > 1``, Theta of the rows less their seasonal pattern, plus the pattern of the
+    forecast steps (:func:`seasonal_maps`).
     """
     decay = (1.0 - alpha) ** np.arange(n_rows - 1, -1, -1, dtype=np.float64)  # (1 - a)^(n-1-j)
     level = alpha * decay
@@ -64,19 +66,53 @@ def theta_weights(n_rows: int, horizon: int, alpha: float) -> np.ndarray:
     t = np.arange(n_rows, dtype=np.float64) - (n_rows - 1) / 2
     slope = t / max(float(t @ t), 1e-12)  # zero for a single row
     growth = (np.arange(horizon) + (1.0 - (1.0 - alpha) ** n_rows) / alpha) / 2
-    return level[:, None] + slope[:, None] * growth[None, :]
+    weights = level[:, None] + slope[:, None] * growth[None, :]
+    if season > 1:
+        adjust, future = seasonal_maps(n_rows, horizon, season)
+        weights = adjust.T @ weights + future.T
+    return weights
 
 
-def theta_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int, width: int | None = None) -> np.ndarray:
+def seasonal_maps(n_rows: int, horizon: int, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(adjust [n_rows, n_rows], future [horizon, n_rows])``: the rows less their additive seasonal
+    pattern are ``adjust @ rows``, the pattern of the forecast steps ``future @ rows``.
+
+    The pattern is the mean, per place in the season, of the rows' deviations from their
+    least-squares line, centred on zero. The place counts back from the forecast origin (the
+    last row is one step before it), so any window of ``n_rows`` rows lines up without dates,
+    and every map is linear in the rows (a fixed kernel of the model).
+    """
+    t = np.arange(n_rows, dtype=np.float64)
+    design = np.stack([np.ones(n_rows), t], axis=1)
+    detrend = np.eye(n_rows) - design @ np.linalg.pinv(design)  # the deviations from the line
+    place = (t.astype(int) - n_rows) % season
+    onehot = (place[:, None] == np.arange(season)[None, :]).astype(np.float64)  # [n_rows, season]
+    means = (onehot / np.maximum(onehot.sum(axis=0), 1)).T @ detrend  # [season, n_rows]
+    pattern = means - means.mean(axis=0, keepdims=True)
+    return np.eye(n_rows) - onehot @ pattern, pattern[np.arange(horizon) % season]
+
+
+def fit_alphas(rows: np.ndarray, season: int = 1) -> np.ndarray:
+    """``[T]``: :func:`fit_alpha` of each target column of ``rows`` ``[n, T]``, less its seasonal pattern
+    with ``season > 1`` (the rows Theta smooths)."""
+    rows = np.asarray(rows, np.float64)
+    if season > 1:
+        rows = seasonal_maps(len(rows), 1, season)[0] @ rows
+    return np.atleast_1d(fit_alpha(rows.T))
+
+
+def theta_forecasts(
+    targets: np.ndarray, origins: np.ndarray, horizon: int, width: int | None = None, season: int = 1
+) -> np.ndarray:
     """``[n, horizon, T]``: Theta from the ``width`` rows before each origin of raw ``targets`` ``[rows, T]``
     (``None``: every row before it, a short series' window), its weight fit on those rows."""
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
-    if width is None:  # one length per origin
+    if width is None or season > 1:  # one length per origin, or a seasonal fit per window
         for k, origin in enumerate(origins):
-            rows = targets[:origin]
-            for t, alpha in enumerate(fit_alpha(rows.T)):
-                out[k, :, t] = rows[:, t] @ theta_weights(origin, horizon, alpha)
+            rows = targets[max(0, origin - width) if width else 0 : origin]
+            for t, alpha in enumerate(fit_alphas(rows, season)):
+                out[k, :, t] = rows[:, t] @ theta_weights(len(rows), horizon, alpha, season)
         return out
     rows = targets[origins[:, None] - width + np.arange(width)[None, :]]  # [n, width, T]
     alphas = fit_alpha(np.moveaxis(rows, 1, 2))  # [n, T]
@@ -86,7 +122,7 @@ def theta_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int, widt
     return out
 
 
-def theta_model(width: int, n_features: int, horizon: int, alphas: np.ndarray | list[float]) -> Any:
+def theta_model(width: int, n_features: int, horizon: int, alphas: np.ndarray | list[float], season: int = 1) -> Any:
     """A Keras model window ``[B, width, F]`` -> Theta forecast ``[B, horizon, T]``, one weight per target.
 
     :class:`~forecaster.models.layers.LinearForecast` maps the rows relative to the last one; the
@@ -97,5 +133,6 @@ def theta_model(width: int, n_features: int, horizon: int, alphas: np.ndarray | 
     n_targets = len(alphas)
     kernel = np.zeros((width * n_targets, horizon * n_targets), np.float32)
     for t, alpha in enumerate(alphas):
-        kernel[t::n_targets, t::n_targets] = theta_weights(width, horizon, float(alpha))
-    return linear_model(width, n_features, horizon, n_targets, kernel, np.zeros(horizon * n_targets, np.float32), name="theta")
+        kernel[t::n_targets, t::n_targets] = theta_weights(width, horizon, float(alpha), season)
+    name = "theta" if season == 1 else f"seasonal_theta_{season}"
+    return linear_model(width, n_features, horizon, n_targets, kernel, np.zeros(horizon * n_targets, np.float32), name=name)

@@ -142,7 +142,7 @@ def choose_and_calibrate(
     """
     from forecaster.evaluation import baselines as bl
     from forecaster.evaluation.intervals import check_levels
-    from forecaster.models.theta import fit_alpha, theta_forecasts, theta_model
+    from forecaster.models.theta import fit_alphas, theta_forecasts, theta_model
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
     levels = check_levels(fc.intervals) if len(fc.intervals) else ()
@@ -160,6 +160,8 @@ def choose_and_calibrate(
         candidates["drift"] = ("drift", None)
     if len(parts) == 1:  # Theta over the window (models.theta); a panel's one model has no weight per series
         candidates["theta"] = ("theta", None)
+    if fc.model_ is None:  # and less its seasonal pattern, which a short series' few windows cannot learn otherwise
+        candidates.update({f"seasonal_theta_{m}": ("theta", m) for m in fc.seasons_ if 1 < m <= width})
     candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
     # the moved season reads the row one season before the last: m < width. A short series' few windows
     # picked it by chance and it lost to the last value on M3's short quarterly series (benchmarks/short_series.py)
@@ -179,7 +181,7 @@ def choose_and_calibrate(
             elif mode == "drift":  # origins <= width: the window is every row before the origin
                 base = bl.drift(targets, origins, horizon)
             elif mode == "theta":
-                base = theta_forecasts(targets, origins, horizon, None if fc.model_ is None else width)
+                base = theta_forecasts(targets, origins, horizon, None if fc.model_ is None else width, m or 1)
             else:
                 base = (bl.seasonal_naive if mode == "seasonal" else bl.seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
@@ -223,7 +225,7 @@ def choose_and_calibrate(
         mode, m = candidates[best]
         if mode == "theta":  # its smoothing weights from the training part (the comparison's: before each origin)
             train_rows = parts[0][splits[0].train[0] : splits[0].train[1], :n_targets]
-            baseline = theta_model(width, fc._n_inputs(), horizon, fit_alpha(train_rows.T))
+            baseline = theta_model(width, fc._n_inputs(), horizon, fit_alphas(train_rows, m or 1), m or 1)
         else:
             baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
         if used == "median":
