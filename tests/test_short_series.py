@@ -12,7 +12,7 @@ import pytest
 from forecaster import Forecaster, runs
 from forecaster.cli import main
 from forecaster.errors import ForecasterError
-from forecaster.models.theta import fit_alpha, theta_forecasts, theta_weights
+from forecaster.models.theta import fit_alpha, fit_alphas, theta_forecasts, theta_weights
 from forecaster.training.selection import short_series_plan
 
 
@@ -187,4 +187,46 @@ def test_short_noisy_trend_is_forecast_by_theta(tmp_path: Path):
     fc.export(tmp_path / "export")
     exported = tf.saved_model.load(str(tmp_path / "export"))  # held: its variables live as long as it does
     served = exported.serve(window=tf.constant(values[-10:][None, :, None], tf.float32))
+    np.testing.assert_allclose(served.numpy()[0, :, 0], expected, rtol=1e-5)
+
+
+def _seasonal_theta_by_hand(rows: np.ndarray, horizon: int, season: int, alpha: float) -> np.ndarray:
+    """Seasonal Theta written out: the deviations from the least-squares line averaged per place in the
+    season (counted back from the origin) and centred, Theta of the rows less them, plus them again."""
+    t = np.arange(len(rows))
+    deviation = rows - np.polyval(np.polyfit(t, rows, 1), t)
+    place = (t - len(rows)) % season
+    pattern = np.array([deviation[place == p].mean() for p in range(season)])
+    pattern -= pattern.mean()
+    return _theta_by_recursion(rows - pattern[place], horizon, alpha) + pattern[np.arange(horizon) % season]
+
+
+def test_seasonal_theta_weights_are_theta_less_the_seasonal_pattern():
+    rng = np.random.default_rng(4)
+    rows = 40 + 0.5 * np.arange(30) + 6 * np.sin(np.arange(30) * np.pi / 6) + rng.normal(0, 1, 30)
+    for n_rows, alpha in ((30, 0.2), (12, 1.0), (17, 0.6)):
+        weights = theta_weights(n_rows, 8, alpha, season=12)
+        np.testing.assert_allclose(weights.sum(axis=0), 1.0, rtol=1e-10)
+        expected = _seasonal_theta_by_hand(rows[-n_rows:], 8, 12, alpha)
+        np.testing.assert_allclose(weights.T @ rows[-n_rows:], expected, rtol=1e-10)
+
+
+def test_short_trending_seasonal_series_is_forecast_by_seasonal_theta(tmp_path: Path):
+    # a trend under a monthly pattern: seasonal naive lags the trend, Theta alone misses the pattern
+    rng = np.random.default_rng(0)
+    pattern = np.array([5, 9, 14, 20, 26, 30, 31, 28, 22, 15, 9, 6], float)
+    n = 44
+    values = 100 + 2.5 * np.arange(n) + pattern[np.arange(n) % 12] + rng.normal(0, 1.5, n)
+    frame = pd.DataFrame({"date": pd.date_range("2001-01-01", periods=n, freq="MS"), "value": values})
+    fc = Forecaster(horizon=12, verbose=0).fit(frame, target="value", date_col="date")
+    assert fc.n_epochs_ == 0 and fc.choice_["used"] == "seasonal_theta_12" and fc.input_width_ == 32
+    alpha = fit_alphas(values[:32, None], 12)[0]  # from the training part, less its pattern
+    expected = _seasonal_theta_by_hand(values[-32:], 12, 12, alpha)
+    np.testing.assert_allclose(fc.predict()["value"], expected, rtol=1e-5)
+    assert fc.metrics_["model"]["mse"] < 0.2 * fc.metrics_["baselines"]["seasonal_naive"]["mse"]
+    import tensorflow as tf
+
+    fc.export(tmp_path / "export")
+    exported = tf.saved_model.load(str(tmp_path / "export"))
+    served = exported.serve(window=tf.constant(values[-32:][None, :, None], tf.float32))
     np.testing.assert_allclose(served.numpy()[0, :, 0], expected, rtol=1e-5)
