@@ -209,6 +209,12 @@ def test_seasonal_theta_weights_are_theta_less_the_seasonal_pattern():
         np.testing.assert_allclose(weights.sum(axis=0), 1.0, rtol=1e-10)
         expected = _seasonal_theta_by_hand(rows[-n_rows:], 8, 12, alpha)
         np.testing.assert_allclose(weights.T @ rows[-n_rows:], expected, rtol=1e-10)
+    # the comparison's forecasts over windows of one width: each window's own weight, less its pattern
+    out = theta_forecasts(rows[:, None], np.array([20, 30]), 8, width=16, season=12)
+    for k, stop in enumerate((20, 30)):
+        window = rows[stop - 16 : stop]
+        alpha = fit_alphas(window[:, None], 12)[0]
+        np.testing.assert_allclose(out[k, :, 0], _seasonal_theta_by_hand(window, 8, 12, alpha), rtol=1e-10)
 
 
 def test_short_trending_seasonal_series_is_forecast_by_seasonal_theta(tmp_path: Path):

@@ -108,17 +108,18 @@ def theta_forecasts(
     (``None``: every row before it, a short series' window), its weight fit on those rows."""
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
-    if width is None or season > 1:  # one length per origin, or a seasonal fit per window
+    if width is None:  # one length per origin
         for k, origin in enumerate(origins):
-            rows = targets[max(0, origin - width) if width else 0 : origin]
+            rows = targets[:origin]
             for t, alpha in enumerate(fit_alphas(rows, season)):
-                out[k, :, t] = rows[:, t] @ theta_weights(len(rows), horizon, alpha, season)
+                out[k, :, t] = rows[:, t] @ theta_weights(origin, horizon, alpha, season)
         return out
     rows = targets[origins[:, None] - width + np.arange(width)[None, :]]  # [n, width, T]
-    alphas = fit_alpha(np.moveaxis(rows, 1, 2))  # [n, T]
+    smoothed = rows if season == 1 else np.einsum("ij,njt->nit", seasonal_maps(width, 1, season)[0], rows)
+    alphas = fit_alpha(np.moveaxis(smoothed, 1, 2))  # [n, T]
     for alpha in np.unique(alphas):  # at most len(ALPHAS) weight matrices
         k, t = np.nonzero(alphas == alpha)
-        out[k, :, t] = rows[k, :, t] @ theta_weights(width, horizon, alpha)
+        out[k, :, t] = rows[k, :, t] @ theta_weights(width, horizon, alpha, season)
     return out
 
 
