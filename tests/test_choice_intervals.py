@@ -210,3 +210,15 @@ def test_theta_is_a_candidate_of_a_single_series_window() -> None:
     actual = np.stack([y[o : o + horizon] for o in origins])
     mae = np.abs(actual - theta_forecasts(y[:, None], origins, horizon, width)[:, :, 0]).mean()
     assert choice["baseline_val_mae"] == pytest.approx(mae, rel=1e-5)  # the fit reads float32 rows
+
+
+def test_a_median_with_theta_saves_and_loads(tmp_path) -> None:
+    # the same noisy trend under the default model="median": Theta is the median's baseline member
+    # (a second LinearForecast beside the linear model's) and the run reloads to the same forecast
+    n = 90
+    y = 100 + 1.5 * np.arange(n) + 3 * np.random.default_rng(2).normal(size=n)
+    frame = pd.DataFrame({"date": pd.date_range("1900-01-01", periods=n, freq="YS"), "y": y})
+    fc = Forecaster(**dict(FAST, learning_rate=1e-6, horizon=4)).fit(frame)
+    assert fc.choice_["used"] == "median" and fc.choice_["baseline"] == "theta"
+    fc.save(tmp_path / "run")
+    np.testing.assert_allclose(load(tmp_path / "run").predict()["y"], fc.predict()["y"], rtol=1e-6)
