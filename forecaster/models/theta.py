@@ -12,8 +12,11 @@ its whole history when it is too short for the network, over the input window ot
 the short and the longer series of M1, M3 and tourism it lowered the default's mean MASE
 (docs/benchmarks.md, "A Theta candidate for short series" and "... for every single series").
 
-* :func:`fit_alpha`: the weight with the least squared one-step error on given rows.
+* :func:`fit_alpha`: the weight with the least squared one-step error on given rows
+  (:func:`fit_alphas`: per target column, less the seasonal pattern where there is one).
 * :func:`theta_weights`: the ``[rows, horizon]`` weights of the forecast from ``rows`` values.
+* :func:`seasonal_maps`: an additive seasonal pattern placed from the forecast origin, so a
+  short seasonal series' Theta (``season``) stays a fixed map of a window without dates.
 * :func:`theta_forecasts`: the forecasts from each origin of a raw series (the comparison).
 * :func:`theta_model`: the Keras model of a fixed window width.
 
