@@ -159,7 +159,7 @@ def choose_and_calibrate(
     if fc.model_ is None:  # the line through a short series' whole history (its window)
         candidates["drift"] = ("drift", None)
     if len(parts) == 1:  # Theta over the window (models.theta); a panel's one model has no weight per series
-        candidates["theta"] = ("theta", None)
+        candidates["theta"] = ("theta", 1)  # m: the season it adjusts for (1: none)
     if fc.model_ is None:  # and less its seasonal pattern, which a short series' few windows cannot learn otherwise
         candidates.update({f"seasonal_theta_{m}": ("theta", m) for m in fc.seasons_ if 1 < m <= width})
     candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
@@ -181,7 +181,7 @@ def choose_and_calibrate(
             elif mode == "drift":  # origins <= width: the window is every row before the origin
                 base = bl.drift(targets, origins, horizon)
             elif mode == "theta":
-                base = theta_forecasts(targets, origins, horizon, None if fc.model_ is None else width, m or 1)
+                base = theta_forecasts(targets, origins, horizon, None if fc.model_ is None else width, m)
             else:
                 base = (bl.seasonal_naive if mode == "seasonal" else bl.seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
@@ -225,7 +225,7 @@ def choose_and_calibrate(
         mode, m = candidates[best]
         if mode == "theta":  # its smoothing weights from the training part (the comparison's: before each origin)
             train_rows = parts[0][splits[0].train[0] : splits[0].train[1], :n_targets]
-            baseline = theta_model(width, fc._n_inputs(), horizon, fit_alphas(train_rows, m or 1), m or 1)
+            baseline = theta_model(width, fc._n_inputs(), horizon, fit_alphas(train_rows, m), m)
         else:
             baseline = baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
         if used == "median":
