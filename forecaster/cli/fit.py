@@ -342,6 +342,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     series = fc.data_
     n_targets = len(fc.targets_)
     from forecaster.data.calendar import CALENDAR_COLUMNS
+    from forecaster.training.choice import used_label
 
     features = [c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS]
     calendar = sorted({c.split("_")[1] for c in fc.columns_ if c in CALENDAR_COLUMNS}, key="hour dow year".find)
@@ -392,7 +393,8 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
              "the test metrics below are the held-out model's")
     choice = getattr(fc, "choice_", None)
     if choice and not fc.n_epochs_:  # no network: the baselines were compared on the windows before the test part
-        _say(f"choice    {choice['used']} (MAE {choice['baseline_val_mae']:.4g} on the {choice['windows']} window(s) before "
+        mae = choice.get("pair_val_mae") or choice["baseline_val_mae"]
+        _say(f"choice    {used_label(choice)} (MAE {mae:.4g} on the {choice['windows']} window(s) before "
              "the test part, against the other window baselines)")
     elif choice:
         used = {"network": "the network", "linear": "the linear model",
