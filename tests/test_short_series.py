@@ -167,10 +167,16 @@ def test_theta_weights_are_the_theta_method():
             np.testing.assert_allclose(out[k, :, t], _theta_by_recursion(rows_t, 4, fit_alpha(rows_t)), rtol=1e-10)
 
 
-def test_short_noisy_trend_is_forecast_by_theta(tmp_path: Path):
-    rng = np.random.default_rng(0)
+def noisy_trend(seed: int) -> pd.DataFrame:
+    """14 yearly rows: a trend, a random walk and noise (the drift and Theta compete)."""
+    rng = np.random.default_rng(seed)
     values = 100 + 2.0 * np.arange(14) + np.cumsum(rng.normal(0, 1.0, 14)) + rng.normal(0, 4, 14)
-    frame = pd.DataFrame({"date": pd.date_range("1990-01-01", periods=14, freq="YS"), "value": values})
+    return pd.DataFrame({"date": pd.date_range("1990-01-01", periods=14, freq="YS"), "value": values})
+
+
+def test_short_noisy_trend_is_forecast_by_theta(tmp_path: Path):
+    frame = noisy_trend(3)
+    values = frame["value"].to_numpy()
     fc = Forecaster(horizon=4, verbose=0).fit(frame, target="value", date_col="date")
     assert fc.n_epochs_ == 0 and fc.choice_["used"] == "theta" and fc.input_width_ == 10
     # the smoothing weight comes from the training part (the rows before the held-out 4) ...
@@ -186,6 +192,34 @@ def test_short_noisy_trend_is_forecast_by_theta(tmp_path: Path):
 
     fc.export(tmp_path / "export")
     exported = tf.saved_model.load(str(tmp_path / "export"))  # held: its variables live as long as it does
+    served = exported.serve(window=tf.constant(values[-10:][None, :, None], tf.float32))
+    np.testing.assert_allclose(served.numpy()[0, :, 0], expected, rtol=1e-5)
+
+
+def test_the_mean_of_the_two_best_baselines_forecasts_when_it_beats_both(tmp_path: Path):
+    frame = noisy_trend(0)
+    values = frame["value"].to_numpy()
+    fc = Forecaster(horizon=4, verbose=0).fit(frame, target="value", date_col="date")
+    choice = fc.choice_
+    assert choice["used"] == "mean_of_two" and choice["pair"] == ["theta", "drift"]
+    assert choice["pair_val_mae"] < choice["baseline_val_mae"]  # the best single baseline's, theta here
+
+    def by_hand(rows: np.ndarray) -> np.ndarray:  # Theta's weight from the training part; the drift over the rows
+        drift = rows[-1] + (rows[-1] - rows[0]) / (len(rows) - 1) * np.arange(1, 5)
+        return (_theta_by_recursion(rows, 4, fit_alpha(values[:10])) + drift) / 2
+
+    held_out = by_hand(values[:10])
+    assert fc.metrics_["model"]["mse"] == pytest.approx(np.mean((values[10:] - held_out) ** 2), rel=1e-5)
+    expected = by_hand(values[-10:])
+    np.testing.assert_allclose(fc.predict()["value"], expected, rtol=1e-5)
+    fc.save(tmp_path / "run")
+    loaded = runs.load(tmp_path / "run")
+    assert loaded.choice_["pair"] == ["theta", "drift"]
+    np.testing.assert_allclose(loaded.predict()["value"], expected, rtol=1e-5)
+    import tensorflow as tf
+
+    fc.export(tmp_path / "export")
+    exported = tf.saved_model.load(str(tmp_path / "export"))
     served = exported.serve(window=tf.constant(values[-10:][None, :, None], tf.float32))
     np.testing.assert_allclose(served.numpy()[0, :, 0], expected, rtol=1e-5)
 

@@ -14,7 +14,7 @@ fold's model.
   also the drift, and its window is its whole history) in
   raw units (a panel: per-series training scale); a series too short for the
   network forecasts with the best baseline, or with the mean of the two best
-  (``PAIR``) when that mean has the lower MAE; ``model="median"`` (a single
+  (``PAIR``) when that mean has an MAE no higher; ``model="median"`` (a single
   series, point head) forecasts with the per-step median of the network, the
   linear model and the best baseline unless one of them is clearly better on
   validation (``MEDIAN_MARGIN``), ``model="auto"`` with the best of them;
@@ -211,13 +211,13 @@ def choose_and_calibrate(
     best = min(candidates, key=maes.__getitem__)
     used, baseline = "network", None
     pair: list[str] = []
-    if fc.model_ is None:  # no network (short_series_plan): the best baseline forecasts, or the mean of
-        used = best  # the two best when it beats both on the windows (1,807 short series: mean MASE 1.779 -> 1.765)
+    if fc.model_ is None:  # no network (short_series_plan): the best baseline forecasts, or the mean of the two
+        used = best  # best when it does as well on the windows (1,807 short series: MASE 1.779 -> 1.765, docs/benchmarks.md)
         pair = sorted(candidates, key=maes.__getitem__)[:2]
         if len(pair) == 2:
             preds[PAIR] = [(a + b) / 2 for a, b in zip(preds[pair[0]], preds[pair[1]], strict=True)]
             maes[PAIR] = mae(preds[PAIR])
-            used = PAIR if maes[PAIR] < maes[best] else best
+            used = PAIR if maes[PAIR] <= maes[best] else best  # a tie: two equally good forecasts, averaged
     elif auto:  # ties keep the network, then the linear model
         used = min(("network", *(["linear"] if linear is not None else []), best), key=maes.__getitem__)
     if fc.model == "median" and linear is not None:
