@@ -306,7 +306,7 @@ class Forecaster(FittedMixin, Estimator):
         )
         short = (short_series_plan([b - a for _, a, b in series.segments()], input_width, self.horizon, season_length(series.freq))
                  if self.input_width is None and baseline_may_forecast(self) else None)
-        if short:  # too short for the network: the best window baseline forecasts
+        if short:  # too short for the network: the best window baseline (or the mean of the two best) forecasts
             input_width, seasons, encoder_width = short.input_width, short.seasons, None
         if uses_calendar(self.calendar, series, seasons):
             series = with_calendar(series, holidays=self.holidays_)

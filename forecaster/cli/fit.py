@@ -374,7 +374,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
     if not fc.n_epochs_:  # training.selection.short_series_plan
         _say(f"model     none trained: {len(series.values)} rows are too short to train the network and check it on "
-             f"held-out windows; the best window baseline forecasts (input_width {width}, horizon {fc.horizon})")
+             f"held-out windows; a window baseline forecasts, see choice (input_width {width}, horizon {fc.horizon})")
     else:
         _say(f"model     {fc.cell.upper()} units {units}, input_width {width}, horizon {fc.horizon}, "
              f"head {fc.head}, skip {fc.skip_}{', scaled per window' if fc.window_scale else ''}, "
