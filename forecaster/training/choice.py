@@ -11,7 +11,8 @@ fold's model.
   mean, seasonal naive at each kept season, and the same moved by the last
   value's change over the season, ``evaluation.baselines.seasonal_level``; a
   single series also Theta, ``models.theta``; a series too short for the network
-  also the drift, and its window is its whole history) in
+  also the drift and, with a season, the damped trend less its seasonal pattern,
+  ``models.damped``, and its window is its whole history) in
   raw units (a panel: per-series training scale); a series too short for the
   network forecasts with the best baseline, or with the mean of the two best
   (``PAIR``) when that mean has an MAE no higher; ``model="median"`` (a single
@@ -148,6 +149,7 @@ def choose_and_calibrate(
     """
     from forecaster.evaluation import baselines as bl
     from forecaster.evaluation.intervals import check_levels
+    from forecaster.models.damped import damped_forecasts, damped_model
     from forecaster.models.theta import fit_alphas, theta_forecasts, theta_model
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
@@ -168,6 +170,8 @@ def choose_and_calibrate(
         candidates["theta"] = ("theta", 1)  # m: the season it adjusts for (1: none)
     if fc.model_ is None:  # and less its seasonal pattern, which a short series' few windows cannot learn otherwise
         candidates.update({f"seasonal_theta_{m}": ("theta", m) for m in fc.seasons_ if 1 < m <= width})
+        # a damped trend less the same pattern (models.damped); without a season it lost (docs/benchmarks.md)
+        candidates.update({f"seasonal_damped_{m}": ("damped", m) for m in fc.seasons_ if 1 < m <= width})
     candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
     # the moved season reads the row one season before the last: m < width. A short series' few windows
     # picked it by chance and it lost to the last value on M3's short quarterly series (benchmarks/short_series.py)
@@ -188,6 +192,8 @@ def choose_and_calibrate(
                 base = bl.drift(targets, origins, horizon)
             elif mode == "theta":
                 base = theta_forecasts(targets, origins, horizon, None if fc.model_ is None else width, m)
+            elif mode == "damped":  # a short series only: the whole history before each origin
+                base = damped_forecasts(targets, origins, horizon, m)
             else:
                 base = (bl.seasonal_naive if mode == "seasonal" else bl.seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
@@ -234,9 +240,12 @@ def choose_and_calibrate(
 
     def candidate_model(name: str) -> Any:
         mode, m = candidates[name]
-        if mode == "theta":  # its smoothing weights from the training part (the comparison's: before each origin)
-            train_rows = parts[0][splits[0].train[0] : splits[0].train[1], :n_targets]
+        # Theta's and the damped trend's smoothing from the training part (the comparison's: before each origin)
+        train_rows = parts[0][splits[0].train[0] : splits[0].train[1], :n_targets]
+        if mode == "theta":
             return theta_model(width, fc._n_inputs(), horizon, fit_alphas(train_rows, m), m)
+        if mode == "damped":
+            return damped_model(width, fc._n_inputs(), horizon, train_rows, m)
         return baseline_model(width, fc._n_inputs(), horizon, n_targets, mode, m)
 
     if used == "linear":

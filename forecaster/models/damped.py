@@ -1,0 +1,129 @@
+"""Exponential smoothing with a damped trend less the seasonal pattern, a short seasonal series' candidate.
+
+Holt's linear method with a damped trend (Gardner & McKenzie, 1985; ETS(A,Ad,N)) smooths a
+level and a slope and lets the slope fade with the horizon. With its three parameters fixed
+(``alpha`` for the level, ``beta`` for the slope, ``phi`` the damping), every state is linear in
+the rows, so the forecast is a fixed linear map of the window whose weights sum to one per
+step, as Theta's (:mod:`forecaster.models.theta`): the model is the linear model's
+``LinearForecast`` holding that kernel. A short series with a season compares it, less the
+additive pattern of ``theta.seasonal_maps``, with its other candidates (``training.choice``):
+that lowered the mean MASE of the 1,807 short series of M1, M3 and tourism from 1.765 to 1.760
+(M3 quarterly 1.342 to 1.312). Without a season it won the few compared windows of trending
+yearly series and lost their test rows (1.765 to 1.825): not a candidate there
+(docs/benchmarks.md, "A damped trend among the short series' candidates").
+
+* :func:`fit_damped`: the parameters of :data:`GRID` with the least squared one-step error.
+* :func:`damped_weights`: the ``[rows, horizon]`` weights of the forecast from ``rows`` values.
+* :func:`damped_forecasts`: the forecasts from each origin of a raw series (the comparison).
+* :func:`damped_model`: the Keras model of a fixed window width.
+
+Example:
+    >>> import numpy as np
+    >>> y = 10.0 + 2.0 * np.arange(8)  # a straight line; phi 1 (no damping) extends it
+    >>> np.round(damped_weights(8, 2, 0.5, 0.1, 1.0).T @ y, 3).tolist()
+    [26.0, 28.0]
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from forecaster.models.theta import seasonal_maps
+
+__all__ = ["GRID", "damped_forecasts", "damped_model", "damped_weights", "fit_damped"]
+
+GRID = tuple(
+    (alpha, round(alpha * share, 4), phi)
+    for alpha, share, phi in itertools.product(
+        np.round(np.linspace(0.1, 1.0, 10), 2), (0.05, 0.1, 0.2, 0.4), (0.8, 0.9, 0.95, 0.98)
+    )
+)
+"""``(alpha, beta, phi)`` triples :func:`fit_damped` chooses from: ``beta`` a share of ``alpha``
+(the slope smooths no faster than the level, as ETS requires), ``phi`` below 1 (damped)."""
+
+
+def _one_step_sse(values: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """``[..., G]``: the squared one-step errors over ``values`` ``[..., n]`` summed, for each of ``params`` ``[G, 3]``."""
+    alpha, beta, phi = params[:, 0], params[:, 1], params[:, 2]
+    level = np.repeat(values[..., :1], len(params), axis=-1)
+    slope = np.repeat(values[..., 1:2] - values[..., :1], len(params), axis=-1)
+    sse = np.zeros_like(level)
+    for j in range(1, values.shape[-1]):
+        error = values[..., j : j + 1] - (level + phi * slope)
+        sse += error**2
+        level = level + phi * slope + alpha * error
+        slope = phi * slope + beta * error
+    return sse
+
+
+def fit_damped(values: np.ndarray) -> Any:
+    """The ``(alpha, beta, phi)`` of :data:`GRID` with the least squared one-step error over
+    ``values`` ``[n]`` (a tuple), or over each row of ``values`` ``[..., n]`` (an array ``[..., 3]``)."""
+    values = np.asarray(values, np.float64)
+    params = np.asarray(GRID)
+    if values.shape[-1] < 3:  # too few rows to judge a slope: the least smoothing of the grid
+        best = np.broadcast_to(params[-1], (*values.shape[:-1], 3))
+    else:
+        best = params[np.argmin(_one_step_sse(values, params), axis=-1)]
+    return tuple(float(p) for p in best) if values.ndim == 1 else best
+
+
+def damped_weights(n_rows: int, horizon: int, alpha: float, beta: float, phi: float, season: int = 1) -> np.ndarray:
+    """``[n_rows, horizon]``: step ``h``'s forecast is ``weights[:, h] @ rows``; each column sums to 1.
+
+    The level starts at the first row and the slope at the first change; each row's one-step
+    error moves the level by ``alpha`` times it and the slope by ``beta`` times it (ETS's
+    error-correction form), and step ``h`` (from 1) forecasts ``level + (phi + ... + phi**h) * slope``. With ``season > 1``, of the rows less
+    their additive seasonal pattern, plus the pattern of the forecast steps
+    (:func:`forecaster.models.theta.seasonal_maps`).
+    """
+    eye = np.eye(n_rows)
+    level = eye[0].copy()
+    slope = eye[min(1, n_rows - 1)] - eye[0]
+    for j in range(1, n_rows):
+        error = eye[j] - (level + phi * slope)
+        level = level + phi * slope + alpha * error
+        slope = phi * slope + beta * error
+    damping = np.cumsum(phi ** np.arange(1, horizon + 1))
+    weights = level[:, None] + slope[:, None] * damping[None, :]
+    if season > 1:
+        adjust, future = seasonal_maps(n_rows, horizon, season)
+        weights = adjust.T @ weights + future.T
+    return weights
+
+
+def _fit_rows(rows: np.ndarray, season: int) -> list[tuple[float, float, float]]:
+    """:func:`fit_damped` of each target column of ``rows`` ``[n, T]``, less its seasonal pattern with ``season > 1``."""
+    rows = np.asarray(rows, np.float64)
+    if season > 1:
+        rows = seasonal_maps(len(rows), 1, season)[0] @ rows
+    return [tuple(p) for p in np.atleast_2d(fit_damped(rows.T))]
+
+
+def damped_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
+    """``[n, horizon, T]``: the damped trend from every row before each origin of raw ``targets`` ``[rows, T]``
+    (a short series' window), its parameters fit on those rows."""
+    targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
+    out = np.empty((len(origins), horizon, targets.shape[1]))
+    for k, origin in enumerate(origins):
+        rows = targets[:origin]
+        for t, params in enumerate(_fit_rows(rows, season)):
+            out[k, :, t] = rows[:, t] @ damped_weights(len(rows), horizon, *params, season=season)
+    return out
+
+
+def damped_model(width: int, n_features: int, horizon: int, rows: np.ndarray, season: int = 1) -> Any:
+    """A Keras model window ``[B, width, F]`` -> damped-trend forecast ``[B, horizon, T]``, its parameters
+    fit per target on the raw ``rows`` ``[n, T]`` (the training part)."""
+    from forecaster.models.linear import linear_model
+
+    params = _fit_rows(rows, season)
+    n_targets = len(params)
+    kernel = np.zeros((width * n_targets, horizon * n_targets), np.float32)
+    for t, (alpha, beta, phi) in enumerate(params):
+        kernel[t::n_targets, t::n_targets] = damped_weights(width, horizon, alpha, beta, phi, season)
+    name = "damped" if season == 1 else f"seasonal_damped_{season}"
+    return linear_model(width, n_features, horizon, n_targets, kernel, np.zeros(horizon * n_targets, np.float32), name=name)
