@@ -64,8 +64,8 @@ def fit_damped(values: np.ndarray) -> Any:
     ``values`` ``[n]`` (a tuple), or over each row of ``values`` ``[..., n]`` (an array ``[..., 3]``)."""
     values = np.asarray(values, np.float64)
     params = np.asarray(GRID)
-    if values.shape[-1] < 3:  # too few rows to judge a slope: the least smoothing of the grid
-        best = np.broadcast_to(params[-1], (*values.shape[:-1], 3))
+    if values.shape[-1] < 2:  # one row: no slope to start, so every triple forecasts that row
+        best = np.broadcast_to(params[0], (*values.shape[:-1], 3))
     else:
         best = params[np.argmin(_one_step_sse(values, params), axis=-1)]
     return tuple(float(p) for p in best) if values.ndim == 1 else best
@@ -76,9 +76,9 @@ def damped_weights(n_rows: int, horizon: int, alpha: float, beta: float, phi: fl
 
     The level starts at the first row and the slope at the first change; each row's one-step
     error moves the level by ``alpha`` times it and the slope by ``beta`` times it (ETS's
-    error-correction form), and step ``h`` (from 1) forecasts ``level + (phi + ... + phi**h) * slope``. With ``season > 1``, of the rows less
-    their additive seasonal pattern, plus the pattern of the forecast steps
-    (:func:`forecaster.models.theta.seasonal_maps`).
+    error-correction form), and step ``h`` (from 1) forecasts ``level + (phi + ... + phi**h) *
+    slope``. With ``season > 1``: of the rows less their additive seasonal pattern, plus the
+    pattern of the forecast steps (:func:`forecaster.models.theta.seasonal_maps`).
     """
     eye = np.eye(n_rows)
     level = eye[0].copy()
