@@ -225,14 +225,19 @@ def test_the_mean_of_the_two_best_baselines_forecasts_when_it_beats_both(tmp_pat
     np.testing.assert_allclose(served.numpy()[0, :, 0], expected, rtol=1e-5)
 
 
-def _seasonal_theta_by_hand(rows: np.ndarray, horizon: int, season: int, alpha: float) -> np.ndarray:
-    """Seasonal Theta written out: the deviations from the least-squares line averaged per place in the
-    season (counted back from the origin) and centred, Theta of the rows less them, plus them again."""
+def _pattern_by_hand(rows: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' additive pattern: their deviations from the least-squares line averaged per place in
+    the season (counted back from the origin) and centred; and each row's place."""
     t = np.arange(len(rows))
     deviation = rows - np.polyval(np.polyfit(t, rows, 1), t)
     place = (t - len(rows)) % season
     pattern = np.array([deviation[place == p].mean() for p in range(season)])
-    pattern -= pattern.mean()
+    return pattern - pattern.mean(), place
+
+
+def _seasonal_theta_by_hand(rows: np.ndarray, horizon: int, season: int, alpha: float) -> np.ndarray:
+    """Seasonal Theta written out: Theta of the rows less their pattern, plus the pattern of the steps."""
+    pattern, place = _pattern_by_hand(rows, season)
     return _theta_by_recursion(rows - pattern[place], horizon, alpha) + pattern[np.arange(horizon) % season]
 
 
@@ -281,15 +286,6 @@ def _damped_by_recursion(rows: np.ndarray, horizon: int, alpha: float, beta: flo
         error = value - (level + phi * slope)
         level, slope = level + phi * slope + alpha * error, phi * slope + beta * error
     return level + np.cumsum(phi ** np.arange(1, horizon + 1)) * slope
-
-
-def _pattern_by_hand(rows: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
-    """The additive pattern of the rows (per place counted back from the origin) and each row's place."""
-    t = np.arange(len(rows))
-    deviation = rows - np.polyval(np.polyfit(t, rows, 1), t)
-    place = (t - len(rows)) % season
-    pattern = np.array([deviation[place == p].mean() for p in range(season)])
-    return pattern - pattern.mean(), place
 
 
 def test_damped_weights_are_the_damped_trend_less_the_seasonal_pattern():
