@@ -393,7 +393,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
              "the test metrics below are the held-out model's")
     choice = getattr(fc, "choice_", None)
     if choice and not fc.n_epochs_:  # no network: the baselines were compared on the windows before the test part
-        mae = choice.get("pair_val_mae") or choice["baseline_val_mae"]
+        mae = choice.get("pair_val_mae", choice["baseline_val_mae"])  # a pair's MAE may be 0.0
         _say(f"choice    {used_label(choice)} (MAE {mae:.4g} on the {choice['windows']} window(s) before "
              "the test part, against the other window baselines)")
     elif choice:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from forecaster.models.theta import seasonal_maps
+from forecaster.models.theta import less_seasonal_pattern, with_seasonal_pattern
 
 __all__ = ["GRID", "damped_forecasts", "damped_model", "damped_weights", "fit_damped"]
 
@@ -78,7 +78,7 @@ def damped_weights(n_rows: int, horizon: int, alpha: float, beta: float, phi: fl
     error moves the level by ``alpha`` times it and the slope by ``beta`` times it (ETS's
     error-correction form), and step ``h`` (from 1) forecasts ``level + (phi + ... + phi**h) *
     slope``. With ``season > 1``: of the rows less their additive seasonal pattern, plus the
-    pattern of the forecast steps (:func:`forecaster.models.theta.seasonal_maps`).
+    pattern of the forecast steps (:func:`forecaster.models.theta.with_seasonal_pattern`).
     """
     eye = np.eye(n_rows)
     level = eye[0].copy()
@@ -88,19 +88,12 @@ def damped_weights(n_rows: int, horizon: int, alpha: float, beta: float, phi: fl
         level = level + phi * slope + alpha * error
         slope = phi * slope + beta * error
     damping = np.cumsum(phi ** np.arange(1, horizon + 1))
-    weights = level[:, None] + slope[:, None] * damping[None, :]
-    if season > 1:
-        adjust, future = seasonal_maps(n_rows, horizon, season)
-        weights = adjust.T @ weights + future.T
-    return weights
+    return with_seasonal_pattern(level[:, None] + slope[:, None] * damping[None, :], season)
 
 
 def _fit_rows(rows: np.ndarray, season: int) -> list[tuple[float, float, float]]:
     """:func:`fit_damped` of each target column of ``rows`` ``[n, T]``, less its seasonal pattern with ``season > 1``."""
-    rows = np.asarray(rows, np.float64)
-    if season > 1:
-        rows = seasonal_maps(len(rows), 1, season)[0] @ rows
-    return [tuple(p) for p in np.atleast_2d(fit_damped(rows.T))]
+    return [tuple(p) for p in np.atleast_2d(fit_damped(less_seasonal_pattern(rows, season).T))]
 
 
 def damped_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
@@ -118,12 +111,7 @@ def damped_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int, sea
 def damped_model(width: int, n_features: int, horizon: int, rows: np.ndarray, season: int = 1) -> Any:
     """A Keras model window ``[B, width, F]`` -> damped-trend forecast ``[B, horizon, T]``, its parameters
     fit per target on the raw ``rows`` ``[n, T]`` (the training part)."""
-    from forecaster.models.linear import linear_model
+    from forecaster.models.linear import fixed_map_model
 
-    params = _fit_rows(rows, season)
-    n_targets = len(params)
-    kernel = np.zeros((width * n_targets, horizon * n_targets), np.float32)
-    for t, (alpha, beta, phi) in enumerate(params):
-        kernel[t::n_targets, t::n_targets] = damped_weights(width, horizon, alpha, beta, phi, season)
-    name = "damped" if season == 1 else f"seasonal_damped_{season}"
-    return linear_model(width, n_features, horizon, n_targets, kernel, np.zeros(horizon * n_targets, np.float32), name=name)
+    weights = [damped_weights(width, horizon, *params, season=season) for params in _fit_rows(rows, season)]
+    return fixed_map_model(width, n_features, horizon, weights, "damped" if season == 1 else f"seasonal_damped_{season}")

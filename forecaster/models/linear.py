@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ALPHAS", "MAX_VALUES", "fit_linear", "linear_model", "max_windows", "spaced"]
+__all__ = ["ALPHAS", "MAX_VALUES", "fit_linear", "fixed_map_model", "linear_model", "max_windows", "spaced"]
 
 ALPHAS = tuple(np.logspace(-2, 4, 13))  # ridge penalties RidgeCV chooses from (scaled units)
 MAX_VALUES = 8_000_000  # design-matrix entries one fit holds (64 MB); more windows: evenly spaced ones
@@ -82,3 +82,13 @@ def linear_model(
     model = keras.Model(inputs, layer(inputs), name=name)
     layer.set_weights([kernel, bias])
     return model
+
+
+def fixed_map_model(width: int, n_features: int, horizon: int, weights: Sequence[np.ndarray], name: str) -> Any:
+    """A :func:`linear_model` whose target ``t`` is forecast by ``weights[t].T @ rows`` (``[width, horizon]``
+    weights per target, each step's summing to 1: Theta's or the damped trend's fixed map) and no bias."""
+    n_targets = len(weights)
+    kernel = np.zeros((width * n_targets, horizon * n_targets), np.float32)
+    for t, w in enumerate(weights):
+        kernel[t::n_targets, t::n_targets] = w
+    return linear_model(width, n_features, horizon, n_targets, kernel, np.zeros(horizon * n_targets, np.float32), name=name)

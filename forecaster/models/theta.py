@@ -16,7 +16,9 @@ the short and the longer series of M1, M3 and tourism it lowered the default's m
   (:func:`fit_alphas`: per target column, less the seasonal pattern where there is one).
 * :func:`theta_weights`: the ``[rows, horizon]`` weights of the forecast from ``rows`` values.
 * :func:`seasonal_maps`: an additive seasonal pattern placed from the forecast origin, so a
-  short seasonal series' Theta (``season``) stays a fixed map of a window without dates.
+  short seasonal series' Theta (``season``) stays a fixed map of a window without dates;
+  :func:`with_seasonal_pattern` and :func:`less_seasonal_pattern` apply it to a method's weights
+  and to the rows it is fit on (also the damped trend's, :mod:`forecaster.models.damped`).
 * :func:`theta_forecasts`: the forecasts from each origin of a raw series (the comparison).
 * :func:`theta_model`: the Keras model of a fixed window width.
 
@@ -33,7 +35,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ALPHAS", "fit_alpha", "fit_alphas", "seasonal_maps", "theta_forecasts", "theta_model", "theta_weights"]
+__all__ = [
+    "ALPHAS", "fit_alpha", "fit_alphas", "less_seasonal_pattern", "seasonal_maps", "theta_forecasts", "theta_model",
+    "theta_weights", "with_seasonal_pattern",
+]
 
 ALPHAS = tuple(np.round(np.linspace(0.05, 1.0, 20), 2))
 """The smoothing weights :func:`fit_alpha` chooses from (a grid: the error is cheap and the
@@ -69,11 +74,7 @@ def theta_weights(n_rows: int, horizon: int, alpha: float, season: int = 1) -> n
     t = np.arange(n_rows, dtype=np.float64) - (n_rows - 1) / 2
     slope = t / max(float(t @ t), 1e-12)  # zero for a single row
     growth = (np.arange(horizon) + (1.0 - (1.0 - alpha) ** n_rows) / alpha) / 2
-    weights = level[:, None] + slope[:, None] * growth[None, :]
-    if season > 1:
-        adjust, future = seasonal_maps(n_rows, horizon, season)
-        weights = adjust.T @ weights + future.T
-    return weights
+    return with_seasonal_pattern(level[:, None] + slope[:, None] * growth[None, :], season)
 
 
 def seasonal_maps(n_rows: int, horizon: int, season: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,13 +96,26 @@ def seasonal_maps(n_rows: int, horizon: int, season: int) -> tuple[np.ndarray, n
     return np.eye(n_rows) - onehot @ pattern, pattern[np.arange(horizon) % season]
 
 
+def with_seasonal_pattern(weights: np.ndarray, season: int) -> np.ndarray:
+    """The ``[n_rows, horizon]`` weights of a linear method applied to the rows less their seasonal
+    pattern, plus the pattern of the forecast steps (:func:`seasonal_maps`); ``weights`` for ``season`` 1."""
+    if season <= 1:
+        return weights
+    adjust, future = seasonal_maps(weights.shape[0], weights.shape[1], season)
+    return adjust.T @ weights + future.T
+
+
+def less_seasonal_pattern(rows: np.ndarray, season: int) -> np.ndarray:
+    """``rows`` ``[n, T]`` less their additive seasonal pattern (the rows a seasonal method smooths); as
+    float64, unchanged for ``season`` 1."""
+    rows = np.asarray(rows, np.float64)
+    return seasonal_maps(len(rows), 1, season)[0] @ rows if season > 1 else rows
+
+
 def fit_alphas(rows: np.ndarray, season: int = 1) -> np.ndarray:
     """``[T]``: :func:`fit_alpha` of each target column of ``rows`` ``[n, T]``, less its seasonal pattern
     with ``season > 1`` (the rows Theta smooths)."""
-    rows = np.asarray(rows, np.float64)
-    if season > 1:
-        rows = seasonal_maps(len(rows), 1, season)[0] @ rows
-    return np.atleast_1d(fit_alpha(rows.T))
+    return np.atleast_1d(fit_alpha(less_seasonal_pattern(rows, season).T))
 
 
 def theta_forecasts(
@@ -132,11 +146,7 @@ def theta_model(width: int, n_features: int, horizon: int, alphas: np.ndarray | 
     :class:`~forecaster.models.layers.LinearForecast` maps the rows relative to the last one; the
     weights of each step sum to 1, so their map equals Theta's on the rows themselves.
     """
-    from forecaster.models.linear import linear_model
+    from forecaster.models.linear import fixed_map_model
 
-    n_targets = len(alphas)
-    kernel = np.zeros((width * n_targets, horizon * n_targets), np.float32)
-    for t, alpha in enumerate(alphas):
-        kernel[t::n_targets, t::n_targets] = theta_weights(width, horizon, float(alpha), season)
-    name = "theta" if season == 1 else f"seasonal_theta_{season}"
-    return linear_model(width, n_features, horizon, n_targets, kernel, np.zeros(horizon * n_targets, np.float32), name=name)
+    weights = [theta_weights(width, horizon, float(alpha), season) for alpha in alphas]
+    return fixed_map_model(width, n_features, horizon, weights, "theta" if season == 1 else f"seasonal_theta_{season}")
