@@ -95,7 +95,9 @@ def run(entry: dict, with_peers: bool) -> dict:
         forecasts.update(peers(x, h, m, freq))
     return {
         "data": entry["data"], "sn": entry["sn"], "period": entry["period"], "rows": len(x), "h": h,
-        "used": (fc.choice_ or {}).get("used", "network"), "input_width": fc.input_width_, "epochs": fc.n_epochs_, "seconds": round(seconds, 2),
+        # what forecasts: the choice made again on every window (refit_), else the held-out one
+        "used": ((fc.refit_ or {}).get("choice") or fc.choice_ or {}).get("used", "network"),
+        "heldout_used": (fc.choice_ or {}).get("used", "network"), "input_width": fc.input_width_, "epochs": fc.n_epochs_, "seconds": round(seconds, 2),
         "mase": {k: float(np.mean(np.abs(v - test)) / scale) for k, v in forecasts.items()},
     }
 

@@ -109,16 +109,11 @@ class Forecaster(FittedMixin, Estimator):
         tensorboard: directory for Keras TensorBoard logs (one sub-directory per fit).
         model: ``"auto"``: after training, compare the network's MAE on the validation windows
             (or rolling-origin folds) with a linear autoregression (``models.linear``) and the window
-            baselines (last value, window mean, seasonal naive at each kept season, the same moved
-            to the latest level, ``seasonal_level_<m>``, and a single series' Theta, ``models.theta``);
-            a better one forecasts instead (point head),
-            said in ``choice_``. ``"median"`` (default): the per-step median of the network, the
-            linear model and the best baseline, unless one is clearly better on validation
-            (``training.choice.MEDIAN_MARGIN``; a panel, which has no linear candidate, falls
-            back to ``"auto"``). ``"network"``: always the network. A single series too short for
-            the network's windows (``training.selection.short_series_plan``) gets no network: the
-            best window baseline on the windows before its test part forecasts (``"auto"`` and
-            ``"median"``, default ``input_width``, point head; else the error).
+            baselines (``training.choice``); a better one forecasts instead (point head), said in
+            ``choice_``. ``"median"`` (default): the per-step median of the network, the linear model
+            and the best baseline, unless one is clearly better on validation (a panel falls back to
+            ``"auto"``). ``"network"``: always the network. A single series too short for the network
+            (``training.selection.short_series_plan``) is forecast by its best window baselines (point head).
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
             ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the
@@ -133,10 +128,9 @@ class Forecaster(FittedMixin, Estimator):
         seasonal_adjustment: ``"auto"``: a dated monthly or quarterly panel's seasonal series are divided by their
             seasonal indices (each series' last 10 seasons) before the global fit, forecasts multiplied back
             (``data.seasonal_adjustment``, ``seasonal_period_``); ``True``: any step with a season; ``False``.
-        refit: after the held-out metrics, retrain on every row of each series for the epoch budget
-            the first fit found, and forecast / save / export with that model (``refit_``; the
-            scalers stay the training part's; ~7 % lower MSE on 8 short benchmark series).
-            ``False`` keeps the held-out model.
+        refit: after the held-out metrics, retrain on every row for the budget the first fit found (a short
+            series compares its baselines again on every window) and forecast / save / export with that
+            model (``refit_``; scalers stay the training part's). ``False`` keeps the held-out model.
 
     Example:
         >>> fc = Forecaster(cell="gru", units=(32,), horizon=5, epochs=3)
@@ -351,9 +345,9 @@ class Forecaster(FittedMixin, Estimator):
         if scores is not None:  # forecasts after the data: calibrated on the test windows too
             self.intervals_ = calibrate_with_test(self, parts, splits, scores)
         self.refit_ = None
-        # the metrics above stay those of the model that never saw the test part; a baseline needs no refit
-        if self.refit and (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear", "median"):
-            self._refit_all(parts)
+        # the metrics above stay the held-out model's; a chosen baseline needs no refit, a short series re-chooses
+        if self.refit and (short or (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear", "median")):
+            self._refit_all(parts, short)
         return self
 
     def default_input_width(self, series: SeriesData) -> int:
@@ -374,14 +368,20 @@ class Forecaster(FittedMixin, Estimator):
         # the budget a refit on every row trains for: early stopping's best epoch, else the epochs run
         self._budget = int(frame["val_loss"].to_numpy().argmin()) + 1 if "val_loss" in frame else self.n_epochs_
 
-    def _refit_all(self, parts: list[np.ndarray]) -> None:
+    def _refit_all(self, parts: list[np.ndarray], short: Any = None) -> None:
         """Retrain on every row of each series for the first fit's epoch budget; ``model_`` becomes that model.
 
         Centre and scale stay the training part's, so held-out metrics, the conformal calibration and the
         export agree; a seasonally adjusted panel's indices come from every row (``heldout_scalers_``: the old).
+        A short series (its ``short_series_plan``) chooses among its baselines again on every window (``training.choice``).
         """
+        from forecaster.training.choice import choose_on_every_row
         from forecaster.training.members import refit_model
 
+        if short:
+            self.heldout_model_, (self.model_, self.refit_, intervals) = self.model_, choose_on_every_row(self, parts, short)
+            self._predict_fn, self.intervals_ = None, intervals or self.intervals_
+            return
         if self.seasonal_period_ is not None:  # the refit's seasonal indices: each series' latest seasons
             self.heldout_scalers_ = self.scalers_
             self.scalers_ = refit_series_scalers(self.data_, parts, self.split_, self.scaling, self.seasonal_period_)

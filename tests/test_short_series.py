@@ -14,7 +14,7 @@ from forecaster.cli import main
 from forecaster.errors import ForecasterError
 from forecaster.models.damped import GRID, damped_forecasts, damped_weights, fit_damped
 from forecaster.models.theta import fit_alpha, fit_alphas, theta_forecasts, theta_weights
-from forecaster.training.selection import short_series_plan
+from forecaster.training.selection import short_series_final_plan, short_series_plan
 
 
 def yearly(n: int = 19, seed: int = 0) -> pd.DataFrame:
@@ -47,6 +47,50 @@ def test_the_plan_leaves_one_window_before_the_test_part():
     assert short_series_plan([24], 6, 6, 1)[:2] == (18, 6)  # the network's minimum: no origin checks it
     assert short_series_plan([19, 19], 6, 6, 1) is None
     assert short_series_plan([13], 6, 6, 1) is None  # a one-row window has no local scale
+
+
+def test_the_final_plan_compares_through_the_last_row():
+    # a season of up to the window's rows competes once the test part's window is compared too
+    final = short_series_final_plan(short_series_plan([44], 24, 18, 12), 12)
+    assert final[:3] == (26, 12, (12,)) and final.splits[0].train == (0, 44)
+    assert short_series_plan([44], 24, 18, 12)[1:3] == (8, ())  # held out: no whole season before the test part
+    final = short_series_final_plan(short_series_plan([19], 6, 6, 1), 1)  # no season: the same span
+    assert final[:3] == (13, 6, ()) and final.splits[0].train == (0, 19)
+
+
+def test_a_short_series_chooses_again_on_every_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    frame = monthly_season(44)  # 44 rows, horizon 18: one whole season before the test part only with it
+    values = frame["value"].to_numpy()
+    fc = Forecaster(horizon=18, verbose=0).fit(frame, target="value", date_col="date")
+    assert fc.n_epochs_ == 0 and fc.input_width_ == 26 and fc.seasons_ == ()
+    assert not fc.choice_["used"].startswith("seasonal")  # held out: no seasonal candidate
+    final = fc.refit_["choice"]
+    assert fc.refit_["rows"] == 44 and final["used"] == "seasonal_naive_12"
+    assert final["windows"] == 44 - 18 - 12 + 1  # origins 12 .. 26: through the test part's window
+    np.testing.assert_allclose(fc.predict()["value"], values[-12:][np.arange(18) % 12], rtol=1e-6)
+    # the held-out metrics stay the first choice's, also from evaluate() on the fit rows
+    with fc._heldout():
+        held_out = fc.predict(frame.iloc[:26])["value"].to_numpy()
+    assert fc.metrics_["model"]["mse"] == pytest.approx(np.mean((values[26:] - held_out) ** 2), rel=1e-5)
+    assert fc.evaluate(frame)["model"]["mse"] == pytest.approx(fc.metrics_["model"]["mse"], rel=1e-6)
+    assert fc.metrics_["model"]["mse"] > 10 * np.mean((values[26:] - values[14:26][np.arange(18) % 12]) ** 2)
+    # intervals calibrated on the second choice's residuals
+    assert fc.intervals_["n_windows"] == final["windows"]
+    # refit=False keeps the first choice
+    kept = Forecaster(horizon=18, refit=False, verbose=0).fit(frame, target="value", date_col="date")
+    assert kept.refit_ is None and kept.choice_ == fc.choice_
+    # the CLI says both choices; the run loads and exports the second
+    csv, run = tmp_path / "short.csv", tmp_path / "run"
+    frame.to_csv(csv, index=False)
+    assert main(["fit", "--csv", str(csv), "--horizon", "18", "--out", str(run), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "refit     forecasts come from seasonal_naive_12, chosen again on all 15 window(s)" in out
+    np.testing.assert_allclose(runs.load(run).predict()["value"], fc.predict()["value"], rtol=1e-6)
+    import tensorflow as tf
+
+    exported = tf.saved_model.load(str(run / "export"))
+    served = exported.serve(window=tf.constant(values[-26:][None, :, None], tf.float32))
+    np.testing.assert_allclose(served.numpy()[0, :, 0], fc.predict()["value"], rtol=1e-5)
 
 
 def test_short_seasonal_series_is_forecast_by_seasonal_naive():
@@ -89,8 +133,9 @@ def test_the_window_mean_of_a_short_series_reads_its_last_span_rows(tmp_path: Pa
     values = 50 + rng.normal(0, 1, 40)  # white noise around a level: the window mean wins the comparison
     values[:20] -= 5  # an old level the last season no longer shows
     frame = pd.DataFrame({"date": pd.date_range("2001-01-01", periods=40, freq="MS"), "value": values})
-    fc = Forecaster(horizon=12, verbose=0).fit(frame, target="value", date_col="date")
-    assert fc.choice_["used"] == "mean" and fc.input_width_ == 28
+    # refit=False: the held-out choice forecasts (the default chooses again on every window)
+    fc = Forecaster(horizon=12, refit=False, verbose=0).fit(frame, target="value", date_col="date")
+    assert fc.choice_["used"] == "mean" and fc.input_width_ == 28 and fc.refit_ is None
     # the mean of the last season (the span), not of the 28-row window
     np.testing.assert_allclose(fc.predict()["value"], np.repeat(values[-12:].mean(), 12), rtol=1e-5)
     import tensorflow as tf
@@ -178,7 +223,7 @@ def noisy_trend(seed: int) -> pd.DataFrame:
 def test_short_noisy_trend_is_forecast_by_theta(tmp_path: Path):
     frame = noisy_trend(3)
     values = frame["value"].to_numpy()
-    fc = Forecaster(horizon=4, verbose=0).fit(frame, target="value", date_col="date")
+    fc = Forecaster(horizon=4, refit=False, verbose=0).fit(frame, target="value", date_col="date")
     assert fc.n_epochs_ == 0 and fc.choice_["used"] == "theta" and fc.input_width_ == 10
     # the smoothing weight comes from the training part (the rows before the held-out 4) ...
     alpha = fit_alpha(values[:10])
@@ -200,7 +245,7 @@ def test_short_noisy_trend_is_forecast_by_theta(tmp_path: Path):
 def test_the_mean_of_the_two_best_baselines_forecasts_when_it_beats_both(tmp_path: Path):
     frame = noisy_trend(0)
     values = frame["value"].to_numpy()
-    fc = Forecaster(horizon=4, verbose=0).fit(frame, target="value", date_col="date")
+    fc = Forecaster(horizon=4, refit=False, verbose=0).fit(frame, target="value", date_col="date")
     choice = fc.choice_
     assert choice["used"] == "mean_of_two" and choice["pair"] == ["theta", "drift"]
     assert choice["pair_val_mae"] < choice["baseline_val_mae"]  # the best single baseline's, theta here
@@ -323,9 +368,11 @@ def test_short_seasonal_series_with_a_steady_trend_is_forecast_by_the_seasonal_d
     frame = pd.DataFrame({"date": pd.date_range("2001-01-01", periods=n, freq="MS"), "value": values})
     fc = Forecaster(horizon=12, verbose=0).fit(frame, target="value", date_col="date")
     assert fc.n_epochs_ == 0 and fc.choice_["used"] == "seasonal_damped_12" and fc.input_width_ == 32
-    # the parameters from the training part less its pattern, the forecast from the last 32 rows
-    train_pattern, train_place = _pattern_by_hand(values[:32], 12)
-    params = fit_damped(values[:32] - train_pattern[train_place])
+    # chosen again on every window (the refit): the parameters from every row less their pattern,
+    # the forecast from the last 32 rows
+    assert fc.refit_["choice"]["used"] == "seasonal_damped_12" and fc.refit_["rows"] == n
+    train_pattern, train_place = _pattern_by_hand(values, 12)
+    params = fit_damped(values - train_pattern[train_place])
     pattern, place = _pattern_by_hand(values[-32:], 12)
     expected = _damped_by_recursion(values[-32:] - pattern[place], 12, *params) + pattern[np.arange(12) % 12]
     np.testing.assert_allclose(fc.predict()["value"], expected, rtol=1e-5)

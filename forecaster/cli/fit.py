@@ -387,7 +387,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     if fc.n_epochs_:
         _say(f"training  {training}")
     refit = getattr(fc, "refit_", None)
-    if refit:
+    if refit and "choice" not in refit:  # a short series' second choice is said with the first, below
         how = "one ridge solve" if refit.get("model") == "linear" else f"{refit['epochs']} epochs, batch {refit['batch_size']}"
         _say(f"refit     forecasts come from a model refit on all {refit['rows']} rows ({how}); "
              "the test metrics below are the held-out model's")
@@ -396,6 +396,11 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
         mae = choice.get("pair_val_mae", choice["baseline_val_mae"])  # a pair's MAE may be 0.0
         _say(f"choice    {used_label(choice)} (MAE {mae:.4g} on the {choice['windows']} window(s) before "
              "the test part, against the other window baselines)")
+        if refit and "choice" in refit:  # training.choice.choose_on_every_row
+            final = refit["choice"]
+            mae = final.get("pair_val_mae", final["baseline_val_mae"])
+            _say(f"refit     forecasts come from {used_label(final)}, chosen again on all {final['windows']} window(s) "
+                 f"through the last row (MAE {mae:.4g}); the test metrics below are the first choice's")
     elif choice:
         used = {"network": "the network", "linear": "the linear model",
                 "median": f"the per-step median of the network, the linear model and {choice['baseline']}"}.get(

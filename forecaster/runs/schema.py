@@ -182,13 +182,15 @@ def check_forecaster_meta(meta: dict[str, Any], path: str) -> None:
     if loss is not None and (isinstance(loss, bool) or not isinstance(loss, int | float)):
         m.fail("`training.best_val_loss` must be a number or null")
     refit = training.get("refit")
-    # the network's refit trains epochs of batches; the linear model's is one solve
-    counts = ("rows",) if isinstance(refit, dict) and refit.get("model") == "linear" else ("rows", "epochs", "batch_size")
+    # the network's refit trains epochs of batches; the linear model's is one solve, a short series' a second choice
+    once = isinstance(refit, dict) and refit.get("model") in ("linear", "window baselines")
+    counts = ("rows",) if once else ("rows", "epochs", "batch_size")
     if refit is not None and not (
         isinstance(refit, dict) and all(isinstance(refit.get(k), int) and not isinstance(refit[k], bool) and refit[k] >= 1 for k in counts)
+        and (refit.get("model") != "window baselines" or isinstance((refit.get("choice") or {}).get("used"), str))
     ):
         m.fail("`training.refit` must be null or an object with integer rows, epochs and batch_size "
-               "(rows only for the linear model)")
+               "(rows only for the linear model; rows and the choice made again for window baselines)")
     m.text("data_hash", optional=True)
     _check_statics(m, meta)
 

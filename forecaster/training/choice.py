@@ -42,7 +42,13 @@ import numpy as np
 from forecaster.data.scaling import Scaler
 from forecaster.data.split import Split
 from forecaster.data.windowing import count_windows
-from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS, baseline_may_forecast
+from forecaster.training.selection import (
+    MIN_VAL_WINDOWS,
+    ROLLING_FOLDS,
+    ShortPlan,
+    baseline_may_forecast,
+    short_series_final_plan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ __all__ = [
     "calibrate_with_test",
     "calibration_windows",
     "choose_and_calibrate",
+    "choose_on_every_row",
     "conformal",
     "fit_intervals",
     "linear_on",
@@ -78,8 +85,8 @@ def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models
     has every window before its test part that starts after its first ``span`` rows.
     """
     width, horizon = fc.input_width_, fc.horizon
-    if fc.model_ is None:
-        return [(i, None, np.arange(span or width, s.train[1] - horizon + 1)) for i, s in enumerate(splits)]
+    if span is not None:
+        return [(i, None, np.arange(span, s.train[1] - horizon + 1)) for i, s in enumerate(splits)]
     if use_val:
         return _part_windows(fc, splits, "val")
     windows = []
@@ -132,14 +139,16 @@ def windows_local_scale(fc: Any, values: np.ndarray, origins: np.ndarray, scaler
 
 
 def choose_and_calibrate(
-    fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list, span: int | None = None
+    fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list, span: int | None = None,
+    seasons: tuple[int, ...] | None = None,
 ) -> tuple[dict | None, dict | None, Any, Scores | None]:
     """Network vs window baselines on out-of-sample windows, then the conformal calibration.
 
     Without a network (``span``: a short series, ``selection.short_series_plan``) the window is
     the whole history before each origin: the drift is the line through all of it, Theta
     (:mod:`forecaster.models.theta`, a candidate of every single series) smooths all of it,
-    and the window mean reads the last ``span`` rows.
+    and the window mean reads the last ``span`` rows. ``seasons``: those of the seasonal
+    candidates (default ``fc.seasons_``).
 
     Returns:
         ``(choice, intervals, baseline, scores)``: the ``choice_`` dict, the calibration of
@@ -153,6 +162,7 @@ def choose_and_calibrate(
     from forecaster.models.theta import fit_alphas, theta_forecasts, theta_model
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
+    short, seasons = span is not None, fc.seasons_ if seasons is None else seasons  # short: no network (short_series_plan)
     levels = check_levels(fc.intervals) if len(fc.intervals) else ()
     windows = calibration_windows(fc, splits, use_val, fold_models, span)
     if not windows:
@@ -162,21 +172,21 @@ def choose_and_calibrate(
     rows = span or width  # the rows the window mean reads
     candidates = {"last": ("last", None)}
     # a short yearly series trends: its window mean lagged and lost to the drift (benchmarks/short_series.py)
-    if fc.model_ is not None or bl.season_length(fc.freq_) > 1:
+    if not short or bl.season_length(fc.freq_) > 1:
         candidates["mean"] = ("mean", None if rows == width else rows)
-    if fc.model_ is None:  # the line through a short series' whole history (its window)
+    if short:  # the line through a short series' whole history (its window)
         candidates["drift"] = ("drift", None)
     if len(parts) == 1:  # Theta over the window (models.theta); a panel's one model has no weight per series
         candidates["theta"] = ("theta", 1)  # m: the season it adjusts for (1: none)
-    if fc.model_ is None:  # and less its seasonal pattern, which a short series' few windows cannot learn otherwise
-        candidates.update({f"seasonal_theta_{m}": ("theta", m) for m in fc.seasons_ if 1 < m <= width})
+    if short:  # and less its seasonal pattern, which a short series' few windows cannot learn otherwise
+        candidates.update({f"seasonal_theta_{m}": ("theta", m) for m in seasons if 1 < m <= width})
         # a damped trend less the same pattern (models.damped); without a season it lost (docs/benchmarks.md)
-        candidates.update({f"seasonal_damped_{m}": ("damped", m) for m in fc.seasons_ if 1 < m <= width})
-    candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in fc.seasons_ if 1 < m <= width})
+        candidates.update({f"seasonal_damped_{m}": ("damped", m) for m in seasons if 1 < m <= width})
+    candidates.update({f"seasonal_naive_{m}": ("seasonal", m) for m in seasons if 1 < m <= width})
     # the moved season reads the row one season before the last: m < width. A short series' few windows
     # picked it by chance and it lost to the last value on M3's short quarterly series (benchmarks/short_series.py)
-    if fc.model_ is not None:
-        candidates.update({f"seasonal_level_{m}": ("seasonal_level", m) for m in fc.seasons_ if 1 < m < width})
+    if not short:
+        candidates.update({f"seasonal_level_{m}": ("seasonal_level", m) for m in seasons if 1 < m < width})
     actual, scale, local, preds = [], [], [], {"network": [], **{name: [] for name in candidates}}
     for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
         values, scaler = parts[i], fc.scalers_[i]
@@ -191,7 +201,7 @@ def choose_and_calibrate(
             elif mode == "drift":  # origins <= width: the window is every row before the origin
                 base = bl.drift(targets, origins, horizon)
             elif mode == "theta":
-                base = theta_forecasts(targets, origins, horizon, None if fc.model_ is None else width, m)
+                base = theta_forecasts(targets, origins, horizon, None if short else width, m)
             elif mode == "damped":  # a short series only: the whole history before each origin
                 base = damped_forecasts(targets, origins, horizon, m)
             else:
@@ -205,7 +215,7 @@ def choose_and_calibrate(
     auto = baseline_may_forecast(fc)
     # one series only: on M3 monthly the pooled linear model won validation but lost the final rows
     # to the global network (mean MASE 1.011 vs 0.943-0.956, docs/benchmarks.md)
-    linear = _linear_candidate(fc, parts, splits, windows) if auto and len(parts) == 1 and fc.model_ is not None else None
+    linear = _linear_candidate(fc, parts, splits, windows) if auto and len(parts) == 1 and not short else None
     if linear is not None:
         preds["linear"] = linear[1]
     y, s = np.concatenate(actual), np.concatenate(scale)
@@ -217,7 +227,7 @@ def choose_and_calibrate(
     best = min(candidates, key=maes.__getitem__)
     used, baseline = "network", None
     pair: list[str] = []
-    if fc.model_ is None:  # no network (short_series_plan): the best baseline forecasts, or the mean of the two
+    if short:  # no network: the best baseline forecasts, or the mean of the two
         used = best  # best when it does as well on the windows (1,807 short series: MASE 1.779 -> 1.765, docs/benchmarks.md)
         pair = sorted(candidates, key=maes.__getitem__)[:2]
         if len(pair) == 2:
@@ -284,6 +294,20 @@ def choose_and_calibrate(
         scores = (y - np.concatenate(preds[used]), np.concatenate(local))
         intervals = fit_intervals(fc.intervals, *scores)
     return choice, intervals, baseline, scores
+
+
+def choose_on_every_row(fc: Any, parts: list[np.ndarray], short: ShortPlan) -> tuple[Any, dict[str, Any], dict | None]:
+    """``(model, refit_, intervals)`` of a short series after its held-out metrics: its baselines compared again
+    on every window through the last row (``selection.short_series_final_plan`` of its plan ``short``), the
+    forecast they choose, and its calibration on those windows' residuals.
+
+    Like a network's refit it sees the test part, so the held-out metrics stay those of the first choice.
+    """
+    from forecaster.evaluation.baselines import season_length
+
+    plan = short_series_final_plan(short, season_length(fc.freq_))
+    choice, intervals, baseline, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
+    return baseline, {"rows": int(plan.splits[0].train[1]), "model": "window baselines", "choice": choice}, intervals
 
 
 def used_label(choice: dict[str, Any]) -> str:
