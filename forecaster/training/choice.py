@@ -21,6 +21,8 @@ fold's model.
   validation (``MEDIAN_MARGIN``), ``model="auto"`` with the best of them;
   then the used forecast's residuals calibrate the conformal intervals
   (``evaluation.intervals``).
+* :func:`choose_on_every_row`: a short series' choice made again after its held-out metrics,
+  on every window through its last row (its refit).
 * :func:`linear_on`: the linear model fit on given windows (also the refit on every row).
 * :func:`calibrate_with_test`: after the held-out metrics, the calibration of the
   forecasts from the end of the data: the validation residuals plus the held-out
@@ -285,7 +287,8 @@ def choose_and_calibrate(
     if used == "median":
         logger.info("model='median': the per-step median of the network, the linear model and %s", best)
     elif "network" not in maes:
-        logger.info("too short for the network: %s forecasts (MAE %.4g on the windows before the test part)", used_label(choice), maes[used])
+        logger.info("too short for the network: %s is the best (MAE %.4g on %d windows up to row %d)", used_label(choice), maes[used],
+                    len(y), splits[0].train[1])
     elif used != "network":
         logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", used, maes[used], maes["network"])
     intervals, scores = None, None
