@@ -536,8 +536,8 @@ class Forecaster(FittedMixin, Estimator):
         if self.n_epochs_:
             return plot_history(self.history_)
         from forecaster.training.choice import used_label
-
-        used = used_label(self.choice_) if getattr(self, "choice_", None) else "a window baseline"
+        choice = (getattr(self, "refit_", None) or {}).get("choice") or getattr(self, "choice_", None)  # what forecasts
+        used = used_label(choice) if choice else "a window baseline"
         return plot_no_training(f"The series is too short to train the network and check it on held-out windows; {used} forecasts.")
 
     def plot_horizon_error(self, metric: str = "mae"):

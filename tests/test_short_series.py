@@ -74,8 +74,9 @@ def test_a_short_series_chooses_again_on_every_window(tmp_path: Path, capsys: py
     assert fc.metrics_["model"]["mse"] == pytest.approx(np.mean((values[26:] - held_out) ** 2), rel=1e-5)
     assert fc.evaluate(frame)["model"]["mse"] == pytest.approx(fc.metrics_["model"]["mse"], rel=1e-6)
     assert fc.metrics_["model"]["mse"] > 10 * np.mean((values[26:] - values[14:26][np.arange(18) % 12]) ** 2)
-    # intervals calibrated on the second choice's residuals
+    # intervals calibrated on the second choice's residuals; the history note names what forecasts
     assert fc.intervals_["n_windows"] == final["windows"]
+    assert "seasonal_naive_12 forecasts" in fc.plot_history().axes[0].texts[0].get_text()
     # refit=False keeps the first choice
     kept = Forecaster(horizon=18, refit=False, verbose=0).fit(frame, target="value", date_col="date")
     assert kept.refit_ is None and kept.choice_ == fc.choice_
