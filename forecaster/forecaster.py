@@ -342,7 +342,7 @@ class Forecaster(FittedMixin, Estimator):
             self.model_, self._predict_fn = baseline, None
         self.metrics_ = evaluate_parts(self, parts, [s.test for s in splits], train)
         self.heldout_intervals_ = self.intervals_  # the calibration the held-out metrics used
-        if scores is not None:  # forecasts after the data: calibrated on the test windows too
+        if scores is not None and not (short and self.refit):  # after the data: the test windows too (a short series: _refit_all)
             self.intervals_ = calibrate_with_test(self, parts, splits, scores)
         self.refit_ = None
         # the metrics above stay the held-out model's; a chosen baseline needs no refit, a short series re-chooses

@@ -342,7 +342,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     series = fc.data_
     n_targets = len(fc.targets_)
     from forecaster.data.calendar import CALENDAR_COLUMNS
-    from forecaster.training.choice import used_label
+    from forecaster.training.choice import used_label, used_mae
 
     features = [c for c in fc.columns_[n_targets:] if c not in CALENDAR_COLUMNS]
     calendar = sorted({c.split("_")[1] for c in fc.columns_ if c in CALENDAR_COLUMNS}, key="hour dow year".find)
@@ -393,14 +393,12 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
              "the test metrics below are the held-out model's")
     choice = getattr(fc, "choice_", None)
     if choice and not fc.n_epochs_:  # no network: the baselines were compared on the windows before the test part
-        mae = choice.get("pair_val_mae", choice["baseline_val_mae"])  # a pair's MAE may be 0.0
-        _say(f"choice    {used_label(choice)} (MAE {mae:.4g} on the {choice['windows']} window(s) before "
+        _say(f"choice    {used_label(choice)} (MAE {used_mae(choice):.4g} on the {choice['windows']} window(s) before "
              "the test part, against the other window baselines)")
         if refit and "choice" in refit:  # training.choice.choose_on_every_row
             final = refit["choice"]
-            mae = final.get("pair_val_mae", final["baseline_val_mae"])
             _say(f"refit     forecasts come from {used_label(final)}, chosen again on all {final['windows']} window(s) "
-                 f"through the last row (MAE {mae:.4g}); the test metrics below are the first choice's")
+                 f"through the last row (MAE {used_mae(final):.4g}); the test metrics below are the first choice's")
     elif choice:
         used = {"network": "the network", "linear": "the linear model",
                 "median": f"the per-step median of the network, the linear model and {choice['baseline']}"}.get(

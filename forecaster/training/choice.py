@@ -65,6 +65,7 @@ __all__ = [
     "linear_on",
     "train_origins",
     "used_label",
+    "used_mae",
     "window_outputs",
     "windows_local_scale",
 ]
@@ -318,6 +319,11 @@ def used_label(choice: dict[str, Any]) -> str:
     if choice["used"] == PAIR:
         return "the mean of {} and {}".format(*choice["pair"])
     return choice["used"]
+
+
+def used_mae(choice: dict[str, Any]) -> float:
+    """The compared windows' MAE of what forecasts without a network: the pair's mean, else the best baseline."""
+    return choice.get("pair_val_mae", choice["baseline_val_mae"])  # a pair's MAE may be 0.0
 
 
 def train_origins(fc: Any, splits: list[Split], cuts: dict[int, int] | None = None) -> dict[int, np.ndarray]:
