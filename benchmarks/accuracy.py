@@ -147,9 +147,11 @@ def run_series(name: str, spec: dict, params: dict, peers: bool, offset: int = 0
     heldout_final = None
     refit_from = getattr(fc, "heldout_model_", None)
     if refit_from is not None and refit_from is not fc.model_:
+        width = (fc.refit_ or {}).get("heldout_input_width", fc.input_width_)  # a window-baseline plan reads every row
         refit_model, fc.model_, fc._predict_fn = fc.model_, refit_from, None
+        fc.input_width_, width = width, fc.input_width_
         heldout_final = fc.predict()
-        fc.model_, fc._predict_fn = refit_model, None
+        fc.model_, fc._predict_fn, fc.input_width_ = refit_model, None, width
 
     preds["naive"] = seasonal_naive(train, h, 1)
     for season in seasons:
@@ -176,6 +178,7 @@ def run_series(name: str, spec: dict, params: dict, peers: bool, offset: int = 0
                 ("epochs_run", "n_epochs_"),
                 ("seasons", "seasons_"),
                 ("choice", "choice_"),
+                ("refit", "refit_"),
             )
         },
         # empirical coverage of the conformal intervals on the H test rows, per level
@@ -360,7 +363,7 @@ def markdown(result: dict) -> str:
             name,
             row["freq"],
             str(row["h"]),
-            f"{f['input_width']} / {f['skip']} / {f['epochs_run']} / {_used(f.get('choice'))}",
+            f"{f['input_width']} / {f['skip']} / {f['epochs_run']} / {_used(f.get('choice'))}{_plan(f.get('refit'))}",
         ]
         for method in methods:
             s = score(row, method)
@@ -457,6 +460,18 @@ def _used(choice: object) -> str:
         except (ValueError, SyntaxError):
             return "?"
     return choice.get("used", "?") if isinstance(choice, dict) else "–"
+
+
+def _plan(refit: object) -> str:
+    """`` -> plan <used>`` where the window baselines over the whole history replaced the held-out model."""
+    if isinstance(refit, str):  # stored as its repr
+        try:
+            refit = ast.literal_eval(refit)
+        except (ValueError, SyntaxError):
+            return ""
+    if not isinstance(refit, dict) or "test_mae" not in refit:
+        return ""
+    return f" -> plan {_used(refit.get('choice'))}"
 
 
 def _result(forecaster, params: dict, load_start: list[float], rows: dict, offset: int = 0) -> dict:

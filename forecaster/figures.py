@@ -15,9 +15,16 @@ import numpy as np
 import pandas as pd
 
 from forecaster.data.io import SeriesData
+from forecaster.errors import ForecasterError
 from forecaster.prediction import interval_columns
 
-__all__ = ["forecast_figure", "future_figure", "horizon_error_figure", "panel_figure"]
+__all__ = ["forecast_figure", "future_figure", "history_figure", "horizon_error_figure", "panel_figure"]
+
+
+def _need_fit_data(fc: Any, what: str) -> None:
+    """A figure of the test part needs the rows the Forecaster was fit on (a loaded one keeps only its tail)."""
+    if not hasattr(fc, "data_"):
+        raise ForecasterError(f"{what} needs the fit data; it is not available on a loaded Forecaster.")
 
 
 def forecast_figure(fc: Any, series_id: Any = None) -> Any:
@@ -25,6 +32,7 @@ def forecast_figure(fc: Any, series_id: Any = None) -> Any:
     from forecaster.evaluation.plots import plot_forecast
     from forecaster.scoring import test_chunks
 
+    _need_fit_data(fc, "plot_forecast")
     if fc.id_col_ is not None and series_id is None:
         series_id = fc.series_ids_[0]
     with fc._heldout():
@@ -71,6 +79,7 @@ def panel_figure(fc: Any, series_ids: Sequence[Any] | None = None, n: int = 6) -
     from forecaster.evaluation.plots import plot_panel
     from forecaster.scoring import test_chunks
 
+    _need_fit_data(fc, "plot_panel")
     per_series = fc.metrics_.get("per_series", {})
     if series_ids is None:
         ranked = sorted(
@@ -113,6 +122,22 @@ def future_figure(fc: Any, series: SeriesData, frame: pd.DataFrame, label: str |
         label=name,
         target=target,
     )
+
+
+def history_figure(fc: Any) -> Any:
+    """Training and validation loss per epoch; a note instead when no network was trained (a short series),
+    or when the window baselines over the whole history replaced it (``training.choice.history_plan_refit``)."""
+    from forecaster.evaluation.plots import plot_history, plot_no_training
+    from forecaster.training.choice import used_label
+
+    refit = getattr(fc, "refit_", None) or {}
+    choice = refit.get("choice") or getattr(fc, "choice_", None)  # what forecasts
+    used = used_label(choice) if choice else "a window baseline"
+    if not fc.n_epochs_:
+        return plot_no_training(f"The series is too short to train the network and check it on held-out windows; {used} forecasts.")
+    if "test_mae" in refit:  # the network trained, then lost the test windows to the window baselines
+        return plot_history(fc.history_, title=f"Training history: loss (the held-out network; {used} forecasts)")
+    return plot_history(fc.history_)
 
 
 def horizon_error_figure(fc: Any, metric: str = "mae") -> Any:

@@ -155,22 +155,26 @@ class FittedMixin:
         """Predict as the held-out metrics did: with the held-out model and the held-out intervals.
 
         That is the model that never saw the test part (after ``refit``, the one fit before
-        it) and the intervals calibrated without the test windows (``heldout_intervals_``).
+        it), with its input width, and the intervals calibrated without the test windows
+        (``heldout_intervals_``).
         """
         model, intervals = getattr(self, "heldout_model_", None), getattr(self, "heldout_intervals_", None)
         scalers = getattr(self, "heldout_scalers_", None)  # a seasonally adjusted refit has its own indices
-        final = self.model_, self._predict_fn, getattr(self, "intervals_", None), self.scalers_
+        width = (getattr(self, "refit_", None) or {}).get("heldout_input_width")  # where the history's plan replaced it
+        final = self.model_, self._predict_fn, getattr(self, "intervals_", None), self.scalers_, self.input_width_
         if model is not None:
             self.model_, self._predict_fn = model, None
         if intervals is not None:
             self.intervals_ = intervals
         if model is not None and scalers is not None:
             self.scalers_ = scalers
+        if model is not None and width is not None:
+            self.input_width_ = width
         try:
             yield
         finally:
             if model is not None:
-                self.model_, self._predict_fn, self.scalers_ = final[0], final[1], final[3]
+                self.model_, self._predict_fn, self.scalers_, self.input_width_ = final[0], final[1], final[3], final[4]
             if intervals is not None:
                 self.intervals_ = final[2]
 

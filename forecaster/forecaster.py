@@ -287,7 +287,11 @@ class Forecaster(FittedMixin, Estimator):
         from forecaster.evaluation.baselines import season_length
         from forecaster.inputs import fit_static_rows, read_statics
         from forecaster.scoring import evaluate_parts
-        from forecaster.training.choice import calibrate_with_test, choose_and_calibrate
+        from forecaster.training.choice import (
+            calibrate_with_test,
+            choose_and_calibrate,
+            history_plan_refit,
+        )
 
         data, frame = read_statics(self, data, target, features, id_col)  # frame: the table with the static columns
         series = load_series(
@@ -345,9 +349,11 @@ class Forecaster(FittedMixin, Estimator):
         if scores is not None and not (short and self.refit):  # after the data: the test windows too (a short series: _refit_all)
             self.intervals_ = calibrate_with_test(self, parts, splits, scores)
         self.refit_ = None
-        # the metrics above stay the held-out model's; a chosen baseline needs no refit, a short series re-chooses
-        if self.refit and (short or (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear", "median")):
-            self._refit_all(parts, short)
+        # the metrics above stay the held-out model's; a short series re-chooses, and so does a longer one whose
+        # window-baseline plan beat the held-out model on the test windows; a chosen baseline needs no refit
+        plan = None if short or not self.refit else history_plan_refit(self, parts)
+        if self.refit and (short or plan or (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear", "median")):
+            self._refit_all(parts, short or plan)
         return self
 
     def default_input_width(self, series: SeriesData) -> int:
@@ -373,13 +379,15 @@ class Forecaster(FittedMixin, Estimator):
 
         Centre and scale stay the training part's, so held-out metrics, the conformal calibration and the
         export agree; a seasonally adjusted panel's indices come from every row (``heldout_scalers_``: the old).
-        A short series (its ``short_series_plan``) chooses among its baselines again on every window (``training.choice``).
+        A short series (its ``short_series_plan``), or a longer one whose plan beat its held-out model
+        (``training.choice.history_plan_refit``), chooses among its baselines again on every window.
         """
         from forecaster.training.choice import choose_on_every_row
         from forecaster.training.members import refit_model
 
         if short:
             self.heldout_model_, (self.model_, self.refit_, intervals) = self.model_, choose_on_every_row(self, parts, short)
+            self.input_width_ = short.input_width  # a longer series' plan reads every row (refit_: the held-out width)
             self._predict_fn, self.intervals_ = None, intervals or self.intervals_
             return
         if self.seasonal_period_ is not None:  # the refit's seasonal indices: each series' latest seasons
@@ -501,8 +509,6 @@ class Forecaster(FittedMixin, Estimator):
     def plot_forecast(self, series_id: Any = None):
         """Forecast vs actual over the test part (first target; ``series_id``, default the first series) -> Figure."""
         self._check_fitted("plot_forecast")
-        if not hasattr(self, "data_"):
-            raise ForecasterError("plot_forecast needs the fit data; it is not available on a loaded Forecaster.")
         from forecaster.figures import forecast_figure
 
         return forecast_figure(self, series_id)
@@ -510,8 +516,6 @@ class Forecaster(FittedMixin, Estimator):
     def plot_panel(self, series_ids: Sequence[Any] | None = None, n: int = 6):
         """Small multiples of the test forecasts of several fit series (default: ``n`` spread over the MASE ranking) -> Figure."""
         self._check_fitted("plot_panel")
-        if not hasattr(self, "data_"):
-            raise ForecasterError("plot_panel needs the fit data; it is not available on a loaded Forecaster.")
         from forecaster.figures import panel_figure
 
         return panel_figure(self, series_ids, n)
@@ -531,14 +535,9 @@ class Forecaster(FittedMixin, Estimator):
     def plot_history(self):
         """Training and validation loss per epoch -> Figure (a note instead when no network was trained)."""
         self._check_fitted("plot_history")
-        from forecaster.evaluation.plots import plot_history, plot_no_training
+        from forecaster.figures import history_figure
 
-        if self.n_epochs_:
-            return plot_history(self.history_)
-        from forecaster.training.choice import used_label
-        choice = (getattr(self, "refit_", None) or {}).get("choice") or getattr(self, "choice_", None)  # what forecasts
-        used = used_label(choice) if choice else "a window baseline"
-        return plot_no_training(f"The series is too short to train the network and check it on held-out windows; {used} forecasts.")
+        return history_figure(self)
 
     def plot_horizon_error(self, metric: str = "mae"):
         """Test error by horizon step, model vs baselines -> Figure."""

@@ -175,7 +175,9 @@ def backtest(fc: Any, data: Any, folds: int, refit: bool) -> pd.DataFrame:
     if series.ids is not None:
         with silence_retracing_warnings():
             return _panel_backtest(fc, series, folds, refit, warn_inside=data is None)
-    origins = rolling_origins(len(series.values), fc.input_width_, fc.horizon, folds)
+    # a refit clone needs its own window before each origin; the held-out model's, where a plan of the history replaced it
+    width = (getattr(fc, "refit_", None) or {}).get("heldout_input_width", fc.input_width_) if refit else fc.input_width_
+    origins = rolling_origins(len(series.values), width, fc.horizon, folds)
     if not refit and data is None and origins.min() < fc.split_[0].train[1]:
         warnings.warn(
             "some backtest origins fall inside the training rows; pass refit=True for an honest backtest.",
@@ -437,7 +439,7 @@ def evaluate_data(fc: Any, data: Any, as_of: Any = None) -> dict[str, Any]:
     tests, insamples = [], []
     for values in parts:
         n, width = len(values), fc.input_width_
-        if not fc.n_epochs_ and n >= width + fc.horizon:  # no network (short_series_plan): the last horizon rows, as at fit
+        if reads_history(fc) and n >= width + fc.horizon:  # the last horizon rows, as at fit
             test = (n - width - fc.horizon, n)
         else:
             test = chronological_split(n, width, fc.horizon, val=0.0, test=fc.test).test
@@ -445,6 +447,15 @@ def evaluate_data(fc: Any, data: Any, as_of: Any = None) -> dict[str, Any]:
         insamples.append(values[: test[0] + width])
     _warn_if_seen(fc, series, tests)
     return evaluate_parts(fc, parts, tests, insamples, series)
+
+
+def reads_history(fc: Any) -> bool:
+    """Whether ``fc``'s model reads every row before its forecast: a window-baseline plan
+    (``training.selection.history_plan``) of a series too short for the network, or of a longer one
+    whose plan replaced the network after the held-out metrics (not while ``fc._heldout()``)."""
+    refit = getattr(fc, "refit_", None) or {}
+    history_refit = refit.get("model") == "window baselines" and fc.input_width_ != refit.get("heldout_input_width")
+    return not fc.n_epochs_ or history_refit
 
 
 def _warn_if_seen(fc: Any, series: SeriesData, tests: list[tuple[int, int]]) -> None:

@@ -351,7 +351,8 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
         names = {"hour": "hour of day", "dow": "day of week", "year": "day of year"}
         columns += f"; calendar {', '.join(names[c] for c in calendar)}"
     n_series = len(series.segments())
-    width = fc.input_width_
+    refit = getattr(fc, "refit_", None)
+    width = (refit or {}).get("heldout_input_width", fc.input_width_)  # the held-out model's (the split's windows)
     rows = {"train": 0, "val": 0, "test": 0}
     for split in fc.split_:
         rows["train"] += split.train[1] - split.train[0]
@@ -368,7 +369,8 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
         training += ", no validation part (fixed epochs)"
     metrics = fc.metrics_
     used = (getattr(fc, "choice_", None) or {}).get("used", "network")
-    role = {"network": f"{fc.model_.count_params():,} parameters", "median": "one of three in a median (see choice)"}
+    network = getattr(fc, "heldout_model_", None) or fc.model_  # a refit network has as many
+    role = {"network": f"{network.count_params():,} parameters", "median": "one of three in a median (see choice)"}
     _say(f"data      {csv}: {len(series.values)} rows" + (f" in {n_series} series" if n_series > 1 else "")
          + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")
     _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
@@ -386,7 +388,6 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
              "indices from each series' last 10 seasons; metrics on the raw series)")
     if fc.n_epochs_:
         _say(f"training  {training}")
-    refit = getattr(fc, "refit_", None)
     if refit and "choice" not in refit:  # a short series' second choice is said with the first, below
         how = "one ridge solve" if refit.get("model") == "linear" else f"{refit['epochs']} epochs, batch {refit['batch_size']}"
         _say(f"refit     forecasts come from a model refit on all {refit['rows']} rows ({how}); "
@@ -409,6 +410,11 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
              + f"best baseline {choice['baseline']} {choice['baseline_val_mae']:.4g}"
              + (f", median {choice['median_val_mae']:.4g}" if choice.get("median_val_mae") is not None else "")
              + f"; --choose {fc.model})")
+        if refit and "test_mae" in refit:  # training.choice.history_plan_refit
+            mae = refit["test_mae"]
+            _say(f"refit     forecasts come from {used_label(refit['choice'])} over all {refit['rows']} rows: the window "
+                 f"baselines over the whole history beat the held-out model on the test windows (MAE {mae['plan']:.4g} "
+                 f"vs {mae['heldout']:.4g}); the test metrics below are the held-out model's")
     panel = _is_panel(metrics)
     if panel:
         _say(f"test metrics ({metrics['n_windows']} windows; pooled raw metrics omitted: series differ in scale):")

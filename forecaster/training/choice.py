@@ -23,6 +23,8 @@ fold's model.
   (``evaluation.intervals``).
 * :func:`choose_on_every_row`: a short series' choice made again after its held-out metrics,
   on every window through its last row (its refit).
+* :func:`history_plan_refit`: whether a longer single series' window-baseline plan beat its
+  held-out model on the test windows; then the plan, chosen again on every row, replaces the refit.
 * :func:`linear_on`: the linear model fit on given windows (also the refit on every row).
 * :func:`calibrate_with_test`: after the held-out metrics, the calibration of the
   forecasts from the end of the data: the validation residuals plus the held-out
@@ -30,13 +32,15 @@ fold's model.
 * :func:`conformal`: the bounds around raw point forecasts at prediction time.
 
 The functions read the fitted state of ``fc`` and return what the estimator
-stores; none writes to ``fc``. TensorFlow / Keras are imported lazily.
+stores; none writes to ``fc`` (a plan's comparison sets ``input_width_`` and restores it). TensorFlow / Keras are imported lazily.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -62,6 +66,7 @@ __all__ = [
     "choose_on_every_row",
     "conformal",
     "fit_intervals",
+    "history_plan_refit",
     "linear_on",
     "train_origins",
     "used_label",
@@ -288,7 +293,7 @@ def choose_and_calibrate(
     if used == "median":
         logger.info("model='median': the per-step median of the network, the linear model and %s", best)
     elif "network" not in maes:
-        logger.info("too short for the network: %s is the best (MAE %.4g on %d windows up to row %d)", used_label(choice), maes[used],
+        logger.info("window baselines over the history: %s is the best (MAE %.4g on %d windows up to row %d)", used_label(choice), maes[used],
                     len(y), splits[0].train[1])
     elif used != "network":
         logger.info("model='auto': %s beats the network on validation (MAE %.4g vs %.4g)", used, maes[used], maes["network"])
@@ -310,8 +315,60 @@ def choose_on_every_row(fc: Any, parts: list[np.ndarray], short: ShortPlan) -> t
     from forecaster.evaluation.baselines import season_length
 
     plan = short_series_final_plan(short, season_length(fc.freq_))
-    choice, intervals, baseline, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
-    return baseline, {"rows": int(plan.splits[0].train[1]), "model": "window baselines", "choice": choice}, intervals
+    with _input_width(fc, plan.input_width):
+        choice, intervals, baseline, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
+    refit = {"rows": int(plan.splits[0].train[1]), "model": "window baselines", "choice": choice}
+    if plan.test_mae is not None:  # a longer series' plan (history_plan_refit): why it replaced the held-out model
+        refit.update(test_mae=plan.test_mae, heldout_input_width=int(fc.input_width_))
+    return baseline, refit, intervals
+
+
+@contextlib.contextmanager
+def _input_width(fc: Any, width: int) -> Iterator[None]:
+    """``fc.input_width_`` set to ``width`` for a window-baseline plan's comparison, then restored."""
+    held, fc.input_width_ = fc.input_width_, width
+    try:
+        yield
+    finally:
+        fc.input_width_ = held
+
+
+def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> ShortPlan | None:
+    """After the held-out metrics of a single series fit with a network: the window-baseline plan of its
+    whole history (``selection.history_plan``, with both test MAEs) when the plan's MAE on the held-out
+    model's test windows is lower; else ``None``.
+
+    The plan's candidates are chosen on the windows before the first test window, each forecast
+    from every row before its origin, as for a series too short for the network. It wins where the
+    network adds nothing that the whole history's trend, Theta or damped trend lacks (a smooth
+    trend, a long stable season) and loses where the network learns a multiplicative season or a
+    cycle: on the accuracy series with at most 1,000 rows, and on longer M1/M3/tourism series
+    (docs/benchmarks.md, "The window-baseline plan against the network on the held-out test windows").
+    The comparison is on windows after the choice and the network's early stopping, and before
+    the refit on every row, as the held-out metrics are.
+    """
+    from forecaster.evaluation.baselines import season_length
+    from forecaster.training.selection import MAX_HISTORY_ROWS, history_plan
+
+    split, width, horizon = fc.split_[0], fc.input_width_, fc.horizon
+    n = split.test[1]
+    if len(parts) != 1 or n > MAX_HISTORY_ROWS or fc.input_width is not None or not baseline_may_forecast(fc):
+        return None
+    origins = np.arange(split.test[0] + width, n - horizon + 1)
+    natural = season_length(fc.freq_)
+    plan = history_plan(n, int(origins[0]), width, horizon, natural) if origins.size else None
+    if plan is None:
+        return None
+    model_out = window_outputs(fc, parts, [(0, fc.model_, origins)])[0]
+    with _input_width(fc, plan.input_width):  # the plan's window: every row before the first test window
+        _, _, plan_model, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
+        plan_out = window_outputs(fc, parts, [(0, plan_model, origins)])[0]
+    actual = _actuals(parts[0][:, : len(fc.targets_)], origins, horizon)
+    test_mae = {"heldout": float(np.mean(np.abs(actual - model_out))), "plan": float(np.mean(np.abs(actual - plan_out)))}
+    logger.info("test-window MAE: held-out model %.4g, window-baseline plan %.4g", test_mae["heldout"], test_mae["plan"])
+    if not test_mae["plan"] < test_mae["heldout"]:
+        return None
+    return history_plan(n, n - horizon, width, horizon, natural)._replace(test_mae=test_mae)
 
 
 def used_label(choice: dict[str, Any]) -> str:

@@ -17,7 +17,9 @@
 * :func:`short_series_plan`: a single series too short for the network's
   training, validation and test windows and one rolling origin that checks
   it is forecast by the best window baseline instead, chosen on the windows
-  before its test part.
+  before its test part; :func:`history_plan` builds that plan for any
+  origin (a longer series' plan competes with its network after the
+  held-out metrics, ``MAX_HISTORY_ROWS``).
 
 * :func:`choose_skip`: which baseline the network corrects when
   ``skip="auto"``: the last value, the seasonal naive forecast or the mean of
@@ -57,6 +59,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "AUTO_EPOCHS",
+    "MAX_HISTORY_ROWS",
     "MAX_WINDOWS_SEEN",
     "MIN_VAL_WINDOWS",
     "PANEL_SEASON_SHARE",
@@ -70,6 +73,7 @@ __all__ = [
     "choose_seasons",
     "choose_skip",
     "detach_last_fold",
+    "history_plan",
     "per_windows",
     "plan_splits",
     "resolve_epochs",
@@ -85,6 +89,9 @@ __all__ = [
 MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
 ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
 PANEL_SEASON_SHARE = 0.25  # a panel keeps a season that this share of its series supports on their own
+# a single series up to this many rows has its window-baseline plan compete with the network after the held-out
+# metrics (training.choice.history_plan_refit): the plan's comparison costs O(rows^2) and its window is every row
+MAX_HISTORY_ROWS = 1000
 
 
 def trainable_segments(segments: list[tuple[Any, int, int]], min_rows: int) -> list[tuple[Any, int, int]]:
@@ -123,6 +130,7 @@ class ShortPlan(NamedTuple):
     span: int  # the rows the window mean reads; the compared windows start after them
     seasons: tuple[int, ...]
     splits: list[Split]
+    test_mae: dict[str, float] | None = None  # a longer series' plan: its and the held-out model's test-window MAE
 
 
 def short_series_plan(lengths: Sequence[int], input_width: int, horizon: int, natural: int) -> ShortPlan | None:
@@ -155,14 +163,31 @@ def short_series_plan(lengths: Sequence[int], input_width: int, horizon: int, na
     if len(lengths) != 1:
         return None
     n = int(lengths[0])
-    room = n - 2 * horizon  # the widest span that leaves one window before the test part
     checked = input_width + 3 * horizon + -(-MIN_VAL_WINDOWS // ROLLING_FOLDS) - 1  # a network with one rolling origin
-    if n >= checked or room < 2:  # a window's local scale (the intervals) needs two rows
+    return None if n >= checked else history_plan(n, n - horizon, input_width, horizon, natural)
+
+
+def history_plan(n_rows: int, origin: int, input_width: int, horizon: int, natural: int) -> ShortPlan | None:
+    """The window-baseline plan of the first ``n_rows`` rows of one series whose test windows start at ``origin``:
+    the window is every row before it, the candidates are compared on the windows before it (``None``: too few rows).
+
+    A short series' plan (:func:`short_series_plan`) has one test window, at ``n_rows - horizon``; a
+    series long enough for the network has the plan compete with the held-out model on its test
+    windows (``training.choice.history_plan_refit``). ``input_width``: the network's window, the
+    span of the window mean when no season fits.
+
+    Example:
+        >>> plan = history_plan(120, 100, 24, 12, 12)
+        >>> plan.input_width, plan.span, plan.seasons, plan.splits[0].train, plan.splits[0].test
+        (100, 12, (12,), (0, 100), (0, 120))
+    """
+    room = origin - horizon  # the widest span that leaves one window before the first test window
+    if room < 2:  # a window's local scale (the intervals) needs two rows
         return None
     seasonal = 1 < natural <= room
     span = natural if seasonal else min(room, input_width)
     seasons = (natural,) if seasonal else ()
-    return ShortPlan(n - horizon, span, seasons, [Split(train=(0, n - horizon), val=(0, 0), test=(0, n))])
+    return ShortPlan(origin, span, seasons, [Split(train=(0, origin), val=(0, 0), test=(0, n_rows))])
 
 
 def short_series_final_plan(plan: ShortPlan, natural: int) -> ShortPlan:
@@ -184,7 +209,7 @@ def short_series_final_plan(plan: ShortPlan, natural: int) -> ShortPlan:
     n = plan.splits[0].test[1]
     seasonal = 1 < natural <= plan.input_width
     span = natural if seasonal else plan.span
-    return ShortPlan(plan.input_width, span, (natural,) if seasonal else (), [Split(train=(0, n), val=(0, 0), test=(n, n))])
+    return ShortPlan(plan.input_width, span, (natural,) if seasonal else (), [Split(train=(0, n), val=(0, 0), test=(n, n))], plan.test_mae)
 
 
 def plan_splits(
