@@ -113,7 +113,8 @@ class Forecaster(FittedMixin, Estimator):
             ``choice_``. ``"median"`` (default): the per-step median of the network, the linear model
             and the best baseline, unless one is clearly better on validation (a panel falls back to
             ``"auto"``). ``"network"``: always the network. A single series too short for the network
-            (``training.selection.short_series_plan``) is forecast by its best window baselines (point head).
+            (``training.selection.short_series_plan``) is forecast by its best window baselines (point head);
+            so is a longer one whose baselines over the whole history beat the held-out model on its test windows.
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
             ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the
@@ -351,9 +352,9 @@ class Forecaster(FittedMixin, Estimator):
         self.refit_ = None
         # the metrics above stay the held-out model's; a short series re-chooses, and so does a longer one whose
         # window-baseline plan beat the held-out model on the test windows; a chosen baseline needs no refit
-        plan = None if short or not self.refit else history_plan_refit(self, parts)
+        plan, test_mae = (None, None) if short or not self.refit else history_plan_refit(self, parts)
         if self.refit and (short or plan or (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear", "median")):
-            self._refit_all(parts, short or plan)
+            self._refit_all(parts, short or plan, test_mae)
         return self
 
     def default_input_width(self, series: SeriesData) -> int:
@@ -374,7 +375,7 @@ class Forecaster(FittedMixin, Estimator):
         # the budget a refit on every row trains for: early stopping's best epoch, else the epochs run
         self._budget = int(frame["val_loss"].to_numpy().argmin()) + 1 if "val_loss" in frame else self.n_epochs_
 
-    def _refit_all(self, parts: list[np.ndarray], short: Any = None) -> None:
+    def _refit_all(self, parts: list[np.ndarray], short: Any = None, test_mae: dict | None = None) -> None:
         """Retrain on every row of each series for the first fit's epoch budget; ``model_`` becomes that model.
 
         Centre and scale stay the training part's, so held-out metrics, the conformal calibration and the
@@ -386,7 +387,7 @@ class Forecaster(FittedMixin, Estimator):
         from forecaster.training.members import refit_model
 
         if short:
-            self.heldout_model_, (self.model_, self.refit_, intervals) = self.model_, choose_on_every_row(self, parts, short)
+            self.heldout_model_, (self.model_, self.refit_, intervals) = self.model_, choose_on_every_row(self, parts, short, test_mae)
             self.input_width_ = short.input_width  # a longer series' plan reads every row (refit_: the held-out width)
             self._predict_fn, self.intervals_ = None, intervals or self.intervals_
             return

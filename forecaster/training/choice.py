@@ -305,10 +305,13 @@ def choose_and_calibrate(
     return choice, intervals, baseline, scores
 
 
-def choose_on_every_row(fc: Any, parts: list[np.ndarray], short: ShortPlan) -> tuple[Any, dict[str, Any], dict | None]:
+def choose_on_every_row(
+    fc: Any, parts: list[np.ndarray], short: ShortPlan, test_mae: dict[str, float] | None = None
+) -> tuple[Any, dict[str, Any], dict | None]:
     """``(model, refit_, intervals)`` of a short series after its held-out metrics: its baselines compared again
     on every window through the last row (``selection.short_series_final_plan`` of its plan ``short``), the
-    forecast they choose, and its calibration on those windows' residuals.
+    forecast they choose, and its calibration on those windows' residuals. ``test_mae``: a longer series'
+    plan (:func:`history_plan_refit`), whose held-out model had a window of ``fc.input_width_`` rows.
 
     Like a network's refit it sees the test part, so the held-out metrics stay those of the first choice.
     """
@@ -318,8 +321,8 @@ def choose_on_every_row(fc: Any, parts: list[np.ndarray], short: ShortPlan) -> t
     with _input_width(fc, plan.input_width):
         choice, intervals, baseline, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
     refit = {"rows": int(plan.splits[0].train[1]), "model": "window baselines", "choice": choice}
-    if plan.test_mae is not None:  # a longer series' plan (history_plan_refit): why it replaced the held-out model
-        refit.update(test_mae=plan.test_mae, heldout_input_width=int(fc.input_width_))
+    if test_mae is not None:  # a longer series' plan (history_plan_refit): why it replaced the held-out model
+        refit.update(test_mae=test_mae, heldout_input_width=int(fc.input_width_))
     return baseline, refit, intervals
 
 
@@ -333,10 +336,10 @@ def _input_width(fc: Any, width: int) -> Iterator[None]:
         fc.input_width_ = held
 
 
-def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> ShortPlan | None:
+def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> tuple[ShortPlan | None, dict[str, float] | None]:
     """After the held-out metrics of a single series fit with a network: the window-baseline plan of its
-    whole history (``selection.history_plan``, with both test MAEs) when the plan's MAE on the held-out
-    model's test windows is lower; else ``None``.
+    whole history (``selection.history_plan``) and the plan's and the held-out model's MAE on the held-out
+    model's test windows, when the plan's is lower; else ``(None, None)``.
 
     The plan's candidates are chosen on the windows before the first test window, each forecast
     from every row before its origin, as for a series too short for the network. It wins where the
@@ -353,12 +356,12 @@ def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> ShortPlan | None:
     split, width, horizon = fc.split_[0], fc.input_width_, fc.horizon
     n = split.test[1]
     if len(parts) != 1 or n > MAX_HISTORY_ROWS or fc.input_width is not None or not baseline_may_forecast(fc):
-        return None
+        return None, None
     origins = np.arange(split.test[0] + width, n - horizon + 1)
     natural = season_length(fc.freq_)
     plan = history_plan(n, int(origins[0]), width, horizon, natural) if origins.size else None
     if plan is None:
-        return None
+        return None, None
     model_out = window_outputs(fc, parts, [(0, fc.model_, origins)])[0]
     with _input_width(fc, plan.input_width):  # the plan's window: every row before the first test window
         _, _, plan_model, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
@@ -367,8 +370,8 @@ def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> ShortPlan | None:
     test_mae = {"heldout": float(np.mean(np.abs(actual - model_out))), "plan": float(np.mean(np.abs(actual - plan_out)))}
     logger.info("test-window MAE: held-out model %.4g, window-baseline plan %.4g", test_mae["heldout"], test_mae["plan"])
     if not test_mae["plan"] < test_mae["heldout"]:
-        return None
-    return history_plan(n, n - horizon, width, horizon, natural)._replace(test_mae=test_mae)
+        return None, None
+    return history_plan(n, n - horizon, width, horizon, natural), test_mae
 
 
 def used_label(choice: dict[str, Any]) -> str:

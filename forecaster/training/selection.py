@@ -130,7 +130,6 @@ class ShortPlan(NamedTuple):
     span: int  # the rows the window mean reads; the compared windows start after them
     seasons: tuple[int, ...]
     splits: list[Split]
-    test_mae: dict[str, float] | None = None  # a longer series' plan: its and the held-out model's test-window MAE
 
 
 def short_series_plan(lengths: Sequence[int], input_width: int, horizon: int, natural: int) -> ShortPlan | None:
@@ -209,7 +208,7 @@ def short_series_final_plan(plan: ShortPlan, natural: int) -> ShortPlan:
     n = plan.splits[0].test[1]
     seasonal = 1 < natural <= plan.input_width
     span = natural if seasonal else plan.span
-    return ShortPlan(plan.input_width, span, (natural,) if seasonal else (), [Split(train=(0, n), val=(0, 0), test=(n, n))], plan.test_mae)
+    return ShortPlan(plan.input_width, span, (natural,) if seasonal else (), [Split(train=(0, n), val=(0, 0), test=(n, n))])
 
 
 def plan_splits(
