@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from forecaster.models.theta import less_seasonal_pattern, with_seasonal_pattern
+from forecaster.models.theta import less_seasonal_pattern, seasonal_pattern, with_seasonal_pattern
 
 __all__ = ["GRID", "damped_forecasts", "damped_model", "damped_weights", "fit_damped"]
 
@@ -101,11 +101,23 @@ def damped_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int, sea
     (a short series' window), its parameters fit on those rows."""
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
-    for k, origin in enumerate(origins):
+    for k, origin in enumerate(origins):  # damped_weights' map, run on the rows in O(n) rather than built
         rows = targets[:origin]
+        smoothed = less_seasonal_pattern(rows, season)
         for t, params in enumerate(_fit_rows(rows, season)):
-            out[k, :, t] = rows[:, t] @ damped_weights(len(rows), horizon, *params, season=season)
+            out[k, :, t] = _damped_point(smoothed[:, t], horizon, *params)
+        if season > 1:
+            out[k] += seasonal_pattern(rows, season)[np.arange(horizon) % season]
     return out
+
+
+def _damped_point(values: np.ndarray, horizon: int, alpha: float, beta: float, phi: float) -> np.ndarray:
+    """``[horizon]``: :func:`damped_weights` ``(len(values), horizon, alpha, beta, phi).T @ values``, by its recursion."""
+    level, slope = values[0], values[min(1, len(values) - 1)] - values[0]
+    for value in values[1:]:
+        error = value - (level + phi * slope)
+        level, slope = level + phi * slope + alpha * error, phi * slope + beta * error
+    return level + slope * np.cumsum(phi ** np.arange(1, horizon + 1))
 
 
 def damped_model(width: int, n_features: int, horizon: int, rows: np.ndarray, season: int = 1) -> Any:

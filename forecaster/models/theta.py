@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "ALPHAS", "fit_alpha", "fit_alphas", "less_seasonal_pattern", "seasonal_maps", "theta_forecasts", "theta_model",
+    "ALPHAS", "fit_alpha", "fit_alphas", "less_seasonal_pattern", "seasonal_maps", "seasonal_pattern", "theta_forecasts",
+    "theta_model",
     "theta_weights", "with_seasonal_pattern",
 ]
 
@@ -105,11 +106,28 @@ def with_seasonal_pattern(weights: np.ndarray, season: int) -> np.ndarray:
     return adjust.T @ weights + future.T
 
 
+def seasonal_pattern(rows: np.ndarray, season: int) -> np.ndarray:
+    """``[season, T]``: the additive pattern of :func:`seasonal_maps` of ``rows`` ``[n, T]`` by place,
+    computed from the rows in O(n) (the forecast steps' places are ``arange(horizon) % season``)."""
+    rows = np.asarray(rows, np.float64)
+    n = len(rows)
+    t = np.arange(n, dtype=np.float64)
+    design = np.stack([np.ones(n), t], axis=1)
+    deviations = rows - design @ np.linalg.lstsq(design, rows, rcond=None)[0]  # the pinv's least-squares line
+    place = (np.arange(n) - n) % season
+    sums = np.zeros((season, rows.shape[1]))
+    np.add.at(sums, place, deviations)
+    means = sums / np.maximum(np.bincount(place, minlength=season), 1)[:, None]
+    return means - means.mean(axis=0, keepdims=True)
+
+
 def less_seasonal_pattern(rows: np.ndarray, season: int) -> np.ndarray:
     """``rows`` ``[n, T]`` less their additive seasonal pattern (the rows a seasonal method smooths); as
-    float64, unchanged for ``season`` 1."""
+    float64, unchanged for ``season`` 1 (``seasonal_maps(n, 1, season)[0] @ rows``, in O(n))."""
     rows = np.asarray(rows, np.float64)
-    return seasonal_maps(len(rows), 1, season)[0] @ rows if season > 1 else rows
+    if season <= 1:
+        return rows
+    return rows - seasonal_pattern(rows, season)[(np.arange(len(rows)) - len(rows)) % season]
 
 
 def fit_alphas(rows: np.ndarray, season: int = 1) -> np.ndarray:
@@ -125,11 +143,14 @@ def theta_forecasts(
     (``None``: every row before it, a short series' window), its weight fit on those rows."""
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
-    if width is None:  # one length per origin
+    if width is None:  # one length per origin; Theta of the rows less their pattern, plus the steps' pattern
         for k, origin in enumerate(origins):
             rows = targets[:origin]
-            for t, alpha in enumerate(fit_alphas(rows, season)):
-                out[k, :, t] = rows[:, t] @ theta_weights(origin, horizon, alpha, season)
+            smoothed = less_seasonal_pattern(rows, season)
+            future = seasonal_pattern(rows, season)[np.arange(horizon) % season] if season > 1 else 0.0
+            for t, alpha in enumerate(np.atleast_1d(fit_alpha(smoothed.T))):
+                out[k, :, t] = smoothed[:, t] @ theta_weights(origin, horizon, alpha)
+            out[k] += future
         return out
     rows = targets[origins[:, None] - width + np.arange(width)[None, :]]  # [n, width, T]
     smoothed = rows if season == 1 else np.einsum("ij,njt->nit", seasonal_maps(width, 1, season)[0], rows)

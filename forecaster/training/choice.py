@@ -79,6 +79,10 @@ __all__ = [
 # of the second's: then the validation windows tell them apart and the best forecasts alone
 MEDIAN_MARGIN = 1.4
 
+# a window-baseline plan compares its candidates on at most this many windows: each reads every row before
+# its origin, so a long history's windows cost O(rows) each (fewer than 100 on every short benchmark series)
+MAX_PLAN_WINDOWS = 128
+
 PAIR = "mean_of_two"
 """The ``used`` of a series too short for the network forecast by the mean of its two best baselines (``choice["pair"]``)."""
 
@@ -90,11 +94,15 @@ def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models
     """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds.
 
     A series too short for the network (no model; ``span`` from ``selection.short_series_plan``)
-    has every window before its test part that starts after its first ``span`` rows.
+    has every window before its test part that starts after its first ``span`` rows (a longer
+    series' plan, ``selection.history_plan``: ``MAX_PLAN_WINDOWS`` of them, evenly spaced).
     """
+    from forecaster.models.linear import spaced
+
     width, horizon = fc.input_width_, fc.horizon
-    if span is not None:
-        return [(i, None, np.arange(span, s.train[1] - horizon + 1)) for i, s in enumerate(splits)]
+    if span is not None:  # at most MAX_PLAN_WINDOWS of them, evenly spaced from the first to the latest
+        origins = [np.arange(span, s.train[1] - horizon + 1) for s in splits]
+        return [(i, None, o[spaced(len(o), MAX_PLAN_WINDOWS)]) for i, o in enumerate(origins)]
     if use_val:
         return _part_windows(fc, splits, "val")
     windows = []
