@@ -452,23 +452,27 @@ def pooled(results: list[dict]) -> str:
     return "; ".join(parts) + "."
 
 
+def _stored(value: object) -> object:
+    """A fitted attribute as the JSON holds it: a dict, or its repr (``None`` where it does not parse)."""
+    if isinstance(value, str):
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return None
+    return value
+
+
 def _used(choice: object) -> str:
     """The model ``model="auto"`` forecast with ("network" or a baseline), from the stored choice."""
-    if isinstance(choice, str):  # stored as its repr
-        try:
-            choice = ast.literal_eval(choice)
-        except (ValueError, SyntaxError):
-            return "?"
+    if isinstance(choice, str) and _stored(choice) is None:
+        return "?"
+    choice = _stored(choice)
     return choice.get("used", "?") if isinstance(choice, dict) else "–"
 
 
 def _plan(refit: object) -> str:
     """`` -> plan <used>`` where the window baselines over the whole history replaced the held-out model."""
-    if isinstance(refit, str):  # stored as its repr
-        try:
-            refit = ast.literal_eval(refit)
-        except (ValueError, SyntaxError):
-            return ""
+    refit = _stored(refit)
     if not isinstance(refit, dict) or "test_mae" not in refit:
         return ""
     return f" -> plan {_used(refit.get('choice'))}"
