@@ -150,6 +150,11 @@ class FittedMixin:
             return self.data_
         return self.tail_
 
+    def _heldout_input_width(self) -> int:
+        """The held-out model's window: ``input_width_``, unless a window-baseline plan of the whole history
+        replaced the network after the held-out metrics (``training.choice.history_plan_refit``)."""
+        return (getattr(self, "refit_", None) or {}).get("heldout_input_width", self.input_width_)
+
     @contextlib.contextmanager
     def _heldout(self) -> Iterator[None]:
         """Predict as the held-out metrics did: with the held-out model and the held-out intervals.
@@ -160,7 +165,7 @@ class FittedMixin:
         """
         model, intervals = getattr(self, "heldout_model_", None), getattr(self, "heldout_intervals_", None)
         scalers = getattr(self, "heldout_scalers_", None)  # a seasonally adjusted refit has its own indices
-        width = (getattr(self, "refit_", None) or {}).get("heldout_input_width")  # where the history's plan replaced it
+        width = self._heldout_input_width()
         final = self.model_, self._predict_fn, getattr(self, "intervals_", None), self.scalers_, self.input_width_
         if model is not None:
             self.model_, self._predict_fn = model, None
@@ -168,7 +173,7 @@ class FittedMixin:
             self.intervals_ = intervals
         if model is not None and scalers is not None:
             self.scalers_ = scalers
-        if model is not None and width is not None:
+        if model is not None:
             self.input_width_ = width
         try:
             yield

@@ -176,7 +176,7 @@ def backtest(fc: Any, data: Any, folds: int, refit: bool) -> pd.DataFrame:
         with silence_retracing_warnings():
             return _panel_backtest(fc, series, folds, refit, warn_inside=data is None)
     # a refit clone needs its own window before each origin; the held-out model's, where a plan of the history replaced it
-    width = (getattr(fc, "refit_", None) or {}).get("heldout_input_width", fc.input_width_) if refit else fc.input_width_
+    width = fc._heldout_input_width() if refit else fc.input_width_
     origins = rolling_origins(len(series.values), width, fc.horizon, folds)
     if not refit and data is None and origins.min() < fc.split_[0].train[1]:
         warnings.warn(
@@ -453,9 +453,7 @@ def reads_history(fc: Any) -> bool:
     """Whether ``fc``'s model reads every row before its forecast: a window-baseline plan
     (``training.selection.history_plan``) of a series too short for the network, or of a longer one
     whose plan replaced the network after the held-out metrics (not while ``fc._heldout()``)."""
-    refit = getattr(fc, "refit_", None) or {}
-    history_refit = refit.get("model") == "window baselines" and fc.input_width_ != refit.get("heldout_input_width")
-    return not fc.n_epochs_ or history_refit
+    return not fc.n_epochs_ or fc.input_width_ != fc._heldout_input_width()
 
 
 def _warn_if_seen(fc: Any, series: SeriesData, tests: list[tuple[int, int]]) -> None:

@@ -352,7 +352,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
         columns += f"; calendar {', '.join(names[c] for c in calendar)}"
     n_series = len(series.segments())
     refit = getattr(fc, "refit_", None)
-    width = (refit or {}).get("heldout_input_width", fc.input_width_)  # the held-out model's (the split's windows)
+    width = fc._heldout_input_width()  # the split's windows
     rows = {"train": 0, "val": 0, "test": 0}
     for split in fc.split_:
         rows["train"] += split.train[1] - split.train[0]

@@ -90,7 +90,7 @@ MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping ch
 ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
 PANEL_SEASON_SHARE = 0.25  # a panel keeps a season that this share of its series supports on their own
 # a single series up to this many rows has its window-baseline plan compete with the network after the held-out
-# metrics (training.choice.history_plan_refit): the plan's comparison costs O(rows^2) and its window is every row
+# metrics (training.choice.history_plan_refit): its window is every row, and each compared window costs O(rows)
 MAX_HISTORY_ROWS = 1000
 
 
