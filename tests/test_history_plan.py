@@ -96,3 +96,47 @@ def test_a_user_window_or_the_network_keeps_the_network_refit():
     for params in ({"input_width": 24}, {"model": "network"}):
         fc = Forecaster(horizon=12, **SMALL, **params).fit(frame, target="value", date_col="date")
         assert fc.refit_ is not None and fc.refit_.get("model") != "window baselines"
+
+
+def test_a_plan_reads_at_most_its_longest_window_of_the_latest_rows():
+    from forecaster.evaluation.baselines import drift
+    from forecaster.models.damped import damped_forecasts
+    from forecaster.models.theta import theta_forecasts
+
+    values = truth(np.arange(90))[:, None] + np.random.default_rng(0).normal(0, 3, (90, 1))
+    origins = np.array([20, 50, 90])
+    for season in (1, 12):
+        for forecasts in (theta_forecasts, damped_forecasts):
+            capped = forecasts(values, origins, 6, season=season, longest=30) if forecasts is damped_forecasts \
+                else forecasts(values, origins, 6, None, season, longest=30)
+            for k, origin in enumerate(origins):  # the same forecast as from the window's rows alone
+                rows = values[max(origin - 30, 0) : origin]
+                alone = forecasts(rows, np.array([len(rows)]), 6, season=season)
+                np.testing.assert_allclose(capped[k], alone[0], rtol=1e-10)
+    line = drift(values, origins, 4, window=30)
+    np.testing.assert_allclose(line[2, :, 0], values[89, 0] + np.arange(1, 5) * (values[89, 0] - values[60, 0]) / 29)
+    np.testing.assert_allclose(line[0], drift(values, origins[:1], 4)[0])  # 20 rows: all of them
+    assert history_plan(5000, 4000, 24, 12, 12).input_width == MAX_HISTORY_ROWS
+
+
+def test_a_series_longer_than_the_window_plans_on_its_latest_rows(monkeypatch: pytest.MonkeyPatch):
+    from forecaster.training import choice
+
+    monkeypatch.setattr("forecaster.training.selection.MAX_HISTORY_ROWS", 60)
+    monkeypatch.setattr("forecaster.training.choice.MAX_TEST_WINDOWS", 4)
+    frame = noisy_season(144)
+    n, horizon = len(frame), 12
+    fc = Forecaster(horizon=horizon, **SMALL).fit(frame, target="value", date_col="date")
+    refit = fc.refit_
+    assert refit["model"] == "window baselines" and fc.input_width_ == 60  # the latest 60 rows, not n - horizon
+    # compared on the windows whose origins lie in the last 60 rows before the final one
+    assert refit["choice"]["windows"] == 60
+    # the held-out model's MAE on the 4 evenly spaced test windows, not every test window's metric
+    with fc._heldout():
+        split = fc.split_[0]
+        origins = np.arange(split.test[0] + fc.input_width_, n - horizon + 1)
+        compared = origins[np.unique(np.linspace(0, len(origins) - 1, 4).round().astype(int))]
+        out = choice.window_outputs(fc, [frame[["value"]].to_numpy(np.float64)], [(0, fc.model_, compared)])[0]
+    actual = np.stack([frame["value"].to_numpy()[o : o + horizon] for o in compared])[..., None]
+    assert refit["test_mae"]["heldout"] == pytest.approx(np.abs(actual - out).mean(), rel=1e-5)
+    assert len(fc.predict()) == horizon and np.isfinite(fc.predict()["value"]).all()

@@ -154,17 +154,20 @@ def seasonal_level(series: object, origins: object, horizon: int, m: int) -> np.
     return np.where(early[:, None, None], naive(arr, orig, horizon), moved)
 
 
-def drift(series: object, origins: object, horizon: int) -> np.ndarray:
+def drift(series: object, origins: object, horizon: int, window: int | None = None) -> np.ndarray:
     """Extend the line through the first and last observed values.
 
-    Step ``h`` (1-based) is ``last + h * (last - first) / (origin - 1)`` with
-    ``first = series[0]`` and ``last = series[origin - 1]``; a window with a
-    single observed row (``origin == 1``) gets the naive forecast.
+    Step ``h`` (1-based) is ``last + h * (last - first) / (rows - 1)`` with
+    ``last = series[origin - 1]`` and ``first`` the value ``rows - 1`` rows
+    before it: ``series[0]``, or with ``window`` the first of the at most
+    ``window`` rows before the origin. A window with a single observed row
+    gets the naive forecast.
 
     Args:
         series: raw target series, ``[n_rows, n_targets]`` or ``[n_rows]``.
         origins: first forecast row of each window, ints in ``1..n_rows``.
         horizon: number of steps to forecast.
+        window: the most rows before each origin the line reads (``None``: all of them).
 
     Returns:
         ``[len(origins), horizon, n_targets]`` float64.
@@ -173,9 +176,10 @@ def drift(series: object, origins: object, horizon: int) -> np.ndarray:
         ForecasterError: on a bad shape, horizon or origin.
     """
     arr, orig = _check(series, origins, horizon)
+    first = np.zeros_like(orig) if window is None else np.maximum(orig - window, 0)
     last = arr[orig - 1]  # [n, T]
-    span = np.maximum(orig - 1, 1)[:, None]
-    slope = (last - arr[0][None, :]) / span  # 0 when origin == 1
+    span = np.maximum(orig - 1 - first, 1)[:, None]
+    slope = (last - arr[first]) / span  # 0 when one row is observed
     steps = np.arange(1, horizon + 1, dtype=np.float64)
     return last[:, None, :] + steps[None, :, None] * slope[:, None, :]
 

@@ -96,13 +96,15 @@ def _fit_rows(rows: np.ndarray, season: int) -> list[tuple[float, float, float]]
     return [tuple(p) for p in np.atleast_2d(fit_damped(less_seasonal_pattern(rows, season).T))]
 
 
-def damped_forecasts(targets: np.ndarray, origins: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
+def damped_forecasts(
+    targets: np.ndarray, origins: np.ndarray, horizon: int, season: int = 1, longest: int | None = None
+) -> np.ndarray:
     """``[n, horizon, T]``: the damped trend from every row before each origin of raw ``targets`` ``[rows, T]``
-    (a short series' window), its parameters fit on those rows."""
+    (a window-baseline plan's window: at most ``longest`` rows), its parameters fit on those rows."""
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
     for k, origin in enumerate(origins):  # damped_weights' map, run on the rows in O(n) rather than built
-        rows = targets[:origin]
+        rows = targets[0 if longest is None else max(origin - longest, 0) : origin]
         smoothed = less_seasonal_pattern(rows, season)
         for t, params in enumerate(_fit_rows(rows, season)):
             out[k, :, t] = _damped_point(smoothed[:, t], horizon, *params)

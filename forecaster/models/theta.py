@@ -137,19 +137,20 @@ def fit_alphas(rows: np.ndarray, season: int = 1) -> np.ndarray:
 
 
 def theta_forecasts(
-    targets: np.ndarray, origins: np.ndarray, horizon: int, width: int | None = None, season: int = 1
+    targets: np.ndarray, origins: np.ndarray, horizon: int, width: int | None = None, season: int = 1,
+    longest: int | None = None,
 ) -> np.ndarray:
     """``[n, horizon, T]``: Theta from the ``width`` rows before each origin of raw ``targets`` ``[rows, T]``
-    (``None``: every row before it, a short series' window), its weight fit on those rows."""
+    (``None``: every row before it, at most ``longest``: a window-baseline plan's), its weight fit on those rows."""
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
     if width is None:  # one length per origin; Theta of the rows less their pattern, plus the steps' pattern
         for k, origin in enumerate(origins):
-            rows = targets[:origin]
+            rows = targets[0 if longest is None else max(origin - longest, 0) : origin]
             smoothed = less_seasonal_pattern(rows, season)
             future = seasonal_pattern(rows, season)[np.arange(horizon) % season] if season > 1 else 0.0
             for t, alpha in enumerate(np.atleast_1d(fit_alpha(smoothed.T))):
-                out[k, :, t] = smoothed[:, t] @ theta_weights(origin, horizon, alpha)
+                out[k, :, t] = smoothed[:, t] @ theta_weights(len(rows), horizon, alpha)
             out[k] += future
         return out
     rows = targets[origins[:, None] - width + np.arange(width)[None, :]]  # [n, width, T]

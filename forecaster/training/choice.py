@@ -80,8 +80,11 @@ __all__ = [
 MEDIAN_MARGIN = 1.4
 
 # a window-baseline plan compares its candidates on at most this many windows: each reads every row before
-# its origin, so a long history's windows cost O(rows) each (fewer than 100 on every short benchmark series)
+# its origin (up to selection.MAX_HISTORY_ROWS), so each costs O(rows) (fewer than 100 on every short benchmark series)
 MAX_PLAN_WINDOWS = 128
+# the held-out test windows a window-baseline plan is scored on (history_plan_refit), evenly spaced: its
+# window is up to 1,000 rows, so every test window of a million-row series would take gigabytes
+MAX_TEST_WINDOWS = 1024
 
 PAIR = "mean_of_two"
 """The ``used`` of a series too short for the network forecast by the mean of its two best baselines (``choice["pair"]``)."""
@@ -95,13 +98,14 @@ def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models
 
     A series too short for the network (no model; ``span`` from ``selection.short_series_plan``)
     has every window before its test part that starts after its first ``span`` rows (a longer
-    series' plan, ``selection.history_plan``: ``MAX_PLAN_WINDOWS`` of them, evenly spaced).
+    series' plan, ``selection.history_plan``: ``MAX_PLAN_WINDOWS`` of them, evenly spaced, whose
+    origins lie in the plan's window of rows before the test part's).
     """
     from forecaster.models.linear import spaced
 
     width, horizon = fc.input_width_, fc.horizon
     if span is not None:  # at most MAX_PLAN_WINDOWS of them, evenly spaced from the first to the latest
-        origins = [np.arange(span, s.train[1] - horizon + 1) for s in splits]
+        origins = [np.arange(max(span, s.train[1] - horizon + 1 - width), s.train[1] - horizon + 1) for s in splits]
         return [(i, None, o[spaced(len(o), MAX_PLAN_WINDOWS)]) for i, o in enumerate(origins)]
     if use_val:
         return _part_windows(fc, splits, "val")
@@ -214,12 +218,12 @@ def choose_and_calibrate(
                 base = bl.naive(targets, origins, horizon)
             elif mode == "mean":
                 base = np.repeat(np.stack([targets[o - rows : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
-            elif mode == "drift":  # origins <= width: the window is every row before the origin
-                base = bl.drift(targets, origins, horizon)
+            elif mode == "drift":  # every row before the origin, at most width (selection.history_plan)
+                base = bl.drift(targets, origins, horizon, window=width)
             elif mode == "theta":
-                base = theta_forecasts(targets, origins, horizon, None if short else width, m)
-            elif mode == "damped":  # a short series only: the whole history before each origin
-                base = damped_forecasts(targets, origins, horizon, m)
+                base = theta_forecasts(targets, origins, horizon, None if short else width, m, longest=width)
+            elif mode == "damped":  # a short series only: the history before each origin, at most width rows
+                base = damped_forecasts(targets, origins, horizon, m, longest=width)
             else:
                 base = (bl.seasonal_naive if mode == "seasonal" else bl.seasonal_level)(targets, origins, horizon, m)
             preds[name].append(base)
@@ -266,8 +270,10 @@ def choose_and_calibrate(
 
     def candidate_model(name: str) -> Any:
         mode, m = candidates[name]
-        # Theta's and the damped trend's smoothing from the training part (the comparison's: before each origin)
+        # Theta's and the damped trend's smoothing from the training part (the comparison's: before each origin);
+        # a plan's from its latest window and horizon: every row but a longer series' older ones
         train_rows = parts[0][splits[0].train[0] : splits[0].train[1], :n_targets]
+        train_rows = train_rows[-(width + horizon) :] if short else train_rows
         if mode == "theta":
             return theta_model(width, fc._n_inputs(), horizon, fit_alphas(train_rows, m), m)
         if mode == "damped":
@@ -346,36 +352,41 @@ def _input_width(fc: Any, width: int) -> Iterator[None]:
 
 def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> tuple[ShortPlan | None, dict[str, float] | None]:
     """After the held-out metrics of a single series fit with a network: the window-baseline plan of its
-    whole history (``selection.history_plan``) and the plan's and the held-out model's MAE on the held-out
-    model's test windows, when the plan's is lower; else ``(None, None)``.
+    history (``selection.history_plan``: up to its latest ``MAX_HISTORY_ROWS`` rows) and the plan's and
+    the held-out model's MAE on the held-out model's test windows (at most ``MAX_TEST_WINDOWS``,
+    evenly spaced), when the plan's is lower; else ``(None, None)``.
 
     The plan's candidates are chosen on the windows before the first test window, each forecast
     from every row before its origin, as for a series too short for the network. It wins where the
-    network adds nothing that the whole history's trend, Theta or damped trend lacks (a smooth
-    trend, a long stable season) and loses where the network learns a multiplicative season or a
-    cycle: on the accuracy series with at most 1,000 rows, and on longer M1/M3/tourism series
-    (docs/benchmarks.md, "The window-baseline plan against the network on the held-out test windows").
-    The comparison is on windows after the choice and the network's early stopping, and before
-    the refit on every row, as the held-out metrics are.
+    network adds nothing that the history's trend, Theta or damped trend lacks (a smooth trend, a
+    long stable season) and loses where the network learns a multiplicative season or a cycle: on
+    the accuracy series, and on longer M1/M3/tourism series (docs/benchmarks.md, "The
+    window-baseline plan against the network on the held-out test windows"). The comparison is on
+    windows after the choice and the network's early stopping, and before the refit on every row,
+    as the held-out metrics are.
     """
     from forecaster.evaluation.baselines import season_length
-    from forecaster.training.selection import MAX_HISTORY_ROWS, history_plan
+    from forecaster.models.linear import spaced
+    from forecaster.training.selection import history_plan
 
     split, width, horizon = fc.split_[0], fc.input_width_, fc.horizon
     n = split.test[1]
-    if len(parts) != 1 or n > MAX_HISTORY_ROWS or fc.input_width is not None or not baseline_may_forecast(fc):
+    if len(parts) != 1 or fc.input_width is not None or not baseline_may_forecast(fc):
         return None, None
     origins = np.arange(split.test[0] + width, n - horizon + 1)
     natural = season_length(fc.freq_)
     plan = history_plan(n, int(origins[0]), width, horizon, natural) if origins.size else None
     if plan is None:
         return None, None
-    with _input_width(fc, plan.input_width):  # the plan's window: every row before the first test window
+    compared = origins[spaced(len(origins), MAX_TEST_WINDOWS)]  # every test window up to the bound
+    with _input_width(fc, plan.input_width):  # the plan's window: the rows before the first test window
         _, _, plan_model, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
-        plan_out = window_outputs(fc, parts, [(0, plan_model, origins)])[0]
-    actual = _actuals(parts[0][:, : len(fc.targets_)], origins, horizon)
-    # the held-out model's MAE on these windows is its test metric (scoring.evaluate_parts, the same origins)
-    test_mae = {"heldout": float(fc.metrics_["model"]["mae"]), "plan": float(np.mean(np.abs(actual - plan_out)))}
+        plan_out = window_outputs(fc, parts, [(0, plan_model, compared)])[0]
+    actual = _actuals(parts[0][:, : len(fc.targets_)], compared, horizon)
+    # on every test window the held-out model's MAE is its test metric (scoring.evaluate_parts, the same origins)
+    heldout = (fc.metrics_["model"]["mae"] if len(compared) == len(origins)
+               else np.mean(np.abs(actual - window_outputs(fc, parts, [(0, fc.model_, compared)])[0])))
+    test_mae = {"heldout": float(heldout), "plan": float(np.mean(np.abs(actual - plan_out)))}
     logger.info("test-window MAE: held-out model %.4g, window-baseline plan %.4g", test_mae["heldout"], test_mae["plan"])
     if not test_mae["plan"] < test_mae["heldout"]:
         return None, None

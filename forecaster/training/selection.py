@@ -19,7 +19,7 @@
   it is forecast by the best window baseline instead, chosen on the windows
   before its test part; :func:`history_plan` builds that plan for any
   origin (a longer series' plan competes with its network after the
-  held-out metrics, ``MAX_HISTORY_ROWS``).
+  held-out metrics; its window is at most ``MAX_HISTORY_ROWS`` rows).
 
 * :func:`choose_skip`: which baseline the network corrects when
   ``skip="auto"``: the last value, the seasonal naive forecast or the mean of
@@ -89,8 +89,9 @@ __all__ = [
 MIN_VAL_WINDOWS = 8  # fewer validation windows than this make early stopping chance
 ROLLING_FOLDS = 4  # origins that choose the epoch budget when the validation part is too small
 PANEL_SEASON_SHARE = 0.25  # a panel keeps a season that this share of its series supports on their own
-# a single series up to this many rows has its window-baseline plan compete with the network after the held-out
-# metrics (training.choice.history_plan_refit): its window is every row, and each compared window costs O(rows)
+# the longest window of a window-baseline plan (history_plan): a series up to this many rows before its test
+# windows reads all of them; a longer one reads its latest this many, and its compared windows lie within them
+# (training.choice.calibration_windows), so its plan costs what a 1,000-row series' does (about 2 s)
 MAX_HISTORY_ROWS = 1000
 
 
@@ -126,7 +127,7 @@ def baseline_may_forecast(fc: Any) -> bool:
 class ShortPlan(NamedTuple):
     """A window-baseline fit of one series too short for the network (:func:`short_series_plan`)."""
 
-    input_width: int  # the whole training part: the drift is the line through all of it
+    input_width: int  # the whole training part (at most MAX_HISTORY_ROWS rows): the drift is the line through it
     span: int  # the rows the window mean reads; the compared windows start after them
     seasons: tuple[int, ...]
     splits: list[Split]
@@ -168,25 +169,30 @@ def short_series_plan(lengths: Sequence[int], input_width: int, horizon: int, na
 
 def history_plan(n_rows: int, origin: int, input_width: int, horizon: int, natural: int) -> ShortPlan | None:
     """The window-baseline plan of the first ``n_rows`` rows of one series whose test windows start at ``origin``:
-    the window is every row before it, the candidates are compared on the windows before it (``None``: too few rows).
+    the window is every row before it, at most ``MAX_HISTORY_ROWS``, and the candidates are compared on the
+    windows before it (``None``: too few rows).
 
     A short series' plan (:func:`short_series_plan`) has one test window, at ``n_rows - horizon``; a
     series long enough for the network has the plan compete with the held-out model on its test
     windows (``training.choice.history_plan_refit``). ``input_width``: the network's window, the
-    span of the window mean when no season fits.
+    span of the window mean when no season fits. The window's bound keeps a long series' plan
+    about as cheap as a 1,000-row one's, and its forecast reads the recent rows, not a decade.
 
     Example:
         >>> plan = history_plan(120, 100, 24, 12, 12)
         >>> plan.input_width, plan.span, plan.seasons, plan.splits[0].train, plan.splits[0].test
         (100, 12, (12,), (0, 100), (0, 120))
+        >>> history_plan(5000, 4000, 24, 12, 12).input_width
+        1000
     """
-    room = origin - horizon  # the widest span that leaves one window before the first test window
+    width = min(origin, MAX_HISTORY_ROWS)
+    room = width - horizon  # the widest span that leaves one window before the first test window
     if room < 2:  # a window's local scale (the intervals) needs two rows
         return None
     seasonal = 1 < natural <= room
     span = natural if seasonal else min(room, input_width)
     seasons = (natural,) if seasonal else ()
-    return ShortPlan(origin, span, seasons, [Split(train=(0, origin), val=(0, 0), test=(0, n_rows))])
+    return ShortPlan(width, span, seasons, [Split(train=(0, origin), val=(0, 0), test=(0, n_rows))])
 
 
 def short_series_final_plan(plan: ShortPlan, natural: int) -> ShortPlan:

@@ -34,7 +34,7 @@ def test_the_layer_is_the_per_step_median_and_round_trips_a_keras_file(tmp_path)
 
 def test_default_fit_forecasts_with_the_median_refit_saved_and_exported(tmp_path, monkeypatch) -> None:
     # the median's own refit: no window-baseline plan of the history competes (tests/test_history_plan.py)
-    monkeypatch.setattr("forecaster.training.selection.MAX_HISTORY_ROWS", 0)
+    monkeypatch.setattr("forecaster.training.choice.history_plan_refit", lambda fc, parts: (None, None))
     df = _frame()
     fc = Forecaster(horizon=5, **FAST).fit(df)
     choice = fc.choice_
