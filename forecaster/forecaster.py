@@ -342,7 +342,7 @@ class Forecaster(FittedMixin, Estimator):
         self._train(parts, splits, use_val, folded, fold_models, network=short is None)
         # network vs window baselines on out-of-sample windows; a better baseline (point head) becomes model_
         self.choice_, self.intervals_, baseline, scores = choose_and_calibrate(
-            self, parts, splits, use_val, fold_models, span=short.span if short else None)
+            self, parts, splits, use_val, fold_models, plan=short)
         if baseline is not None:
             self.model_, self._predict_fn = baseline, None
         self.metrics_ = evaluate_parts(self, parts, [s.test for s in splits], train)

@@ -52,6 +52,7 @@ def test_the_history_plan_replaces_a_network_that_loses_the_test_windows(tmp_pat
     assert width == 24 and fc.input_width_ == n - horizon  # the plan reads every row but the first horizon
     assert refit["test_mae"]["plan"] < refit["test_mae"]["heldout"]
     assert refit["choice"]["windows"] == n - horizon - 12 + 1 and refit["rows"] == n  # after one season's span
+    assert fc.intervals_["scale_rows"] == width  # the intervals scale by the latest rows, not the whole window
     # the held-out metrics are those of refit=False (no plan), also from evaluate() on the fit rows
     kept = Forecaster(horizon=horizon, refit=False, **SMALL).fit(frame, target="value", date_col="date")
     assert kept.refit_ is None and kept.input_width_ == width
@@ -78,6 +79,8 @@ def test_the_history_plan_replaces_a_network_that_loses_the_test_windows(tmp_pat
     loaded = runs.load(run)
     assert loaded.input_width_ == n - horizon
     np.testing.assert_allclose(loaded.predict()["value"], forecast, rtol=1e-5)
+    bounds = [c for c in fc.predict().columns if c.startswith("value_")]  # the same intervals, from the same rows
+    assert bounds and np.allclose(loaded.predict()[bounds], fc.predict()[bounds], rtol=1e-5)
     meta = json.loads((run / "forecaster.json").read_text())
     assert meta["input_width"] == n - horizon and meta["training"]["refit"]["heldout_input_width"] == width
     with warnings.catch_warnings(record=True) as caught:

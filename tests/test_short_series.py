@@ -33,9 +33,10 @@ def monthly_season(n: int = 48, seed: int = 0) -> pd.DataFrame:
 
 
 def test_the_plan_leaves_one_window_before_the_test_part():
-    width, span, seasons, splits = short_series_plan([19], 6, 6, 1)
-    # the window is the whole training part; the comparison starts after the first span rows
-    assert (width, span, seasons) == (13, 6, ())
+    width, span, seasons, splits, scale_rows = short_series_plan([19], 6, 6, 1)
+    # the window is the whole training part; the comparison starts after the first span rows;
+    # the intervals' scale reads the network's window of rows
+    assert (width, span, seasons, scale_rows) == (13, 6, (), 6)
     assert splits[0].train == (0, 13) and splits[0].test == (0, 19) and splits[0].val == (0, 0)
     # the span is one season when the rows leave a window after it
     assert short_series_plan([50], 24, 18, 12)[:3] == (32, 12, (12,))

@@ -262,6 +262,9 @@ def _check_season_keys(m: _Meta, meta: dict[str, Any], width: int) -> None:
                     m.numbers(row, "intervals.quantiles", t)
             if h != meta.get("horizon") or not isinstance(intervals["scaled"], bool):
                 raise ValueError("shape")
+            rows = intervals.get("scale_rows")  # a window-baseline plan's local scale (training.choice.fit_intervals)
+            if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 2):
+                raise ValueError("scale_rows")
         except (KeyError, TypeError, ValueError, ForecasterError):
             m.fail("`intervals` must be a conformal calibration of the run's horizon and targets")
     choice = meta.get("choice")

@@ -68,6 +68,7 @@ __all__ = [
     "fit_intervals",
     "history_plan_refit",
     "linear_on",
+    "scores_rows",
     "train_origins",
     "used_label",
     "used_mae",
@@ -144,11 +145,14 @@ def window_outputs(fc: Any, parts: list[np.ndarray], windows: Windows) -> list[n
     return outs
 
 
-def windows_local_scale(fc: Any, values: np.ndarray, origins: np.ndarray, scaler: Scaler) -> np.ndarray:
-    """``evaluation.intervals.local_scale`` of the input windows ending at ``origins`` of one series."""
+def windows_local_scale(
+    fc: Any, values: np.ndarray, origins: np.ndarray, scaler: Scaler, rows: int | None = None
+) -> np.ndarray:
+    """``evaluation.intervals.local_scale`` of the input windows ending at ``origins`` of one series
+    (of their latest ``rows`` rows, where a window-baseline plan's calibration says so)."""
     from forecaster.evaluation.intervals import local_scale
 
-    n_targets, width = len(fc.targets_), fc.input_width_
+    n_targets, width = len(fc.targets_), fc.input_width_ if rows is None else min(rows, fc.input_width_)
     rows = np.asarray(origins)[:, None] - width + np.arange(width)[None, :]
     inputs = values[np.maximum(rows, 0), :n_targets].astype(np.float64)
     # a short series' compared windows start before its first row (selection.short_series_plan):
@@ -159,16 +163,16 @@ def windows_local_scale(fc: Any, values: np.ndarray, origins: np.ndarray, scaler
 
 
 def choose_and_calibrate(
-    fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list, span: int | None = None,
-    seasons: tuple[int, ...] | None = None,
+    fc: Any, parts: list[np.ndarray], splits: list[Split], use_val: bool, fold_models: list, plan: ShortPlan | None = None,
 ) -> tuple[dict | None, dict | None, Any, Scores | None]:
     """Network vs window baselines on out-of-sample windows, then the conformal calibration.
 
-    Without a network (``span``: a short series, ``selection.short_series_plan``) the window is
-    the whole history before each origin: the drift is the line through all of it, Theta
+    Without a network (``plan``: a short series', ``selection.short_series_plan``, or a longer
+    one's window-baseline plan, ``selection.history_plan``) the window is the whole history
+    before each origin: the drift is the line through all of it, Theta
     (:mod:`forecaster.models.theta`, a candidate of every single series) smooths all of it,
-    and the window mean reads the last ``span`` rows. ``seasons``: those of the seasonal
-    candidates (default ``fc.seasons_``).
+    the window mean reads the last ``plan.span`` rows, the seasonal candidates repeat
+    ``plan.seasons`` and the scores are scaled by the latest ``plan.scale_rows`` rows.
 
     Returns:
         ``(choice, intervals, baseline, scores)``: the ``choice_`` dict, the calibration of
@@ -182,7 +186,8 @@ def choose_and_calibrate(
     from forecaster.models.theta import fit_alphas, theta_forecasts, theta_model
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
-    short, seasons = span is not None, fc.seasons_ if seasons is None else seasons  # short: no network (short_series_plan)
+    short = plan is not None  # no network (selection.short_series_plan, history_plan)
+    span, seasons, scale_rows = (plan.span, plan.seasons, plan.scale_rows) if short else (None, fc.seasons_, None)
     levels = check_levels(fc.intervals) if len(fc.intervals) else ()
     windows = calibration_windows(fc, splits, use_val, fold_models, span)
     if not windows:
@@ -231,7 +236,7 @@ def choose_and_calibrate(
         # panels compare in units of each series' training spread
         spread = scaler.scale[:n_targets] if len(parts) > 1 else np.ones(n_targets)
         scale.append(np.repeat(spread[None], len(origins), axis=0))
-        local.append(windows_local_scale(fc, values, origins, scaler))
+        local.append(windows_local_scale(fc, values, origins, scaler, scale_rows))
     auto = baseline_may_forecast(fc)
     # one series only: on M3 monthly the pooled linear model won validation but lost the final rows
     # to the global network (mean MASE 1.011 vs 0.943-0.956, docs/benchmarks.md)
@@ -315,7 +320,7 @@ def choose_and_calibrate(
     if levels and len(y) >= 2:
         # the used forecast's residuals, each divided by its window's local scale (see evaluation.intervals)
         scores = (y - np.concatenate(preds[used]), np.concatenate(local))
-        intervals = fit_intervals(fc.intervals, *scores)
+        intervals = fit_intervals(fc.intervals, *scores, scale_rows)
     return choice, intervals, baseline, scores
 
 
@@ -333,7 +338,7 @@ def choose_on_every_row(
 
     plan = short_series_final_plan(short, season_length(fc.freq_))
     with _input_width(fc, plan.input_width):
-        choice, intervals, baseline, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
+        choice, intervals, baseline, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], plan=plan)
     refit = {"rows": int(plan.splits[0].train[1]), "model": "window baselines", "choice": choice}
     if test_mae is not None:  # a longer series' plan (history_plan_refit): why it replaced the held-out model
         refit.update(test_mae=test_mae, heldout_input_width=int(fc.input_width_))
@@ -380,7 +385,7 @@ def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> tuple[ShortPlan | No
         return None, None
     compared = origins[spaced(len(origins), MAX_TEST_WINDOWS)]  # every test window up to the bound
     with _input_width(fc, plan.input_width):  # the plan's window: the rows before the first test window
-        _, _, plan_model, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], span=plan.span, seasons=plan.seasons)
+        _, _, plan_model, _ = choose_and_calibrate(fc, parts, plan.splits, False, [], plan=plan)
         plan_out = window_outputs(fc, parts, [(0, plan_model, compared)])[0]
     actual = _actuals(parts[0][:, : len(fc.targets_)], compared, horizon)
     # on every test window the held-out model's MAE is its test metric (scoring.evaluate_parts, the same origins)
@@ -465,8 +470,8 @@ def calibrate_with_test(fc: Any, parts: list[np.ndarray], splits: list[Split], s
     residuals, local = [scores[0]], [scores[1]]
     for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
         residuals.append(_actuals(parts[i][:, :n_targets], origins, horizon) - out)
-        local.append(windows_local_scale(fc, parts[i], origins, fc.scalers_[i]))
-    return fit_intervals(fc.intervals, np.concatenate(residuals), np.concatenate(local))
+        local.append(windows_local_scale(fc, parts[i], origins, fc.scalers_[i], scores_rows(fc.intervals_)))
+    return fit_intervals(fc.intervals, np.concatenate(residuals), np.concatenate(local), scores_rows(fc.intervals_))
 
 
 def _actuals(targets: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
@@ -474,13 +479,21 @@ def _actuals(targets: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarr
     return np.stack([targets[o : o + horizon] for o in origins])
 
 
-def fit_intervals(levels: Any, residuals: np.ndarray, local: np.ndarray) -> dict[str, Any]:
-    """The conformal calibration of ``levels`` from residuals ``[n, H, T]`` scored in units of ``local`` ``[n, T]``."""
+def fit_intervals(levels: Any, residuals: np.ndarray, local: np.ndarray, scale_rows: int | None = None) -> dict[str, Any]:
+    """The conformal calibration of ``levels`` from residuals ``[n, H, T]`` scored in units of ``local`` ``[n, T]``,
+    the local scales of each window's latest ``scale_rows`` rows (``None``: all of them; recorded as ``"scale_rows"``)."""
     from forecaster.evaluation.intervals import LOCAL_SCALE, check_levels, fit_conformal
 
     calibration = fit_conformal(residuals, check_levels(levels), scale=local)
     calibration["score_scale"] = LOCAL_SCALE
+    if scale_rows is not None:
+        calibration["scale_rows"] = int(scale_rows)
     return calibration
+
+
+def scores_rows(calibration: dict[str, Any] | None) -> int | None:
+    """The latest rows of a window whose local scale a calibration's scores are in (``None``: the whole window)."""
+    return (calibration or {}).get("scale_rows")
 
 
 def conformal(
@@ -494,7 +507,7 @@ def conformal(
 
     scale = None
     if calibration.get("score_scale") == LOCAL_SCALE:
-        scale = windows_local_scale(fc, values, np.asarray(origins), scaler)
+        scale = windows_local_scale(fc, values, np.asarray(origins), scaler, scores_rows(calibration))
     elif calibration["scaled"]:  # runs written before the local scale: the series' training spread
         scale = np.repeat(scaler.scale[: len(fc.targets_)][None], len(point), axis=0)
     return apply_conformal(point, calibration, scale=scale)

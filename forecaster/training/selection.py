@@ -131,6 +131,10 @@ class ShortPlan(NamedTuple):
     span: int  # the rows the window mean reads; the compared windows start after them
     seasons: tuple[int, ...]
     splits: list[Split]
+    # the latest rows whose mean absolute change scales the conformal scores (the network's window): the
+    # whole window's (up to 1,000 rows) lags a change in volatility, and gasoline's test windows had 80 %
+    # intervals cover 0.58 with it, 0.75 with these (docs/benchmarks.md)
+    scale_rows: int
 
 
 def short_series_plan(lengths: Sequence[int], input_width: int, horizon: int, natural: int) -> ShortPlan | None:
@@ -151,12 +155,13 @@ def short_series_plan(lengths: Sequence[int], input_width: int, horizon: int, na
     rows made it a noisy slope: mean MASE 2.05 against 1.85, docs/benchmarks.md). The
     window mean reads the last ``span`` rows, and the comparison starts after them: one
     season where the rows leave such a window before the test part (the mean is then the
-    deseasonalised level), else the widest span up to ``input_width`` that does.
+    deseasonalised level), else the widest span up to ``input_width`` that does. The
+    conformal scores are scaled by the latest ``input_width`` rows of each window.
 
     Example:
-        >>> width, span, seasons, splits = short_series_plan([48], 24, 18, 12)
-        >>> width, span, seasons, splits[0].train, splits[0].test
-        (30, 12, (12,), (0, 30), (0, 48))
+        >>> width, span, seasons, splits, scale_rows = short_series_plan([48], 24, 18, 12)
+        >>> width, span, seasons, splits[0].train, splits[0].test, scale_rows
+        (30, 12, (12,), (0, 30), (0, 48), 24)
         >>> short_series_plan([14], 6, 6, 1)[:2], short_series_plan([61], 24, 12, 12)
         ((8, 2), None)
     """
@@ -192,7 +197,8 @@ def history_plan(n_rows: int, origin: int, input_width: int, horizon: int, natur
     seasonal = 1 < natural <= room
     span = natural if seasonal else min(room, input_width)
     seasons = (natural,) if seasonal else ()
-    return ShortPlan(width, span, seasons, [Split(train=(0, origin), val=(0, 0), test=(0, n_rows))])
+    splits = [Split(train=(0, origin), val=(0, 0), test=(0, n_rows))]
+    return ShortPlan(width, span, seasons, splits, max(2, min(input_width, width)))  # a local scale needs two rows
 
 
 def short_series_final_plan(plan: ShortPlan, natural: int) -> ShortPlan:
@@ -214,7 +220,8 @@ def short_series_final_plan(plan: ShortPlan, natural: int) -> ShortPlan:
     n = plan.splits[0].test[1]
     seasonal = 1 < natural <= plan.input_width
     span = natural if seasonal else plan.span
-    return ShortPlan(plan.input_width, span, (natural,) if seasonal else (), [Split(train=(0, n), val=(0, 0), test=(n, n))])
+    splits = [Split(train=(0, n), val=(0, 0), test=(n, n))]
+    return ShortPlan(plan.input_width, span, (natural,) if seasonal else (), splits, plan.scale_rows)
 
 
 def plan_splits(
