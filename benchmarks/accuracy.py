@@ -147,7 +147,7 @@ def run_series(name: str, spec: dict, params: dict, peers: bool, offset: int = 0
     heldout_final = None
     refit_from = getattr(fc, "heldout_model_", None)
     if refit_from is not None and refit_from is not fc.model_:
-        width = fc._heldout_input_width()  # a window-baseline plan reads every row
+        width = fc._heldout_input_width()  # a window-baseline plan reads every row (the latest 1,000 at most)
         refit_model, fc.model_, fc._predict_fn = fc.model_, refit_from, None
         fc.input_width_, width = width, fc.input_width_
         heldout_final = fc.predict()
