@@ -108,7 +108,8 @@ def fit_forecaster(
     return {
         "seconds": seconds,
         "pred": pred,
-        "input_width": int(fc.input_width_),
+        # the network's window, Darts' input chunk (a window-baseline plan that replaced the refit reads every row)
+        "input_width": int(fc._heldout_input_width()),
         "epochs_run": int(fc.n_epochs_),
         "best_epoch": int(history["val_loss"].to_numpy().argmin()) + 1
         if "val_loss" in history
