@@ -146,13 +146,14 @@ def window_outputs(fc: Any, parts: list[np.ndarray], windows: Windows) -> list[n
 
 
 def windows_local_scale(
-    fc: Any, values: np.ndarray, origins: np.ndarray, scaler: Scaler, rows: int | None = None
+    fc: Any, values: np.ndarray, origins: np.ndarray, scaler: Scaler, scale_rows: int | None = None
 ) -> np.ndarray:
     """``evaluation.intervals.local_scale`` of the input windows ending at ``origins`` of one series
-    (of their latest ``rows`` rows, where a window-baseline plan's calibration says so)."""
+    (of their latest ``scale_rows`` rows, where a window-baseline plan's calibration says so)."""
     from forecaster.evaluation.intervals import local_scale
 
-    n_targets, width = len(fc.targets_), fc.input_width_ if rows is None else min(rows, fc.input_width_)
+    n_targets = len(fc.targets_)
+    width = fc.input_width_ if scale_rows is None else min(scale_rows, fc.input_width_)
     rows = np.asarray(origins)[:, None] - width + np.arange(width)[None, :]
     inputs = values[np.maximum(rows, 0), :n_targets].astype(np.float64)
     # a short series' compared windows start before its first row (selection.short_series_plan):
@@ -169,7 +170,7 @@ def choose_and_calibrate(
 
     Without a network (``plan``: a short series', ``selection.short_series_plan``, or a longer
     one's window-baseline plan, ``selection.history_plan``) the window is the whole history
-    before each origin: the drift is the line through all of it, Theta
+    before each origin, up to ``fc.input_width_`` rows: the drift is the line through all of it, Theta
     (:mod:`forecaster.models.theta`, a candidate of every single series) smooths all of it,
     the window mean reads the last ``plan.span`` rows, the seasonal candidates repeat
     ``plan.seasons`` and the scores are scaled by the latest ``plan.scale_rows`` rows.
