@@ -126,7 +126,7 @@ def future_figure(fc: Any, series: SeriesData, frame: pd.DataFrame, label: str |
 
 def history_figure(fc: Any) -> Any:
     """Training and validation loss per epoch; a note instead when no network was trained (a short series),
-    or when the window baselines over the whole history replaced it (``training.choice.history_plan_refit``)."""
+    or when the window baselines over the history replaced it (``training.choice.history_plan_refit``)."""
     from forecaster.evaluation.plots import plot_history, plot_no_training
     from forecaster.training.choice import used_label
 

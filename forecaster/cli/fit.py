@@ -412,9 +412,9 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
              + f"; --choose {fc.model})")
         if refit and "test_mae" in refit:  # training.choice.history_plan_refit
             mae = refit["test_mae"]
-            _say(f"refit     forecasts come from {used_label(refit['choice'])} over all {refit['rows']} rows: the window "
-                 f"baselines over the whole history beat the held-out model on the test windows (MAE {mae['plan']:.4g} "
-                 f"vs {mae['heldout']:.4g}); the test metrics below are the held-out model's")
+            _say(f"refit     forecasts come from {used_label(refit['choice'])}, reading the latest {fc.input_width_} of "
+                 f"{refit['rows']} rows: the window baselines over the history beat the held-out model on the test windows "
+                 f"(MAE {mae['plan']:.4g} vs {mae['heldout']:.4g}); the test metrics below are the held-out model's")
     panel = _is_panel(metrics)
     if panel:
         _say(f"test metrics ({metrics['n_windows']} windows; pooled raw metrics omitted: series differ in scale):")
