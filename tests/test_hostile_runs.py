@@ -179,6 +179,8 @@ def _set(path: str, value) -> Callable[[dict], None]:
         ("tail.0.dates", ["not a date"] * 8, r"`tail\[0\].dates` holds values that are not dates"),
         ("tail.0.dates", ["2024-01-01"] * 8, r"`tail\[0\].dates` must be increasing dates without a time zone"),
         ("tail.0.dates", [f"2024-01-0{d}T00:00+01:00" for d in range(1, 9)], r"without a time zone"),
+        ("intervals.scale_rows", 1, r"`intervals` must be a conformal calibration"),  # a local scale needs two rows
+        ("intervals.scale_rows", "24", r"`intervals` must be a conformal calibration"),
         ("training", [], r"`training` must be an object"),
         ("training.epochs_run", "1", r"`training.epochs_run` must be an integer"),
         ("training.best_val_loss", "low", r"`training.best_val_loss` must be a number or null"),
