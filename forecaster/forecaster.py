@@ -39,12 +39,12 @@ from forecaster.errors import ForecasterError
 from forecaster.estimator import Estimator
 from forecaster.fitted import FittedMixin
 from forecaster.scoring import safe_mase_scale
+from forecaster.training.plans import short_series_plan
 from forecaster.training.selection import (
     baseline_may_forecast,
     check_window_scale,
     plan_splits,
     resolve_skip,
-    short_series_plan,
     trainable_segments,
     window_plan,
 )
@@ -113,7 +113,7 @@ class Forecaster(FittedMixin, Estimator):
             ``choice_``. ``"median"`` (default): the per-step median of the network, the linear model
             and the best baseline, unless one is clearly better on validation (a panel falls back to
             ``"auto"``). ``"network"``: always the network. A single series too short for the network
-            (``training.selection.short_series_plan``) is forecast by its best window baselines (point head);
+            (``training.plans.short_series_plan``) is forecast by its best window baselines (point head);
             so is a longer one whose baselines over the whole history beat the held-out model on its test windows.
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds

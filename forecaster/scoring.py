@@ -451,7 +451,7 @@ def evaluate_data(fc: Any, data: Any, as_of: Any = None) -> dict[str, Any]:
 
 def reads_history(fc: Any) -> bool:
     """Whether ``fc``'s model reads every row before its forecast: a window-baseline plan
-    (``training.selection.history_plan``) of a series too short for the network, or of a longer one
+    (``training.plans.history_plan``) of a series too short for the network, or of a longer one
     whose plan replaced the network after the held-out metrics (not while ``fc._heldout()``)."""
     return not fc.n_epochs_ or fc.input_width_ != fc._heldout_input_width()
 

@@ -13,7 +13,7 @@ import pytest
 
 from forecaster import Forecaster, runs
 from forecaster.cli import main
-from forecaster.training.selection import MAX_HISTORY_ROWS, history_plan, short_series_plan
+from forecaster.training.plans import MAX_HISTORY_ROWS, history_plan, short_series_plan
 
 SMALL = dict(units=(8,), epochs=3, seed=0, verbose=0)  # a small network, few epochs
 
@@ -125,7 +125,7 @@ def test_a_plan_reads_at_most_its_longest_window_of_the_latest_rows():
 def test_a_series_longer_than_the_window_plans_on_its_latest_rows(monkeypatch: pytest.MonkeyPatch):
     from forecaster.training import choice
 
-    monkeypatch.setattr("forecaster.training.selection.MAX_HISTORY_ROWS", 60)
+    monkeypatch.setattr("forecaster.training.plans.MAX_HISTORY_ROWS", 60)
     monkeypatch.setattr("forecaster.training.choice.MAX_TEST_WINDOWS", 4)
     frame = noisy_season(144)
     n, horizon = len(frame), 12

@@ -14,7 +14,7 @@ from forecaster.cli import main
 from forecaster.errors import ForecasterError
 from forecaster.models.damped import GRID, damped_forecasts, damped_weights, fit_damped
 from forecaster.models.theta import fit_alpha, fit_alphas, theta_forecasts, theta_weights
-from forecaster.training.selection import short_series_final_plan, short_series_plan
+from forecaster.training.plans import short_series_final_plan, short_series_plan
 
 
 def yearly(n: int = 19, seed: int = 0) -> pd.DataFrame:

@@ -374,7 +374,7 @@ def _print_fit_summary(fc: Any, csv: str, out: str) -> None:
     _say(f"data      {csv}: {len(series.values)} rows" + (f" in {n_series} series" if n_series > 1 else "")
          + f"; columns {columns}; frequency {fc.freq_ or 'none (no dates)'}")
     _say(f"split     target rows train {rows['train']} / val {rows['val']} / test {rows['test']}")
-    if not fc.n_epochs_:  # training.selection.short_series_plan
+    if not fc.n_epochs_:  # training.plans.short_series_plan
         _say(f"model     none trained: {len(series.values)} rows are too short to train the network and check it on "
              f"held-out windows; a window baseline forecasts, see choice (input_width {width}, horizon {fc.horizon})")
     else:

@@ -48,13 +48,8 @@ import numpy as np
 from forecaster.data.scaling import Scaler
 from forecaster.data.split import Split
 from forecaster.data.windowing import count_windows
-from forecaster.training.selection import (
-    MIN_VAL_WINDOWS,
-    ROLLING_FOLDS,
-    ShortPlan,
-    baseline_may_forecast,
-    short_series_final_plan,
-)
+from forecaster.training.plans import ShortPlan, short_series_final_plan
+from forecaster.training.selection import MIN_VAL_WINDOWS, ROLLING_FOLDS, baseline_may_forecast
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +76,7 @@ __all__ = [
 MEDIAN_MARGIN = 1.4
 
 # a window-baseline plan compares its candidates on at most this many windows: each reads every row before
-# its origin (up to selection.MAX_HISTORY_ROWS), so each costs O(rows) (fewer than 100 on every short benchmark series)
+# its origin (up to plans.MAX_HISTORY_ROWS), so each costs O(rows) (fewer than 100 on every short benchmark series)
 MAX_PLAN_WINDOWS = 128
 # the held-out test windows a window-baseline plan is scored on (history_plan_refit), evenly spaced: its
 # window is up to 1,000 rows, so every test window of a million-row series would take gigabytes
@@ -97,9 +92,9 @@ Scores = tuple[np.ndarray, np.ndarray]  # residuals [n, H, T] and their windows'
 def calibration_windows(fc: Any, splits: list[Split], use_val: bool, fold_models: list, span: int | None = None) -> Windows:
     """(series index, model, origins) of the out-of-sample windows: validation, else the rolling-origin folds.
 
-    A series too short for the network (no model; ``span`` from ``selection.short_series_plan``)
+    A series too short for the network (no model; ``span`` from ``plans.short_series_plan``)
     has every window before its test part that starts after its first ``span`` rows (a longer
-    series' plan, ``selection.history_plan``: ``MAX_PLAN_WINDOWS`` of them, evenly spaced, whose
+    series' plan, ``plans.history_plan``: ``MAX_PLAN_WINDOWS`` of them, evenly spaced, whose
     origins lie in the plan's window of rows before the test part's).
     """
     from forecaster.models.linear import spaced
@@ -156,7 +151,7 @@ def windows_local_scale(
     width = fc.input_width_ if scale_rows is None else min(scale_rows, fc.input_width_)
     rows = np.asarray(origins)[:, None] - width + np.arange(width)[None, :]
     inputs = values[np.maximum(rows, 0), :n_targets].astype(np.float64)
-    # a short series' compared windows start before its first row (selection.short_series_plan):
+    # a short series' compared windows start before its first row (plans.short_series_plan):
     # the rows before it are missing, which local_scale's mean of changes leaves out
     inputs[rows < 0] = np.nan
     # a flat window (e.g. zeros of an intermittent series) would divide by ~0: floor at 1 % of the training spread
@@ -168,8 +163,8 @@ def choose_and_calibrate(
 ) -> tuple[dict | None, dict | None, Any, Scores | None]:
     """Network vs window baselines on out-of-sample windows, then the conformal calibration.
 
-    Without a network (``plan``: a short series', ``selection.short_series_plan``, or a longer
-    one's window-baseline plan, ``selection.history_plan``) the window is the whole history
+    Without a network (``plan``: a short series', ``plans.short_series_plan``, or a longer
+    one's window-baseline plan, ``plans.history_plan``) the window is the whole history
     before each origin, up to ``fc.input_width_`` rows: the drift is the line through all of it, Theta
     (:mod:`forecaster.models.theta`, a candidate of every single series) smooths all of it,
     the window mean reads the last ``plan.span`` rows, the seasonal candidates repeat
@@ -187,7 +182,7 @@ def choose_and_calibrate(
     from forecaster.models.theta import fit_alphas, theta_forecasts, theta_model
 
     n_targets, width, horizon = len(fc.targets_), fc.input_width_, fc.horizon
-    short = plan is not None  # no network (selection.short_series_plan, history_plan)
+    short = plan is not None  # no network (plans.short_series_plan, history_plan)
     span, seasons, scale_rows = (plan.span, plan.seasons, plan.scale_rows) if short else (None, fc.seasons_, None)
     levels = check_levels(fc.intervals) if len(fc.intervals) else ()
     windows = calibration_windows(fc, splits, use_val, fold_models, span)
@@ -224,7 +219,7 @@ def choose_and_calibrate(
                 base = bl.naive(targets, origins, horizon)
             elif mode == "mean":
                 base = np.repeat(np.stack([targets[o - rows : o].mean(axis=0) for o in origins])[:, None], horizon, axis=1)
-            elif mode == "drift":  # every row before the origin, at most width (selection.history_plan)
+            elif mode == "drift":  # every row before the origin, at most width (plans.history_plan)
                 base = bl.drift(targets, origins, horizon, window=width)
             elif mode == "theta":
                 base = theta_forecasts(targets, origins, horizon, None if short else width, m, longest=width)
@@ -329,7 +324,7 @@ def choose_on_every_row(
     fc: Any, parts: list[np.ndarray], short: ShortPlan, test_mae: dict[str, float] | None = None
 ) -> tuple[Any, dict[str, Any], dict | None]:
     """``(model, refit_, intervals)`` of a short series after its held-out metrics: its baselines compared again
-    on every window through the last row (``selection.short_series_final_plan`` of its plan ``short``), the
+    on every window through the last row (``plans.short_series_final_plan`` of its plan ``short``), the
     forecast they choose, and its calibration on those windows' residuals. ``test_mae``: a longer series'
     plan (:func:`history_plan_refit`), whose held-out model had a window of ``fc.input_width_`` rows.
 
@@ -358,7 +353,7 @@ def _input_width(fc: Any, width: int) -> Iterator[None]:
 
 def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> tuple[ShortPlan | None, dict[str, float] | None]:
     """After the held-out metrics of a single series fit with a network: the window-baseline plan of its
-    history (``selection.history_plan``: up to its latest ``MAX_HISTORY_ROWS`` rows) and the plan's and
+    history (``plans.history_plan``: up to its latest ``MAX_HISTORY_ROWS`` rows) and the plan's and
     the held-out model's MAE on the held-out model's test windows (at most ``MAX_TEST_WINDOWS``,
     evenly spaced), when the plan's is lower; else ``(None, None)``.
 
@@ -373,7 +368,7 @@ def history_plan_refit(fc: Any, parts: list[np.ndarray]) -> tuple[ShortPlan | No
     """
     from forecaster.evaluation.baselines import season_length
     from forecaster.models.linear import spaced
-    from forecaster.training.selection import history_plan
+    from forecaster.training.plans import history_plan
 
     split, width, horizon = fc.split_[0], fc.input_width_, fc.horizon
     n = split.test[1]
@@ -531,7 +526,7 @@ def baseline_model(width: int, n_features: int, horizon: int, n_targets: int, mo
 
     inputs = keras.Input((width, n_features), name="window")
     x = inputs
-    if mode == "mean" and m is not None:  # a short series' window mean (selection.short_series_plan)
+    if mode == "mean" and m is not None:  # a short series' window mean (plans.short_series_plan)
         x, m = keras.layers.Cropping1D((width - m, 0), name="mean_rows")(inputs), None
     outputs = SkipBaseline(mode, horizon, list(range(n_targets)), m, name="skip_baseline")(x)
     return keras.Model(inputs, outputs, name=f"baseline_{mode}" + (f"_{m}" if m else ""))

@@ -61,7 +61,7 @@ class Trained:
 
     @classmethod
     def untrained(cls) -> Trained:
-        """No network (a series too short for one, ``training.selection.short_series_plan``): no model, no epochs."""
+        """No network (a series too short for one, ``training.plans.short_series_plan``): no model, no epochs."""
         return cls(None, pd.DataFrame(columns=["epoch", "loss"]), None)
 
 
