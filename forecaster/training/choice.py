@@ -463,11 +463,11 @@ def calibrate_with_test(fc: Any, parts: list[np.ndarray], splits: list[Split], s
     """
     horizon, n_targets = fc.horizon, len(fc.targets_)
     windows = _part_windows(fc, splits, "test")
-    residuals, local = [scores[0]], [scores[1]]
+    residuals, local, scale_rows = [scores[0]], [scores[1]], scores_rows(fc.intervals_)
     for (i, _, origins), out in zip(windows, window_outputs(fc, parts, windows), strict=True):
         residuals.append(_actuals(parts[i][:, :n_targets], origins, horizon) - out)
-        local.append(windows_local_scale(fc, parts[i], origins, fc.scalers_[i], scores_rows(fc.intervals_)))
-    return fit_intervals(fc.intervals, np.concatenate(residuals), np.concatenate(local), scores_rows(fc.intervals_))
+        local.append(windows_local_scale(fc, parts[i], origins, fc.scalers_[i], scale_rows))
+    return fit_intervals(fc.intervals, np.concatenate(residuals), np.concatenate(local), scale_rows)
 
 
 def _actuals(targets: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
