@@ -31,7 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from forecaster.models.theta import less_seasonal_pattern, seasonal_pattern, with_seasonal_pattern
+from forecaster.models.theta import (
+    less_seasonal_pattern,
+    same_length_groups,
+    seasonal_pattern,
+    with_seasonal_pattern,
+)
 
 __all__ = ["GRID", "damped_forecasts", "damped_model", "damped_weights", "fit_damped"]
 
@@ -100,26 +105,33 @@ def damped_forecasts(
     targets: np.ndarray, origins: np.ndarray, horizon: int, season: int = 1, longest: int | None = None
 ) -> np.ndarray:
     """``[n, horizon, T]``: the damped trend from every row before each origin of raw ``targets`` ``[rows, T]``
-    (a window-baseline plan's window: at most ``longest`` rows), its parameters fit on those rows."""
+    (a window-baseline plan's window: at most ``longest`` rows), its parameters fit on those rows.
+
+    Origins whose windows have the same length are fit together (a long series' plan: 128 windows of
+    1,000 rows in one grid search instead of 128), with the same arithmetic per window as one at a time.
+    """
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
-    for k, origin in enumerate(origins):  # damped_weights' map, run on the rows in O(n) rather than built
-        rows = targets[0 if longest is None else max(origin - longest, 0) : origin]
-        smoothed = less_seasonal_pattern(rows, season)
-        for t, params in enumerate(_fit_rows(rows, season)):
-            out[k, :, t] = _damped_point(smoothed[:, t], horizon, *params)
+    starts = np.zeros_like(origins) if longest is None else np.maximum(origins - longest, 0)
+    for ks in same_length_groups(origins - starts):
+        rows = [targets[starts[k] : origins[k]] for k in ks]
+        smoothed = np.stack([less_seasonal_pattern(r, season) for r in rows])  # [g, L, T]
+        out[ks] = _damped_points(smoothed, horizon, fit_damped(np.moveaxis(smoothed, 1, 2)))
         if season > 1:
-            out[k] += seasonal_pattern(rows, season)[np.arange(horizon) % season]
+            out[ks] += np.stack([seasonal_pattern(r, season)[np.arange(horizon) % season] for r in rows])
     return out
 
 
-def _damped_point(values: np.ndarray, horizon: int, alpha: float, beta: float, phi: float) -> np.ndarray:
-    """``[horizon]``: :func:`damped_weights` ``(len(values), horizon, alpha, beta, phi).T @ values``, by its recursion."""
-    level, slope = values[0], values[min(1, len(values) - 1)] - values[0]
-    for value in values[1:]:
-        error = value - (level + phi * slope)
+def _damped_points(values: np.ndarray, horizon: int, params: np.ndarray) -> np.ndarray:
+    """``[g, horizon, T]``: :func:`damped_weights` ``(L, horizon, *params[i, t]).T @ values[i, :, t]`` for
+    ``values`` ``[g, L, T]`` and ``params`` ``[g, T, 3]``, by the recursion (O(L), not an ``[L, L]`` map)."""
+    alpha, beta, phi = params[..., 0], params[..., 1], params[..., 2]
+    level, slope = values[:, 0], values[:, min(1, values.shape[1] - 1)] - values[:, 0]
+    for j in range(1, values.shape[1]):
+        error = values[:, j] - (level + phi * slope)
         level, slope = level + phi * slope + alpha * error, phi * slope + beta * error
-    return level + slope * np.cumsum(phi ** np.arange(1, horizon + 1))
+    damping = np.cumsum(phi[:, None, :] ** np.arange(1, horizon + 1)[None, :, None], axis=1)
+    return level[:, None] + slope[:, None] * damping
 
 
 def damped_model(width: int, n_features: int, horizon: int, rows: np.ndarray, season: int = 1) -> Any:

@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "ALPHAS", "fit_alpha", "fit_alphas", "less_seasonal_pattern", "seasonal_maps", "seasonal_pattern", "theta_forecasts",
+    "ALPHAS", "fit_alpha", "fit_alphas", "less_seasonal_pattern", "same_length_groups", "seasonal_maps", "seasonal_pattern",
+    "theta_forecasts",
     "theta_model",
     "theta_weights", "with_seasonal_pattern",
 ]
@@ -145,13 +146,17 @@ def theta_forecasts(
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
     if width is None:  # one length per origin; Theta of the rows less their pattern, plus the steps' pattern
-        for k, origin in enumerate(origins):
-            rows = targets[0 if longest is None else max(origin - longest, 0) : origin]
-            smoothed = less_seasonal_pattern(rows, season)
-            future = seasonal_pattern(rows, season)[np.arange(horizon) % season] if season > 1 else 0.0
-            for t, alpha in enumerate(np.atleast_1d(fit_alpha(smoothed.T))):
-                out[k, :, t] = smoothed[:, t] @ theta_weights(len(rows), horizon, alpha)
-            out[k] += future
+        starts = np.zeros_like(origins) if longest is None else np.maximum(origins - longest, 0)
+        for ks in same_length_groups(origins - starts):  # the weights of equal windows fit together
+            rows = [targets[starts[k] : origins[k]] for k in ks]
+            smoothed = np.stack([less_seasonal_pattern(r, season) for r in rows])  # [g, L, T]
+            alphas = np.asarray(fit_alpha(np.moveaxis(smoothed, 1, 2)), np.float64).reshape(len(ks), -1)  # [g, T]
+            weights = {a: theta_weights(smoothed.shape[1], horizon, a) for a in np.unique(alphas)}
+            for i, k in enumerate(ks):
+                for t, alpha in enumerate(alphas[i]):
+                    out[k, :, t] = smoothed[i, :, t] @ weights[alpha]
+                if season > 1:
+                    out[k] += seasonal_pattern(rows[i], season)[np.arange(horizon) % season]
         return out
     rows = targets[origins[:, None] - width + np.arange(width)[None, :]]  # [n, width, T]
     smoothed = rows if season == 1 else np.einsum("ij,njt->nit", seasonal_maps(width, 1, season)[0], rows)
@@ -160,6 +165,17 @@ def theta_forecasts(
         k, t = np.nonzero(alphas == alpha)
         out[k, :, t] = rows[k, :, t] @ theta_weights(width, horizon, alpha, season)
     return out
+
+
+def same_length_groups(lengths: np.ndarray) -> list[np.ndarray]:
+    """The indices of ``lengths`` grouped by value (windows of one length are fit in one batch).
+
+    Example:
+        >>> [g.tolist() for g in same_length_groups(np.array([5, 7, 5, 7, 7]))]
+        [[0, 2], [1, 3, 4]]
+    """
+    lengths = np.asarray(lengths)
+    return [np.nonzero(lengths == n)[0] for n in np.unique(lengths)]
 
 
 def theta_model(width: int, n_features: int, horizon: int, alphas: np.ndarray | list[float], season: int = 1) -> Any:
