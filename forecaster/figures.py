@@ -135,7 +135,7 @@ def history_figure(fc: Any) -> Any:
     used = used_label(choice) if choice else "a window baseline"
     if not fc.n_epochs_:
         return plot_no_training(f"The series is too short to train the network and check it on held-out windows; {used} forecasts.")
-    if "test_mae" in refit:  # the network trained, then did not clearly beat the window baselines on the test windows
+    if "test_mae" in refit:  # the network trained, then lost the test windows to the window baselines
         return plot_history(fc.history_, title=f"Training history: loss (the held-out network; {used} forecasts)")
     return plot_history(fc.history_)
 

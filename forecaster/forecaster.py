@@ -114,7 +114,7 @@ class Forecaster(FittedMixin, Estimator):
             and the best baseline, unless one is clearly better on validation (a panel falls back to
             ``"auto"``). ``"network"``: always the network. A single series too short for the network
             (``training.plans.short_series_plan``) is forecast by its best window baselines (point head);
-            so is a longer one whose held-out model does not clearly beat those baselines over its history on its test windows.
+            so is a longer one whose baselines over the whole history beat the held-out model on its test windows.
         intervals: levels of the conformal intervals (per horizon step, calibrated on the same
             out-of-sample windows), e.g. ``(0.8, 0.95)``; ``()`` for none. ``predict`` adds
             ``<target>_lower_80`` / ``_upper_80``, calibrated on the test windows too once the
@@ -351,7 +351,7 @@ class Forecaster(FittedMixin, Estimator):
             self.intervals_ = calibrate_with_test(self, parts, splits, scores)
         self.refit_ = None
         # the metrics above stay the held-out model's; a short series re-chooses, and so does a longer one whose
-        # held-out model did not clearly beat its window-baseline plan on the test windows; a chosen baseline needs no refit
+        # window-baseline plan beat the held-out model on the test windows; a chosen baseline needs no refit
         plan, test_mae = (None, None) if short or not self.refit else history_plan_refit(self, parts)
         if self.refit and (short or plan or (getattr(self, "choice_", None) or {}).get("used", "network") in ("network", "linear", "median")):
             self._refit_all(parts, short or plan, test_mae)
@@ -380,7 +380,7 @@ class Forecaster(FittedMixin, Estimator):
 
         Centre and scale stay the training part's, so held-out metrics, the conformal calibration and the
         export agree; a seasonally adjusted panel's indices come from every row (``heldout_scalers_``: the old).
-        A short series (its ``short_series_plan``), or a longer one whose held-out model did not clearly beat its plan
+        A short series (its ``short_series_plan``), or a longer one whose plan beat its held-out model
         (``training.choice.history_plan_refit``), chooses among its baselines again on every window.
         """
         from forecaster.training.choice import choose_on_every_row
