@@ -31,12 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from forecaster.models.theta import (
-    less_seasonal_pattern,
-    same_length_groups,
-    seasonal_pattern,
-    with_seasonal_pattern,
-)
+from forecaster.models.theta import history_windows, less_seasonal_pattern, with_seasonal_pattern
 
 __all__ = ["GRID", "damped_forecasts", "damped_model", "damped_weights", "fit_damped"]
 
@@ -112,13 +107,10 @@ def damped_forecasts(
     """
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
-    starts = np.zeros_like(origins) if longest is None else np.maximum(origins - longest, 0)
-    for ks in same_length_groups(origins - starts):
-        rows = [targets[starts[k] : origins[k]] for k in ks]
-        smoothed = np.stack([less_seasonal_pattern(r, season) for r in rows])  # [g, L, T]
+    for ks, smoothed, future in history_windows(targets, origins, horizon, season, longest):
         out[ks] = _damped_points(smoothed, horizon, fit_damped(np.moveaxis(smoothed, 1, 2)))
-        if season > 1:
-            out[ks] += np.stack([seasonal_pattern(r, season)[np.arange(horizon) % season] for r in rows])
+        if future is not None:
+            out[ks] += future
     return out
 
 

@@ -31,13 +31,14 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "ALPHAS", "fit_alpha", "fit_alphas", "less_seasonal_pattern", "same_length_groups", "seasonal_maps", "seasonal_pattern",
-    "theta_forecasts",
+    "ALPHAS", "fit_alpha", "fit_alphas", "history_windows", "less_seasonal_pattern", "same_length_groups", "seasonal_maps",
+    "seasonal_pattern", "theta_forecasts",
     "theta_model",
     "theta_weights", "with_seasonal_pattern",
 ]
@@ -146,17 +147,14 @@ def theta_forecasts(
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
     if width is None:  # one length per origin; Theta of the rows less their pattern, plus the steps' pattern
-        starts = np.zeros_like(origins) if longest is None else np.maximum(origins - longest, 0)
-        for ks in same_length_groups(origins - starts):  # the weights of equal windows fit together
-            rows = [targets[starts[k] : origins[k]] for k in ks]
-            smoothed = np.stack([less_seasonal_pattern(r, season) for r in rows])  # [g, L, T]
-            alphas = np.asarray(fit_alpha(np.moveaxis(smoothed, 1, 2)), np.float64).reshape(len(ks), -1)  # [g, T]
+        for ks, smoothed, future in history_windows(targets, origins, horizon, season, longest):
+            alphas = fit_alpha(np.moveaxis(smoothed, 1, 2))  # [g, T]: the weights of equal windows fit together
             weights = {a: theta_weights(smoothed.shape[1], horizon, a) for a in np.unique(alphas)}
             for i, k in enumerate(ks):
                 for t, alpha in enumerate(alphas[i]):
                     out[k, :, t] = smoothed[i, :, t] @ weights[alpha]
-                if season > 1:
-                    out[k] += seasonal_pattern(rows[i], season)[np.arange(horizon) % season]
+            if future is not None:
+                out[ks] += future
         return out
     rows = targets[origins[:, None] - width + np.arange(width)[None, :]]  # [n, width, T]
     smoothed = rows if season == 1 else np.einsum("ij,njt->nit", seasonal_maps(width, 1, season)[0], rows)
@@ -176,6 +174,24 @@ def same_length_groups(lengths: np.ndarray) -> list[np.ndarray]:
     """
     lengths = np.asarray(lengths)
     return [np.nonzero(lengths == n)[0] for n in np.unique(lengths)]
+
+
+def history_windows(
+    targets: np.ndarray, origins: np.ndarray, horizon: int, season: int, longest: int | None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """For each length of the windows of every row before ``origins`` of ``targets`` ``[rows, T]`` (at most
+    ``longest``): ``(ks, smoothed, future)``, the origins' indices, their rows less their seasonal pattern
+    ``[g, L, T]`` and the pattern of the ``horizon`` steps ``[g, horizon, T]`` (``None`` for ``season`` 1).
+
+    Theta and the damped trend fit each group in one batch (:func:`same_length_groups`), with the
+    same arithmetic per window as one at a time.
+    """
+    starts = np.zeros_like(origins) if longest is None else np.maximum(origins - longest, 0)
+    for ks in same_length_groups(origins - starts):
+        rows = [targets[starts[k] : origins[k]] for k in ks]
+        smoothed = np.stack([less_seasonal_pattern(r, season) for r in rows])
+        future = np.stack([seasonal_pattern(r, season)[np.arange(horizon) % season] for r in rows]) if season > 1 else None
+        yield ks, smoothed, future
 
 
 def theta_model(width: int, n_features: int, horizon: int, alphas: np.ndarray | list[float], season: int = 1) -> Any:
