@@ -25,6 +25,7 @@ they are skipped with a note. Torch peers are very sensitive to a loaded CPU
 
     python benchmarks/time_to_accuracy.py                       # all series + long
     python benchmarks/time_to_accuracy.py --series a10_monthly lynx_yearly --no-long
+    python benchmarks/time_to_accuracy.py --no-long --peers neuralforecast_lstm   # the issue's peer only
     python benchmarks/time_to_accuracy.py --series --long --windows-per-epoch none,auto
 """
 
@@ -214,7 +215,7 @@ def fit_darts(train: np.ndarray, exog: np.ndarray | None, h: int, width: int) ->
     return {"seconds": seconds, "pred": pred, "epochs_run": epochs.count}
 
 
-def run_series(name: str, params: dict, peers: bool) -> dict[str, Any]:
+def run_series(name: str, params: dict, peers: bool, only: list[str] | None = None) -> dict[str, Any]:
     """The accuracy benchmark's protocol for one series: ours and the peers on the same rows."""
     spec = SERIES[name]
     frame = pd.read_csv(os.path.join(DATA, f"{name}.csv"))
@@ -243,6 +244,8 @@ def run_series(name: str, params: dict, peers: bool) -> dict[str, Any]:
             "darts_blockrnn_lstm": lambda: fit_darts(train, exog, h, ours["input_width"]),
         }
         for peer, fit in fits.items():
+            if only and peer not in only:
+                continue
             try:
                 result = fit()
             except Exception as err:  # noqa: BLE001 - a peer failing is a reported result, not a crash
@@ -339,6 +342,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", nargs="*", default=list(SERIES), choices=list(SERIES))
     parser.add_argument("--no-peers", action="store_true", help="skip NeuralForecast and Darts")
+    parser.add_argument(
+        "--peers",
+        nargs="+",
+        default=None,
+        choices=["neuralforecast_lstm", "darts_blockrnn_lstm"],
+        help="run only these peers (default: both; Darts' early-stopped fit is the slow one)",
+    )
     parser.add_argument("--long", dest="long", action="store_true", default=True)
     parser.add_argument(
         "--no-long", dest="long", action="store_false", help="skip the synthetic year"
@@ -384,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.set_num_threads(args.torch_threads)
         result["torch"] = {"version": torch.__version__, "threads": torch.get_num_threads()}
     for name in args.series:
-        row = run_series(name, params, peers)
+        row = run_series(name, params, peers, args.peers)
         row["loadavg"] = _loadavg()
         result["series"][name] = row
         print(json.dumps({name: row}), file=sys.stderr, flush=True)

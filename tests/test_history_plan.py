@@ -122,14 +122,17 @@ def test_a_plan_reads_at_most_its_longest_window_of_the_latest_rows():
     assert history_plan(5000, 4000, 24, 12, 12).input_width == MAX_HISTORY_ROWS
 
 
-def test_windows_of_one_length_fit_together_as_one_at_a_time():
+def test_windows_of_every_length_fit_together_as_one_at_a_time():
     from forecaster.models.damped import damped_forecasts
-    from forecaster.models.theta import same_length_groups, theta_forecasts
+    from forecaster.models.theta import history_windows, theta_forecasts
 
     rng = np.random.default_rng(1)
     values = np.stack([truth(np.arange(200)), 50 + rng.normal(0, 2, 200).cumsum()], axis=1)  # two targets
-    origins = np.array([30, 45, 70, 71, 120, 199, 150, 40])  # windows of 40 rows from 40 on, shorter before
-    assert [g.tolist() for g in same_length_groups(np.minimum(origins, 40))] == [[0], [1, 2, 3, 4, 5, 6, 7]]
+    # windows of 40 rows from 40 on, shorter before (down to one row and two), in one padded batch
+    origins = np.array([30, 45, 1, 70, 71, 2, 120, 199, 150, 40, 17])
+    smoothed, lengths, _ = history_windows(values, origins, 6, 1, 40)
+    assert smoothed.shape == (11, 40, 2) and lengths.tolist() == np.minimum(origins, 40).tolist()
+    assert history_windows(values, origins[origins >= 40], 6, 1, 40)[1] is None  # one length: no padding
     for season in (1, 12):
         batch = {"theta": theta_forecasts(values, origins, 6, None, season, longest=40),
                  "damped": damped_forecasts(values, origins, 6, season, longest=40)}

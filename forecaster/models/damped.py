@@ -31,7 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from forecaster.models.theta import history_windows, less_seasonal_pattern, with_seasonal_pattern
+from forecaster.models.theta import (
+    history_windows,
+    less_seasonal_pattern,
+    longest_first,
+    with_seasonal_pattern,
+)
 
 __all__ = ["GRID", "damped_forecasts", "damped_model", "damped_weights", "fit_damped"]
 
@@ -45,29 +50,34 @@ GRID = tuple(
 (the slope smooths no faster than the level, as ETS requires), ``phi`` below 1 (damped)."""
 
 
-def _one_step_sse(values: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """``[..., G]``: the squared one-step errors over ``values`` ``[..., n]`` summed, for each of ``params`` ``[G, 3]``."""
+def _one_step_sse(values: np.ndarray, params: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+    """``[..., G]``: the squared one-step errors over ``values`` ``[..., n]`` summed, for each of ``params`` ``[G, 3]``
+    (over the first ``lengths`` values of each row, broadcast to ``values.shape[:-1]``, when given)."""
     alpha, beta, phi = params[:, 0], params[:, 1], params[:, 2]
-    level = np.repeat(values[..., :1], len(params), axis=-1)
-    slope = np.repeat(values[..., 1:2] - values[..., :1], len(params), axis=-1)
+    rows = values.reshape(-1, values.shape[-1])
+    order, active = longest_first(rows.shape, lengths, values.shape[:-1])
+    rows = rows[order]
+    level = np.repeat(rows[:, :1], len(params), axis=-1)
+    slope = np.repeat(rows[:, 1:2] - rows[:, :1], len(params), axis=-1)
     sse = np.zeros_like(level)
-    for j in range(1, values.shape[-1]):
-        error = values[..., j : j + 1] - (level + phi * slope)
-        sse += error**2
-        level = level + phi * slope + alpha * error
-        slope = phi * slope + beta * error
-    return sse
+    for j in range(1, rows.shape[-1]):
+        m = active[j]  # the rows still going: a finished one keeps its state and sums, to the bit
+        error = rows[:m, j : j + 1] - (level[:m] + phi * slope[:m])
+        sse[:m] += error**2
+        level[:m], slope[:m] = level[:m] + phi * slope[:m] + alpha * error, phi * slope[:m] + beta * error
+    return sse[np.argsort(order)].reshape(*values.shape[:-1], len(params))
 
 
-def fit_damped(values: np.ndarray) -> Any:
+def fit_damped(values: np.ndarray, lengths: np.ndarray | None = None) -> Any:
     """The ``(alpha, beta, phi)`` of :data:`GRID` with the least squared one-step error over
-    ``values`` ``[n]`` (a tuple), or over each row of ``values`` ``[..., n]`` (an array ``[..., 3]``)."""
+    ``values`` ``[n]`` (a tuple), or over each row of ``values`` ``[..., n]`` (an array ``[..., 3]``);
+    with ``lengths``, over each row's first ``lengths`` values (the rest is padding)."""
     values = np.asarray(values, np.float64)
     params = np.asarray(GRID)
     if values.shape[-1] < 2:  # one row: no slope to start, so every triple forecasts that row
         best = np.broadcast_to(params[0], (*values.shape[:-1], 3))
-    else:
-        best = params[np.argmin(_one_step_sse(values, params), axis=-1)]
+    else:  # a padded row of one value has no error either: every triple ties and the first wins, as above
+        best = params[np.argmin(_one_step_sse(values, params, lengths), axis=-1)]
     return tuple(float(p) for p in best) if values.ndim == 1 else best
 
 
@@ -102,28 +112,33 @@ def damped_forecasts(
     """``[n, horizon, T]``: the damped trend from every row before each origin of raw ``targets`` ``[rows, T]``
     (a window-baseline plan's window: at most ``longest`` rows), its parameters fit on those rows.
 
-    Origins whose windows have the same length are fit together (a long series' plan: 128 windows of
-    1,000 rows in one grid search instead of 128), with the same arithmetic per window as one at a time.
+    Every origin's window is fit in one batch (a long series' plan: 128 windows of 1,000 rows in one grid
+    search instead of 128; windows of other lengths padded, their recursions stopping at their own end),
+    with the same arithmetic per window as one at a time.
     """
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
-    out = np.empty((len(origins), horizon, targets.shape[1]))
-    for ks, smoothed, future in history_windows(targets, origins, horizon, season, longest):
-        out[ks] = _damped_points(smoothed, horizon, fit_damped(np.moveaxis(smoothed, 1, 2)))
-        if future is not None:
-            out[ks] += future
-    return out
+    smoothed, lengths, future = history_windows(targets, origins, horizon, season, longest)
+    params = fit_damped(np.moveaxis(smoothed, 1, 2), None if lengths is None else lengths[:, None])
+    out = _damped_points(smoothed, horizon, params, lengths)
+    return out if future is None else out + future
 
 
-def _damped_points(values: np.ndarray, horizon: int, params: np.ndarray) -> np.ndarray:
-    """``[g, horizon, T]``: :func:`damped_weights` ``(L, horizon, *params[i, t]).T @ values[i, :, t]`` for
-    ``values`` ``[g, L, T]`` and ``params`` ``[g, T, 3]``, by the recursion (O(L), not an ``[L, L]`` map)."""
+def _damped_points(values: np.ndarray, horizon: int, params: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+    """``[g, horizon, T]``: :func:`damped_weights` ``(L, horizon, *params[i, t]).T @ values[i, :L, t]`` for
+    ``values`` ``[g, L, T]`` (row ``i`` padded after ``lengths[i]`` values) and ``params`` ``[g, T, 3]``, by the
+    recursion (O(L), not an ``[L, L]`` map)."""
+    order, active = longest_first(values.shape[:2], lengths, values.shape[:1])
+    values, params = values[order], params[order]
     alpha, beta, phi = params[..., 0], params[..., 1], params[..., 2]
-    level, slope = values[:, 0], values[:, min(1, values.shape[1] - 1)] - values[:, 0]
+    level, slope = values[:, 0].copy(), values[:, min(1, values.shape[1] - 1)] - values[:, 0]
+    if lengths is not None:  # one value: no slope, as alone (x - x)
+        slope[np.asarray(lengths)[order] < 2] = 0.0
     for j in range(1, values.shape[1]):
-        error = values[:, j] - (level + phi * slope)
-        level, slope = level + phi * slope + alpha * error, phi * slope + beta * error
+        m = active[j]
+        error = values[:m, j] - (level[:m] + phi[:m] * slope[:m])
+        level[:m], slope[:m] = level[:m] + phi[:m] * slope[:m] + alpha[:m] * error, phi[:m] * slope[:m] + beta[:m] * error
     damping = np.cumsum(phi[:, None, :] ** np.arange(1, horizon + 1)[None, :, None], axis=1)
-    return level[:, None] + slope[:, None] * damping
+    return (level[:, None] + slope[:, None] * damping)[np.argsort(order)]
 
 
 def damped_model(width: int, n_features: int, horizon: int, rows: np.ndarray, season: int = 1) -> Any:

@@ -31,13 +31,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "ALPHAS", "fit_alpha", "fit_alphas", "history_windows", "less_seasonal_pattern", "same_length_groups", "seasonal_maps",
+    "ALPHAS", "fit_alpha", "fit_alphas", "history_windows", "less_seasonal_pattern", "longest_first", "seasonal_maps",
     "seasonal_pattern", "theta_forecasts",
     "theta_model",
     "theta_weights", "with_seasonal_pattern",
@@ -48,19 +47,39 @@ ALPHAS = tuple(np.round(np.linspace(0.05, 1.0, 20), 2))
 choice robust; the level starts at the first row, as in the forecast package's ``thetaf``)."""
 
 
-def fit_alpha(values: np.ndarray) -> Any:
+def fit_alpha(values: np.ndarray, lengths: np.ndarray | None = None) -> Any:
     """The smoothing weight of :data:`ALPHAS` with the least squared one-step error over ``values``
-    ``[n]`` (a float), or over each row of ``values`` ``[..., n]`` (an array of ``[...]``)."""
+    ``[n]`` (a float), or over each row of ``values`` ``[..., n]`` (an array of ``[...]``).
+
+    ``lengths`` (broadcast to ``values.shape[:-1]``): only each row's first values count, the rest
+    is padding (windows of several lengths in one batch), with the same arithmetic per row as alone.
+    """
     values = np.asarray(values, np.float64)
     alphas = np.asarray(ALPHAS)
-    level = np.repeat(values[..., :1], len(alphas), axis=-1)  # [..., A]: each weight's level
+    rows = values.reshape(-1, values.shape[-1])
+    order, active = longest_first(rows.shape, lengths, values.shape[:-1])
+    rows = rows[order]
+    level = np.repeat(rows[:, :1], len(alphas), axis=-1)  # [R, A]: each weight's level
     sse = np.zeros_like(level)
-    for j in range(1, values.shape[-1]):
-        error = values[..., j : j + 1] - level
-        sse += error**2
-        level += alphas * error
-    best = alphas[np.argmin(sse, axis=-1)]  # ties: the smallest weight
+    for j in range(1, rows.shape[-1]):
+        m = active[j]  # the rows still going: a finished one keeps its sums, to the bit
+        error = rows[:m, j : j + 1] - level[:m]
+        sse[:m] += error**2
+        level[:m] += alphas * error
+    best = alphas[np.argmin(sse[np.argsort(order)], axis=-1)].reshape(values.shape[:-1])  # ties: the smallest weight
     return float(best) if values.ndim == 1 else best
+
+
+def longest_first(shape: tuple[int, int], lengths: np.ndarray | None, leading: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, active)`` for a recursion over ``[R, n]`` rows of which only the first ``lengths`` (broadcast to
+    ``leading``, whose size is ``R``; ``None``: all ``n``) count: the rows longest first, and for each step ``j`` how
+    many of them are still going, so step ``j`` updates a prefix of the ordered rows and skips the padding."""
+    n_rows, size = shape
+    if lengths is None:
+        return np.arange(n_rows), np.full(size, n_rows)
+    counts = np.broadcast_to(np.asarray(lengths), leading).reshape(-1)
+    order = np.argsort(-counts, kind="stable")
+    return order, np.searchsorted(-counts[order], -np.arange(size), side="left")  # rows longer than j
 
 
 def theta_weights(n_rows: int, horizon: int, alpha: float, season: int = 1) -> np.ndarray:
@@ -147,14 +166,17 @@ def theta_forecasts(
     targets, origins = np.asarray(targets, np.float64), np.asarray(origins, int)
     out = np.empty((len(origins), horizon, targets.shape[1]))
     if width is None:  # one length per origin; Theta of the rows less their pattern, plus the steps' pattern
-        for ks, smoothed, future in history_windows(targets, origins, horizon, season, longest):
-            alphas = fit_alpha(np.moveaxis(smoothed, 1, 2))  # [g, T]: the weights of equal windows fit together
-            weights = {a: theta_weights(smoothed.shape[1], horizon, a) for a in np.unique(alphas)}
-            for i, k in enumerate(ks):
-                for t, alpha in enumerate(alphas[i]):
-                    out[k, :, t] = smoothed[i, :, t] @ weights[alpha]
-            if future is not None:
-                out[ks] += future
+        smoothed, lengths, future = history_windows(targets, origins, horizon, season, longest)
+        alphas = fit_alpha(np.moveaxis(smoothed, 1, 2), None if lengths is None else lengths[:, None])  # [n, T]
+        sizes = np.full(len(origins), smoothed.shape[1]) if lengths is None else lengths
+        weights: dict[tuple[int, float], np.ndarray] = {}
+        for k, (size, row_alphas) in enumerate(zip(sizes, alphas, strict=True)):
+            for t, alpha in enumerate(row_alphas):
+                if (size, alpha) not in weights:
+                    weights[size, alpha] = theta_weights(int(size), horizon, alpha)
+                out[k, :, t] = smoothed[k, :size, t] @ weights[size, alpha]
+        if future is not None:
+            out += future
         return out
     rows = targets[origins[:, None] - width + np.arange(width)[None, :]]  # [n, width, T]
     smoothed = rows if season == 1 else np.einsum("ij,njt->nit", seasonal_maps(width, 1, season)[0], rows)
@@ -165,33 +187,32 @@ def theta_forecasts(
     return out
 
 
-def same_length_groups(lengths: np.ndarray) -> list[np.ndarray]:
-    """The indices of ``lengths`` grouped by value (windows of one length are fit in one batch).
-
-    Example:
-        >>> [g.tolist() for g in same_length_groups(np.array([5, 7, 5, 7, 7]))]
-        [[0, 2], [1, 3, 4]]
-    """
-    lengths = np.asarray(lengths)
-    return [np.nonzero(lengths == n)[0] for n in np.unique(lengths)]
-
-
 def history_windows(
     targets: np.ndarray, origins: np.ndarray, horizon: int, season: int, longest: int | None
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-    """For each length of the windows of every row before ``origins`` of ``targets`` ``[rows, T]`` (at most
-    ``longest``): ``(ks, smoothed, future)``, the origins' indices, their rows less their seasonal pattern
-    ``[g, L, T]`` and the pattern of the ``horizon`` steps ``[g, horizon, T]`` (``None`` for ``season`` 1).
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The windows of every row before ``origins`` of ``targets`` ``[rows, T]`` (at most ``longest``), as one batch:
+    ``(smoothed, lengths, future)``, their rows less their seasonal pattern ``[n, L, T]`` (left-aligned, zero
+    after a shorter window's ``lengths[i]`` rows; ``lengths`` is ``None`` when all have ``L``), and the pattern
+    of the ``horizon`` steps ``[n, horizon, T]`` (``None`` for ``season`` 1).
 
-    Theta and the damped trend fit each group in one batch (:func:`same_length_groups`), with the
-    same arithmetic per window as one at a time.
+    Theta and the damped trend fit the batch at once (their recursions skip the padding), with the
+    same arithmetic per window as one at a time: a plan's windows of a 1,000-row weekly series, each
+    of its own length, cost one recursion over 1,000 rows instead of one each.
     """
     starts = np.zeros_like(origins) if longest is None else np.maximum(origins - longest, 0)
-    for ks in same_length_groups(origins - starts):
-        rows = [targets[starts[k] : origins[k]] for k in ks]
-        smoothed = np.stack([less_seasonal_pattern(r, season) for r in rows])
-        future = np.stack([seasonal_pattern(r, season)[np.arange(horizon) % season] for r in rows]) if season > 1 else None
-        yield ks, smoothed, future
+    lengths = origins - starts
+    size = int(lengths.max())
+    smoothed = np.zeros((len(origins), size, targets.shape[1]))
+    future = np.zeros((len(origins), horizon, targets.shape[1])) if season > 1 else None
+    for i, (start, stop) in enumerate(zip(starts, origins, strict=True)):
+        rows = targets[start:stop]
+        if future is None:
+            smoothed[i, : len(rows)] = rows
+            continue
+        pattern = seasonal_pattern(rows, season)  # as less_seasonal_pattern, computed once for both
+        smoothed[i, : len(rows)] = rows - pattern[(np.arange(len(rows)) - len(rows)) % season]
+        future[i] = pattern[np.arange(horizon) % season]
+    return smoothed, None if (lengths == size).all() else lengths, future
 
 
 def theta_model(width: int, n_features: int, horizon: int, alphas: np.ndarray | list[float], season: int = 1) -> Any:

@@ -184,9 +184,6 @@ def train(
             verbose=verbose,
         )
 
-    run_callbacks = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
-    run_callbacks += list(callbacks)
-
     planned_steps = _planned_steps(train_ds, epochs)
     if reuse is not None and strategy is None and _reusable(reuse, model, jit_compile, planned_steps):
         compiled = _restart(reuse, model(), learning_rate)
@@ -200,6 +197,14 @@ def train(
             strategy=strategy,
             planned_steps=planned_steps,
         )
+    from forecaster.training.validation import ForwardValidation, forward_validation
+
+    run_callbacks = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
+    if val_ds is not None and forward_validation(compiled, val_ds, loss, metrics, strategy):
+        # first, so early stopping and the schedule read its val_loss; Keras then skips its own test step
+        run_callbacks.insert(0, ForwardValidation(val_ds))
+        val_ds = None
+    run_callbacks += list(callbacks)
     # datasets (make_windows) shuffle themselves; Keras only shuffles in-memory arrays
     fit_args: dict[str, Any] = {"x": train_ds, "shuffle": False}
     if isinstance(train_ds, tuple) and len(train_ds) == 2:

@@ -1,0 +1,64 @@
+"""models.forward: one traced forward pass per model, shared by validation, the median and the forecast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecaster import Forecaster
+from forecaster.data.windowing import make_windows
+from forecaster.models.factory import build_model, median_models
+from forecaster.models.forward import _FORWARD, forward, predict_windows
+
+SERIES = np.sin(np.arange(200) / 4.0) + 0.01 * np.arange(200)
+
+
+def _build():
+    return build_model("gru", (4,), 12, 1, 3, 1, dropout=0.2)
+
+
+def _windows(rows: np.ndarray):
+    return make_windows(rows, input_width=12, horizon=3, batch_size=16, shuffle=True, seed=0)
+
+
+def test_validation_through_the_forward_pass_equals_keras_own() -> None:
+    """The epochs' val_loss, hence early stopping, the schedule and the kept weights, are Keras's."""
+    import keras
+
+    from forecaster.training import train
+
+    def fit(**kw):
+        keras.utils.set_random_seed(0)  # the shuffle reads TensorFlow's global seed when it is made
+        val = make_windows(SERIES[140:], input_width=12, horizon=3, batch_size=8, cache=True)  # several batches
+        return train(_build, _windows(SERIES[:150]), val, epochs=6, patience=2, seed=0, verbose=0,
+                     jit_compile=False, **kw)
+
+    ours, keras_own = fit(), fit(metrics=[])  # a metric list: Keras's own test step scores the epochs
+    assert ours.model.test_function is None and keras_own.model.test_function is not None
+    np.testing.assert_allclose(ours.history["val_loss"], keras_own.history["val_loss"], rtol=1e-6)
+    assert len(ours.history["val_loss"]) == len(keras_own.history["val_loss"])
+    for a, b in zip(ours.model.get_weights(), keras_own.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    assert forward(ours.model).experimental_get_tracing_count() == 1
+
+
+def test_a_median_runs_its_members_own_forward_passes() -> None:
+    members = [build_model("gru", (4,), 12, 1, 3, 1, name=f"member_{i}") for i in range(3)]
+    median = median_models(members)
+    x = np.random.default_rng(0).normal(size=(5, 12, 1)).astype("float32")
+    np.testing.assert_allclose(predict_windows(median, x), np.asarray(median(x, training=False)), rtol=1e-6)
+    assert median not in _FORWARD  # the whole is not traced: its members are, once each
+    assert [forward(m).experimental_get_tracing_count() for m in members] == [1, 1, 1]
+    predict_windows(median, x[:2])
+    assert [forward(m).experimental_get_tracing_count() for m in members] == [1, 1, 1]
+
+
+def test_a_fit_and_its_forecast_trace_the_network_once() -> None:
+    """Validation, the choice, the metrics, the refit (in place) and predict share one traced forward pass."""
+    frame = pd.DataFrame({"y": SERIES})
+    fc = Forecaster(cell="gru", units=(4,), horizon=3, input_width=12, epochs=3, jit_compile=False, verbose=0,
+                    seed=0, model="network").fit(frame)
+    assert "val_loss" in fc.history_ and fc.refit_ is not None
+    fc.predict()
+    assert fc.model_.test_function is None
+    assert forward(fc.model_).experimental_get_tracing_count() == 1
