@@ -45,9 +45,10 @@ class FittedMixin:
         """Model output for scaled windows ``[n, input_width, n_features]`` (scaled space)."""
         import tensorflow as tf
 
-        from forecaster.models.forward import CHUNK, forward
-
         def make() -> Any:
+            # here, not at the top: the served fast path (cli.serving) imports no Keras
+            from forecaster.models.forward import forward
+
             # one traced function per model object (models.forward): the network inside a median, and
             # the refit that retrains the held-out network in place, reuse what validation traced
             model = self.model_
@@ -60,7 +61,7 @@ class FittedMixin:
             return _BySize(forward(model, True), forward(model))
 
         predict_fn = self._compiled_predict(make)
-        outputs = [np.asarray(predict_fn(tf.constant(x[i : i + CHUNK], tf.float32))) for i in range(0, len(x), CHUNK)]
+        outputs = [np.asarray(predict_fn(tf.constant(x[i : i + 4096], tf.float32))) for i in range(0, len(x), 4096)]
         return np.concatenate(outputs) if outputs else np.zeros((0,))
 
     def _to_raw(self, output: np.ndarray, scaler: Scaler, origins: np.ndarray) -> dict[str, np.ndarray]:
