@@ -8,7 +8,7 @@ import pandas as pd
 from forecaster import Forecaster
 from forecaster.data.windowing import make_windows
 from forecaster.models.factory import build_model, median_models
-from forecaster.models.forward import _FORWARD, forward, predict_windows
+from forecaster.models.forward import _FORWARD, forward
 
 SERIES = np.sin(np.arange(200) / 4.0) + 0.01 * np.arange(200)
 
@@ -46,10 +46,10 @@ def test_a_median_runs_its_members_own_forward_passes() -> None:
     members = [build_model("gru", (4,), 12, 1, 3, 1, name=f"member_{i}") for i in range(3)]
     median = median_models(members)
     x = np.random.default_rng(0).normal(size=(5, 12, 1)).astype("float32")
-    np.testing.assert_allclose(predict_windows(median, x), np.asarray(median(x, training=False)), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(forward(median)(x)), np.asarray(median(x, training=False)), rtol=1e-6)
     assert median not in _FORWARD  # the whole is not traced: its members are, once each
     assert [forward(m).experimental_get_tracing_count() for m in members] == [1, 1, 1]
-    predict_windows(median, x[:2])
+    forward(median)(x[:2])
     assert [forward(m).experimental_get_tracing_count() for m in members] == [1, 1, 1]
 
 

@@ -14,15 +14,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-__all__ = ["forward", "predict_windows"]
+__all__ = ["forward"]
 
 _FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 """model -> {jit_compile: tf.function}; an entry goes with its model (the function holds it weakly)."""
-
-CHUNK = 4096
-"""Windows per call of :func:`predict_windows`, which bounds the memory of one call."""
 
 
 def forward(model: Any, jit_compile: bool = False) -> Callable[[Any], Any]:
@@ -46,15 +41,6 @@ def forward(model: Any, jit_compile: bool = False) -> Callable[[Any], Any]:
             lambda x: held()(x, training=False), input_signature=[spec], jit_compile=jit_compile
         )
     return functions[jit_compile]
-
-
-def predict_windows(model: Any, x: np.ndarray, jit_compile: bool = False) -> np.ndarray:
-    """``model``'s outputs for the windows ``x`` (numpy), through :func:`forward`, at most :data:`CHUNK` at a time."""
-    import tensorflow as tf
-
-    run = forward(model, jit_compile)
-    outputs = [np.asarray(run(tf.constant(x[i : i + CHUNK], tf.float32))) for i in range(0, len(x), CHUNK)]
-    return np.concatenate(outputs) if outputs else np.zeros((0,))
 
 
 def _median_parts(model: Any) -> tuple[list[Any], Any]:
