@@ -62,3 +62,28 @@ def test_a_fit_and_its_forecast_trace_the_network_once() -> None:
     fc.predict()
     assert fc.model_.test_function is None
     assert forward(fc.model_).experimental_get_tracing_count() == 1
+
+
+def test_validation_keeps_keras_own_where_the_forward_pass_cannot_score_it() -> None:
+    import keras
+    import tensorflow as tf
+
+    from forecaster.training.validation import forward_validation
+
+    model = _build()
+    val = make_windows(SERIES[140:], input_width=12, horizon=3, batch_size=8)
+    assert forward_validation(model, val, None, None, None)
+    assert not forward_validation(model, val, None, ["mae"], None)  # a metric: Keras computes val_mae too
+    assert not forward_validation(model, val, None, None, "mirrored")
+    weighted = val.map(lambda x, y: (x, y, tf.ones(tf.shape(y)[:1])))  # sample weights
+    assert not forward_validation(model, weighted, None, None, None)
+
+    class Subclassed(keras.Model):  # no symbolic inputs to trace the function from
+        def __init__(self) -> None:
+            super().__init__()
+            self.dense = keras.layers.Dense(3)
+
+        def call(self, x):
+            return self.dense(x[:, -1])[:, :, None]
+
+    assert not forward_validation(Subclassed(), val, "mse", None, None)

@@ -101,7 +101,9 @@ def train(
         train_ds: training data, usually ``make_windows(...)`` yielding
             ``(x[B, W, F], y[B, H, T])``; anything ``Model.fit`` accepts as ``x``.
         val_ds: validation data, or ``None`` for a fixed budget of ``epochs``
-            without early stopping.
+            without early stopping. A tf.data set of ``(x, y)`` for a one-input model
+            compiled with no metric but the loss is scored through the model's shared
+            forward pass (``training.validation``; Keras's test step is not traced).
         loss: ``None`` for the head's loss (see :func:`resolve_loss`), ``"mse"`` /
             ``"mae"`` / ``"huber"``, or a Keras loss.
         optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.

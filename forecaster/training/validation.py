@@ -37,8 +37,8 @@ class ForwardValidation(keras.callbacks.Callback):
 
 
 def forward_validation(model: keras.Model, val_ds: Any, loss: Any, metrics: Any, strategy: str | None) -> bool:
-    """Whether ``val_ds`` can be scored by :class:`ForwardValidation`: a tf.data set of ``(x, y)``, no
-    metric but the loss, no strategy (a replica's forward pass is traced by the strategy)."""
+    """Whether ``val_ds`` can be scored by :class:`ForwardValidation`: a tf.data set of ``(x, y)`` tensors for a
+    model of one input, no metric but the loss, no strategy (a replica's forward pass is traced by the strategy)."""
     import tensorflow as tf
 
     from forecaster.training.setup import resolve_loss
@@ -46,4 +46,7 @@ def forward_validation(model: keras.Model, val_ds: Any, loss: Any, metrics: Any,
     if strategy is not None or metrics is not None or not isinstance(val_ds, tf.data.Dataset):
         return False
     spec = val_ds.element_spec
-    return isinstance(spec, tuple) and len(spec) == 2 and resolve_loss(model, loss)[1] is None
+    if not (isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], tf.TensorSpec)):
+        return False
+    inputs = getattr(model, "inputs", None)  # a subclassed model has none: Keras's own evaluation
+    return bool(inputs) and len(inputs) == 1 and resolve_loss(model, loss)[1] is None
