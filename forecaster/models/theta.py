@@ -142,13 +142,15 @@ def seasonal_pattern(rows: np.ndarray, season: int) -> np.ndarray:
     return means - means.mean(axis=0, keepdims=True)
 
 
-def less_seasonal_pattern(rows: np.ndarray, season: int) -> np.ndarray:
+def less_seasonal_pattern(rows: np.ndarray, season: int, pattern: np.ndarray | None = None) -> np.ndarray:
     """``rows`` ``[n, T]`` less their additive seasonal pattern (the rows a seasonal method smooths); as
-    float64, unchanged for ``season`` 1 (``seasonal_maps(n, 1, season)[0] @ rows``, in O(n))."""
+    float64, unchanged for ``season`` 1 (``seasonal_maps(n, 1, season)[0] @ rows``, in O(n)).
+    ``pattern``: :func:`seasonal_pattern` of ``rows``, where the caller has it already."""
     rows = np.asarray(rows, np.float64)
     if season <= 1:
         return rows
-    return rows - seasonal_pattern(rows, season)[(np.arange(len(rows)) - len(rows)) % season]
+    pattern = seasonal_pattern(rows, season) if pattern is None else pattern
+    return rows - pattern[(np.arange(len(rows)) - len(rows)) % season]
 
 
 def fit_alphas(rows: np.ndarray, season: int = 1) -> np.ndarray:
@@ -209,8 +211,8 @@ def history_windows(
         if future is None:
             smoothed[i, : len(rows)] = rows
             continue
-        pattern = seasonal_pattern(rows, season)  # as less_seasonal_pattern, computed once for both
-        smoothed[i, : len(rows)] = rows - pattern[(np.arange(len(rows)) - len(rows)) % season]
+        pattern = seasonal_pattern(rows, season)  # once, for the rows less it and the steps' pattern
+        smoothed[i, : len(rows)] = less_seasonal_pattern(rows, season, pattern)
         future[i] = pattern[np.arange(horizon) % season]
     return smoothed, None if (lengths == size).all() else lengths, future
 
