@@ -5,7 +5,8 @@ Keras computes ``val_loss`` with its own traced test step, a second trace of the
 forward pass traced here is the one the choice, the metrics and the forecast call afterwards.
 The loss is Keras's: the compiled loss of each batch, averaged with batch-size weights.
 A small set's batches are kept after the first epoch: a new tf.data iterator per epoch cost
-8-10 ms, as much as scoring the set on a short series.
+8-10 ms, as much as scoring the set on a short series. (Validation data is the same every epoch;
+a set that drew new windows each pass would be scored on its first draw throughout.)
 """
 
 from __future__ import annotations
