@@ -103,8 +103,8 @@ def train(
         val_ds: validation data, or ``None`` for a fixed budget of ``epochs``
             without early stopping. A tf.data set of ``(x, y)`` for a one-input model
             compiled with no metric but the loss is scored through the model's shared
-            forward pass (``training.validation``; Keras's test step is not traced; a set of at
-            most ``CACHE_LIMIT_BYTES`` is read once, at the first epoch).
+            forward pass (``training.validation``; Keras's test step is not traced, and one
+            iterator reads the set at every epoch).
         loss: ``None`` for the head's loss (see :func:`resolve_loss`), ``"mse"`` /
             ``"mae"`` / ``"huber"``, or a Keras loss.
         optimizer: ``"adam"``, ``"rmsprop"`` or ``"sgd"``.

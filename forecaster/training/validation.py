@@ -4,9 +4,8 @@ Keras computes ``val_loss`` with its own traced test step, a second trace of the
 (0.3-1 s on a short series, where a whole epoch costs 0.1 s) that nothing else reuses. The
 forward pass traced here is the one the choice, the metrics and the forecast call afterwards.
 The loss is Keras's: the compiled loss of each batch, averaged with batch-size weights.
-A small set's batches are kept after the first epoch: a new tf.data iterator per epoch cost
-8-10 ms, as much as scoring the set on a short series. (Validation data is the same every epoch;
-a set that drew new windows each pass would be scored on its first draw throughout.)
+The set is read through one iterator over its repetition, as ``train`` reads the training set:
+a new tf.data iterator every epoch cost 2-10 ms, as much as scoring the set on a short series.
 """
 
 from __future__ import annotations
@@ -25,28 +24,19 @@ class ForwardValidation(keras.callbacks.Callback):
     def __init__(self, val_ds: Any) -> None:
         super().__init__()
         self.val_ds = val_ds
-        self.batches: list | None = None  # the first pass's batches, when they fit in CACHE_LIMIT_BYTES
-        self.streams = False  # larger: read from val_ds every epoch
+        self.steps = int(val_ds.cardinality())  # batches per epoch; < 0: unknown, a new pass each epoch
+        self.iterator: Iterator[Any] | None = None
         self.tracker = keras.metrics.Mean(name="val_loss")
 
     def _batches(self) -> Iterator[Any]:
-        """The validation batches: read once when they fit in :data:`CACHE_LIMIT_BYTES`, else every epoch."""
-        from forecaster.data.windowing import CACHE_LIMIT_BYTES
-
-        if self.batches is not None:
-            yield from self.batches
+        """One epoch's validation batches: the next pass of one iterator over the repeated set."""
+        if self.steps < 0:
+            yield from self.val_ds
             return
-        kept, size = [], 0
-        for batch in self.val_ds:
-            yield batch
-            if not self.streams:
-                size += sum(int(t.shape.num_elements()) * t.dtype.size for t in batch)
-                if size > CACHE_LIMIT_BYTES:
-                    self.streams, kept = True, []
-                else:
-                    kept.append(batch)
-        if not self.streams:
-            self.batches = kept
+        if self.iterator is None:
+            self.iterator = iter(self.val_ds.repeat())
+        for _ in range(self.steps):
+            yield next(self.iterator)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         from forecaster.models.forward import forward
