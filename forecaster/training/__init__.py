@@ -9,7 +9,8 @@
 3. compiles with the head's loss (:func:`resolve_loss`), an optimizer whose
    gradients are clipped to a global norm (:func:`make_optimizer`) and, on a
    CPU-only machine, an XLA-compiled train step (``jit_compile="auto"``);
-4. fits with early stopping on ``val_loss`` (best weights restored) and
+4. fits with early stopping on ``val_loss`` (patience restarted by gains of
+   at least 1 %, :mod:`~forecaster.training.stopping`; best weights restored) and
    ``ReduceLROnPlateau``, and returns the Keras ``History``.
 
 With ``reuse`` (a model compiled by an earlier ``train`` of the same builder),
@@ -111,8 +112,10 @@ def train(
         learning_rate: initial learning rate, > 0.
         clipnorm: global gradient-norm clip, > 0, or ``None`` to disable.
         epochs: maximum number of epochs, >= 1.
-        patience: epochs without ``val_loss`` improvement before stopping, >= 1;
-            ``ReduceLROnPlateau`` halves the rate after ``max(1, patience // 2)``.
+        patience: epochs without a ``val_loss`` gain of at least ``stopping.MIN_IMPROVEMENT``
+            (1 %) before stopping, >= 1 (:mod:`~forecaster.training.stopping`); the lowest
+            ``val_loss``'s weights are restored. ``ReduceLROnPlateau`` halves the rate after
+            ``max(1, patience // 2)`` epochs without a new minimum.
         seed: seed for weights, dropout and shuffling; ``None`` draws one (logged).
         deterministic: also enable TensorFlow op determinism (slower, process-wide).
         callbacks: extra Keras callbacks.
@@ -170,10 +173,11 @@ def train(
 
     if strategy == "multiworker":
         from forecaster.training.distributed import fit_custom_loop
+        from forecaster.training.stopping import SignificantEarlyStopping
 
-        # The loop does its own early stopping on val_loss; the learning-rate schedule is a callback.
+        # The loop adds its own early stopping on val_loss; the learning-rate schedule is a callback.
         schedule = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
-        schedule = [c for c in schedule if type(c).__name__ != "EarlyStopping"]
+        schedule = [c for c in schedule if not isinstance(c, SignificantEarlyStopping)]
         return fit_custom_loop(
             model,
             train_ds,
@@ -331,11 +335,9 @@ def _standard_callbacks(val_ds: Any, *, patience: int, reduce_lr: bool) -> list[
     monitor = "loss" if val_ds is None else "val_loss"
     callbacks: list[Any] = []
     if val_ds is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=int(patience), restore_best_weights=True
-            )
-        )
+        from forecaster.training.stopping import SignificantEarlyStopping
+
+        callbacks.append(SignificantEarlyStopping(int(patience)))
     if reduce_lr:
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau(

@@ -13,7 +13,8 @@ trains the same way TensorFlow documents for custom loops:
   and the ``DATA`` auto-shard policy (window datasets are built from tensors,
   so there are no files to shard: every worker builds the same dataset, and
   worker ``i`` keeps every ``n``-th batch);
-* early stopping on ``val_loss`` with best-weights restore, a Keras ``History``
+* early stopping on ``val_loss`` with best-weights restore (the rule of
+  :mod:`forecaster.training.stopping`), a Keras ``History``
   (``history.history["loss"]`` / ``["val_loss"]``, ``history.model``) and the
   callbacks' ``on_epoch_end`` behave like the single-machine ``fit`` path;
 * an optional ``tf.train.Checkpoint`` per epoch, written by the chief only
@@ -97,8 +98,8 @@ def fit_custom_loop(
         optimizer_fn: zero-argument callable returning a fresh Keras optimizer;
             called inside ``strategy.scope()``.
         epochs: maximum number of epochs, >= 1.
-        patience: epochs without ``val_loss`` improvement before stopping, >= 1;
-            the best weights are then restored.
+        patience: epochs without a ``val_loss`` gain of ``stopping.MIN_IMPROVEMENT`` before
+            stopping, >= 1; the best weights are then restored.
         callbacks: Keras callbacks; ``on_train_begin`` / ``on_epoch_begin`` /
             ``on_epoch_end`` / ``on_train_end`` are called with the epoch logs, and
             a callback may stop training by setting ``model.stop_training``.
@@ -168,12 +169,15 @@ def fit_custom_loop(
         start_epoch = int(epoch_var.numpy())
         logger.info("resumed from %s after epoch %d", latest, start_epoch)
 
+    from forecaster.training.stopping import SignificantEarlyStopping
+
     history = keras.callbacks.History()
+    # first, so the other callbacks' on_train_end see the restored best weights
+    stopper = [] if val_dist is None else [SignificantEarlyStopping(patience)]
     callback_list = keras.callbacks.CallbackList(
-        [*callbacks, history], add_history=False, add_progbar=False, model=model
+        [*stopper, *callbacks, history], add_history=False, add_progbar=False, model=model
     )
     model.stop_training = False
-    best_loss, best_weights, wait = float("inf"), None, 0
     callback_list.on_train_begin()
     try:
         for epoch in range(start_epoch, int(epochs)):
@@ -192,18 +196,10 @@ def fit_custom_loop(
                     epochs,
                     ", ".join(f"{k}={v:.6g}" for k, v in logs.items()),
                 )
-            if val_dist is not None:
-                if logs["val_loss"] < best_loss:
-                    best_loss, best_weights, wait = logs["val_loss"], model.get_weights(), 0
-                else:
-                    wait += 1
-                    if wait >= patience:
-                        logger.info("early stopping after epoch %d (best val_loss %.6g)", epoch + 1, best_loss)
-                        model.stop_training = True
             if model.stop_training:
+                if stopper and stopper[0].stopped_epoch == epoch:
+                    logger.info("early stopping after epoch %d (best val_loss %.6g)", epoch + 1, stopper[0].best)
                 break
-        if best_weights is not None:
-            model.set_weights(best_weights)
     finally:
         if write_dir is not None:
             shutil.rmtree(write_dir, ignore_errors=True)
