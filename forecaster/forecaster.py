@@ -74,7 +74,7 @@ class Forecaster(FittedMixin, Estimator):
         loss: point-head loss, ``"mae"`` (robust on small data), ``"mse"`` or ``"huber"``.
         optimizer, learning_rate, clipnorm: optimizer settings; clipping by norm guards
             against exploding gradients.
-        epochs, patience: budget and early-stopping patience; ``"auto"``: 100 epochs, fewer on large panels.
+        epochs, patience: budget, and epochs without a 1 % ``val_loss`` gain before stopping; ``"auto"``: 100, fewer on large panels.
         batch_size: windows per batch; ``"auto"``: a quarter of the training windows within
             [16, 64], so a short series still gets several steps per epoch (``batch_size_``).
         windows_per_epoch: training windows sampled per epoch: ``None`` all (default: no speed-up

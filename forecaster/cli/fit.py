@@ -151,7 +151,7 @@ FIT_OPTIONS: tuple[Option, ...] = (
     Option(("--epochs",), "epochs", "maximum epochs (early stopping on val_loss; 'auto': 100, fewer above "
            "600,000 windows seen)", _or_auto(_int), "epochs",
            metavar="N|auto"),
-    Option(("--patience",), "patience", "epochs without improvement before stopping", _int, "patience",
+    Option(("--patience",), "patience", "epochs without a 1%% val_loss gain before stopping", _int, "patience",
            metavar="N"),
     Option(("--batch-size",), "batch_size", "windows per batch ('auto': a quarter of the training windows "
            "within 16..64)", _or_auto(_int), "batch_size",

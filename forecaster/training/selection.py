@@ -442,7 +442,7 @@ def rolling_origin_epochs(
 
     Each origin is trained by :func:`forecaster.training.train` on the rows
     before it, validated on the next ``ceil(MIN_VAL_WINDOWS / ROLLING_FOLDS)``
-    windows and stopped after ``2 * patience`` epochs without improvement,
+    windows and stopped after ``2 * patience`` epochs without a 1 % gain (``training.stopping``),
     without a learning-rate schedule (as the final fit then runs). One short
     validation tail would make the choice chance; a fixed budget overfits.
     ``train_args`` go to ``train`` unchanged (optimizer, learning rate,
