@@ -214,3 +214,19 @@ def test_two_workers_on_localhost(tmp_path: Path) -> None:
     h1 = json.loads((tmp_path / "w1.json").read_text())
     assert h0 == h1
     assert len(h0["loss"]) >= 2 and h0["loss"][-1] < h0["loss"][0]
+
+
+def test_another_callbacks_stop_is_not_logged_as_early_stopping(caplog: pytest.LogCaptureFixture) -> None:
+    train, val = _sine_datasets(n=120)
+
+    class StopNow(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self.model.stop_training = True
+
+    with caplog.at_level("INFO", logger="forecaster.training.distributed"):
+        history = fit_custom_loop(
+            _builder, train, val, strategy=tf.distribute.get_strategy(), loss="mae",
+            optimizer_fn=lambda: make_optimizer("sgd", 1e-2), epochs=5, patience=1, callbacks=[StopNow()],
+        )
+    assert len(history.history["val_loss"]) == 1
+    assert "early stopping" not in caplog.text

@@ -197,7 +197,7 @@ def fit_custom_loop(
                     ", ".join(f"{k}={v:.6g}" for k, v in logs.items()),
                 )
             if model.stop_training:
-                if stopper and stopper[0].stopped_epoch == epoch:
+                if stopper and stopper[0].stopped_epoch == epoch > 0:  # not another callback's stop
                     logger.info("early stopping after epoch %d (best val_loss %.6g)", epoch + 1, stopper[0].best)
                 break
     finally:
