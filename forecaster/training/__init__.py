@@ -132,7 +132,8 @@ def train(
             zeroed optimizer state, so the result is the same (to the bit) but
             its traced steps are reused; most of a short series' refit is that tracing
             (docs/benchmarks.md, "Refit on the compiled model"). Overwrites its weights. Ignored
-            with a strategy, a built ``model``, or when this run would decide XLA differently.
+            with a strategy, a built ``model``, or when this run would decide XLA differently,
+            except that an XLA-compiled ``reuse`` serves a fit of any length (its compilation is paid).
 
     Returns:
         The ``keras.callbacks.History`` of the fit.
@@ -238,12 +239,17 @@ def copy_model(build: Callable[[], keras.Model], model: keras.Model) -> keras.Mo
 
 
 def _reusable(reuse: Any, model: Any, jit_compile: bool | str, planned_steps: int | None) -> bool:
-    """``reuse`` is a compiled Keras model with the XLA setting this run would choose, ``model`` a builder."""
+    """``reuse`` is a compiled Keras model with the XLA setting this run would choose, ``model`` a builder.
+
+    An XLA-compiled ``reuse`` serves a fit planned below ``XLA_MIN_PLANNED_STEPS`` too: that bound
+    weighs the compilation against the steps it speeds up, and ``reuse`` has paid it already.
+    """
     import keras
 
     if isinstance(model, keras.Model) or not isinstance(reuse, keras.Model) or getattr(reuse, "optimizer", None) is None:
         return False
-    return bool(reuse.jit_compile) == resolve_jit_compile(jit_compile, reuse, distributed=False, planned_steps=planned_steps)
+    steps = None if reuse.jit_compile else planned_steps
+    return bool(reuse.jit_compile) == resolve_jit_compile(jit_compile, reuse, distributed=False, planned_steps=steps)
 
 
 def restart_from(compiled: keras.Model, fresh: keras.Model) -> keras.Model:

@@ -189,7 +189,8 @@ def resolve_jit_compile(
     steps (``planned_steps``, when known): at ~0.03 s saved per batch-256
     step, 10-40 s of compilation pays back only after several hundred steps
     actually run, and early stopping usually runs a fraction of the planned
-    epochs.
+    epochs. (``train(reuse=...)`` still restarts an XLA-compiled model for a
+    shorter fit, such as a refit: its compilation is already paid.)
     """
     if jit_compile != "auto":
         return bool(jit_compile)
