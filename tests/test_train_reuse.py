@@ -71,14 +71,16 @@ def test_an_xla_compiled_model_serves_a_fit_too_short_to_compile_one() -> None:
 
     if tf.config.list_physical_devices("GPU"):
         pytest.skip('jit_compile="auto" leaves XLA off on a GPU')
-    xla, plain = _build(), _build()
-    xla.compile(optimizer="adam", loss="mse", jit_compile=True)  # compiling traces nothing yet
-    plain.compile(optimizer="adam", loss="mse", jit_compile=False)
     short, long = XLA_MIN_PLANNED_STEPS - 1, XLA_MIN_PLANNED_STEPS
-    # op determinism is process-wide (an earlier deterministic fit turns it on) and "auto" then leaves XLA off
+    # op determinism is process-wide (an earlier deterministic fit turns it on); with it, "auto" leaves
+    # XLA off and Keras' compile turns jit_compile=True into False
     was_deterministic = is_op_determinism_enabled()
     disable_op_determinism()
     try:
+        xla, plain = _build(), _build()
+        xla.compile(optimizer="adam", loss="mse", jit_compile=True)  # compiling traces nothing yet
+        plain.compile(optimizer="adam", loss="mse", jit_compile=False)
+        assert xla.jit_compile and not plain.jit_compile
         # "auto" would not compile XLA for the short fit, but this model's compilation is already paid
         assert _reusable(xla, _build, "auto", short) and _reusable(xla, _build, "auto", long)
         assert _reusable(plain, _build, "auto", short)
