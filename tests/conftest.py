@@ -1,9 +1,9 @@
-"""Shared test fixtures: quiet TensorFlow, headless matplotlib, tiny daily frames."""
+"""Shared test fixtures: quiet TensorFlow, headless matplotlib, tiny daily frames, op determinism off."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,28 @@ import pytest
 # (a session fixture would run too late for modules that import them at the top).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture
+def without_op_determinism() -> Iterator[None]:
+    """TensorFlow's op determinism off for the test, then back as it was.
+
+    It is process-wide, and an earlier deterministic fit in the same worker leaves it on; with it,
+    ``jit_compile="auto"`` leaves XLA off and Keras' ``compile(jit_compile=True)`` gives a model without XLA.
+    """
+    from tensorflow.python.framework.config import (
+        disable_op_determinism,
+        enable_op_determinism,
+        is_op_determinism_enabled,
+    )
+
+    was_deterministic = is_op_determinism_enabled()
+    disable_op_determinism()
+    yield
+    if was_deterministic:
+        enable_op_determinism()
+    else:
+        disable_op_determinism()
 
 
 @pytest.fixture

@@ -58,13 +58,8 @@ def test_reuse_is_ignored_for_a_built_model_or_another_xla_setting() -> None:
     assert not _reusable(_build(), _build, False, None)  # never compiled
 
 
-def test_an_xla_compiled_model_serves_a_fit_too_short_to_compile_one() -> None:
+def test_an_xla_compiled_model_serves_a_fit_too_short_to_compile_one(without_op_determinism: None) -> None:
     import tensorflow as tf
-    from tensorflow.python.framework.config import (
-        disable_op_determinism,
-        enable_op_determinism,
-        is_op_determinism_enabled,
-    )
 
     from forecaster.training import _reusable
     from forecaster.training.setup import XLA_MIN_PLANNED_STEPS
@@ -72,23 +67,15 @@ def test_an_xla_compiled_model_serves_a_fit_too_short_to_compile_one() -> None:
     if tf.config.list_physical_devices("GPU"):
         pytest.skip('jit_compile="auto" leaves XLA off on a GPU')
     short, long = XLA_MIN_PLANNED_STEPS - 1, XLA_MIN_PLANNED_STEPS
-    # op determinism is process-wide (an earlier deterministic fit turns it on); with it, "auto" leaves
-    # XLA off and Keras' compile turns jit_compile=True into False
-    was_deterministic = is_op_determinism_enabled()
-    disable_op_determinism()
-    try:
-        xla, plain = _build(), _build()
-        xla.compile(optimizer="adam", loss="mse", jit_compile=True)  # compiling traces nothing yet
-        plain.compile(optimizer="adam", loss="mse", jit_compile=False)
-        assert xla.jit_compile and not plain.jit_compile
-        # "auto" would not compile XLA for the short fit, but this model's compilation is already paid
-        assert _reusable(xla, _build, "auto", short) and _reusable(xla, _build, "auto", long)
-        assert _reusable(plain, _build, "auto", short)
-        assert not _reusable(plain, _build, "auto", long)  # a long fit compiles XLA anew
-        assert not _reusable(xla, _build, False, short)  # XLA turned off by the caller
-    finally:
-        if was_deterministic:
-            enable_op_determinism()
+    xla, plain = _build(), _build()
+    xla.compile(optimizer="adam", loss="mse", jit_compile=True)  # compiling traces nothing yet
+    plain.compile(optimizer="adam", loss="mse", jit_compile=False)
+    assert xla.jit_compile and not plain.jit_compile
+    # "auto" would not compile XLA for the short fit, but this model's compilation is already paid
+    assert _reusable(xla, _build, "auto", short) and _reusable(xla, _build, "auto", long)
+    assert _reusable(plain, _build, "auto", short)
+    assert not _reusable(plain, _build, "auto", long)  # a long fit compiles XLA anew
+    assert not _reusable(xla, _build, False, short)  # XLA turned off by the caller
 
 
 def test_short_series_fit_reuses_compiled_models_without_changing_a_number(monkeypatch) -> None:

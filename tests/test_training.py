@@ -102,27 +102,14 @@ def test_resolve_loss_picks_the_head_loss() -> None:
     assert isinstance(loss, keras.losses.Huber)
 
 
-def test_jit_auto_follows_measurements() -> None:
+def test_jit_auto_follows_measurements(without_op_determinism: None) -> None:
     # CPU-only here: XLA for GRU stacks only; never for LSTM / SimpleRNN, variable
     # lengths, op determinism or a distribution strategy
-    from tensorflow.python.framework.config import (
-        disable_op_determinism,
-        enable_op_determinism,
-        is_op_determinism_enabled,
-    )
+    from tensorflow.python.framework.config import enable_op_determinism
 
-    # op determinism is process-wide: an earlier deterministic fit in this session turns it on
-    was_deterministic = is_op_determinism_enabled()
-    disable_op_determinism()
-    try:
-        assert resolve_jit_compile("auto", tiny_model(), distributed=False)
-        enable_op_determinism()
-        assert not resolve_jit_compile("auto", tiny_model(), distributed=False)
-    finally:
-        if was_deterministic:
-            enable_op_determinism()
-        else:
-            disable_op_determinism()
+    assert resolve_jit_compile("auto", tiny_model(), distributed=False)
+    enable_op_determinism()  # the fixture restores the setting afterwards
+    assert not resolve_jit_compile("auto", tiny_model(), distributed=False)
     assert not resolve_jit_compile("auto", build_model("lstm", 4, 12, 1, 3, 1), distributed=False)
     assert not resolve_jit_compile("auto", build_model("rnn", 4, 12, 1, 3, 1), distributed=False)
     assert not resolve_jit_compile(
