@@ -174,11 +174,9 @@ def train(
 
     if strategy == "multiworker":
         from forecaster.training.distributed import fit_custom_loop
-        from forecaster.training.stopping import SignificantEarlyStopping
 
         # The loop adds its own early stopping on val_loss; the learning-rate schedule is a callback.
-        schedule = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr)
-        schedule = [c for c in schedule if not isinstance(c, SignificantEarlyStopping)]
+        schedule = _standard_callbacks(val_ds, patience=patience, reduce_lr=reduce_lr, early_stopping=False)
         return fit_custom_loop(
             model,
             train_ds,
@@ -335,12 +333,12 @@ def _planned_steps(train_ds: Any, epochs: int) -> int | None:
     return steps * int(epochs) if steps >= 0 else None  # -1 infinite, -2 unknown
 
 
-def _standard_callbacks(val_ds: Any, *, patience: int, reduce_lr: bool) -> list[Any]:
+def _standard_callbacks(val_ds: Any, *, patience: int, reduce_lr: bool, early_stopping: bool = True) -> list[Any]:
     import keras
 
     monitor = "loss" if val_ds is None else "val_loss"
     callbacks: list[Any] = []
-    if val_ds is not None:
+    if val_ds is not None and early_stopping:
         from forecaster.training.stopping import SignificantEarlyStopping
 
         callbacks.append(SignificantEarlyStopping(int(patience)))
