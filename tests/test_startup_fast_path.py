@@ -99,6 +99,23 @@ def test_export_copies_the_runs_savedmodel(run, tmp_path, capsys):
         assert (out / name).read_bytes() == (path / "export" / name).read_bytes()
 
 
+def test_the_default_median_of_models_is_served_too(run, tmp_path, monkeypatch, capsys):
+    """model="median" nests the compiled network, whose optimizer state model.keras also stores: not a mismatch."""
+    from forecaster.training import choice
+
+    _, csv = run
+    monkeypatch.setattr(choice, "MEDIAN_MARGIN", float("inf"))  # no clear winner: always the median
+    flags = [arg for arg in TINY if arg not in ("--choose", "network")]
+    out = tmp_path / "median"
+    assert main(["fit", "--csv", str(csv), "--features", "temp", *flags, "--out", str(out)]) == 0
+    assert json.loads((out / "forecaster.json").read_text())["choice"]["used"] == "median"
+    served = served_run(str(out))
+    assert served is not None and served.model_ is None
+    _close(served.predict(str(csv)), load(out).predict(str(csv)))
+    assert copy_export(str(out), str(tmp_path / "x"), overwrite=False) is not None
+    capsys.readouterr()
+
+
 def test_fast_paths_step_aside_without_an_export_or_for_other_heads(run, tmp_path, capsys):
     path, csv = run
     bare = tmp_path / "bare"

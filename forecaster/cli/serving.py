@@ -149,6 +149,9 @@ def _known_class(module: Any, name: Any, registered: Any) -> bool:
     return module in _KERAS_OTHER and name != "Lambda"
 
 
+_OPTIMIZER_STATE = re.compile(r"(^|/)optimizer/vars/\d+$")
+
+
 def keras_file_matches_export(run_dir: str, tf: Any) -> bool:
     """Whether model.keras holds only known layers and exactly the export's variables (read without Keras).
 
@@ -164,8 +167,15 @@ def keras_file_matches_export(run_dir: str, tf: Any) -> bool:
         if not all(_known_class(*entry) for entry in _classes(config)):
             return False
         arrays: list[np.ndarray] = []
+
+        def collect(name: str, item: Any) -> None:
+            # a nested compiled model (the network inside model="median") also stores its optimizer's
+            # state under layers/: training state, not weights, and absent from the export
+            if isinstance(item, h5py.Dataset) and not _OPTIMIZER_STATE.search(name):
+                arrays.append(item[()])
+
         with h5py.File(io.BytesIO(weights), "r") as h5:
-            h5["layers"].visititems(lambda _, o: arrays.append(o[()]) if isinstance(o, h5py.Dataset) else None)
+            h5["layers"].visititems(collect)
         reader = tf.train.load_checkpoint(os.path.join(run_dir, "export", "variables", "variables"))
         exported = [reader.get_tensor(k) for k in reader.get_variable_to_shape_map() if k.startswith("_all_variables/")]
     except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, tf.errors.OpError):
