@@ -153,7 +153,7 @@ _OPTIMIZER_STATE = re.compile(r"(^|/)optimizer/vars/\d+$")
 
 
 def keras_file_matches_export(run_dir: str, tf: Any) -> bool:
-    """Whether model.keras holds only known layers and exactly the export's variables (read without Keras).
+    """Whether model.keras holds only known layers and, optimizer state aside, exactly the export's variables (no Keras).
 
     Serving ``export/`` then forecasts with the weights safe-mode loading of
     model.keras would give; a damaged, tampered or unusual file returns False.
