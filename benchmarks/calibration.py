@@ -53,12 +53,19 @@ def capture_one(frame: pd.DataFrame, spec: dict, offset: int) -> dict | None:
     h, target = spec["h"], spec["target"]
     frame = frame.iloc[: len(frame) - offset * h].reset_index(drop=True)
     train, test = frame.iloc[:-h].reset_index(drop=True), frame[target].to_numpy(float)[-h:]
-    calls: dict[str, list] = {"fit": [], "windows": [], "test": [], "scale": []}
-    originals = {n: getattr(choice, n) for n in ("fit_intervals", "calibration_windows", "_part_windows", "windows_local_scale")}
+    calls: dict[str, list] = {"fit": [], "windows": [], "test": [], "scale": [], "with_test": []}
+    names = ("fit_intervals", "calibration_windows", "_part_windows", "windows_local_scale", "calibrate_with_test")
+    originals = {n: getattr(choice, n) for n in names}
 
-    def fit_intervals(levels, residuals, local):
+    def fit_intervals(levels, residuals, local, *rest):
         calls["fit"].append((np.array(residuals), np.array(local)))
-        return originals["fit_intervals"](levels, residuals, local)
+        return originals["fit_intervals"](levels, residuals, local, *rest)
+
+    def calibrate_with_test(fc, parts, splits, scores):
+        # the validation windows' residuals, then the test windows': the split a corrected level reads
+        out = originals["calibrate_with_test"](fc, parts, splits, scores)
+        calls["with_test"].append((len(scores[0]), calls["fit"][-1], out))
+        return out
 
     def calibration_windows(*args):
         out = originals["calibration_windows"](*args)
@@ -77,7 +84,8 @@ def capture_one(frame: pd.DataFrame, spec: dict, offset: int) -> dict | None:
         return out
 
     for n, f in (("fit_intervals", fit_intervals), ("calibration_windows", calibration_windows),
-                 ("_part_windows", part_windows), ("windows_local_scale", local_scale)):
+                 ("_part_windows", part_windows), ("windows_local_scale", local_scale),
+                 ("calibrate_with_test", calibrate_with_test)):
         setattr(choice, n, f)
     try:
         start = time.perf_counter()
@@ -92,13 +100,18 @@ def capture_one(frame: pd.DataFrame, spec: dict, offset: int) -> dict | None:
         return None
     residuals, local = calls["fit"][-1]
     origins = np.concatenate([calls["windows"][-1], *calls["test"][-1:]])
-    if len(origins) != len(residuals):  # rolling origins: the calibration windows are not one list per fold
-        origins = np.arange(len(residuals))
+    n_val = len(calls["windows"][-1])
+    if calls["with_test"] and calls["with_test"][-1][2] is fc.intervals_:  # the final intervals: validation + test
+        n_val, (residuals, local) = calls["with_test"][-1][:2]
+        origins = np.arange(len(residuals))  # in time order within each part
+    elif calls["with_test"] or len(origins) != len(residuals):
+        # a window-baseline plan's own calibration (no test split), or rolling origins
+        origins, n_val = np.arange(len(residuals)), len(residuals)
     point = forecast[target].to_numpy(float)
     bounds = {lv: (forecast[f"{target}_lower_{round(100 * lv)}"].to_numpy(float),
                    forecast[f"{target}_upper_{round(100 * lv)}"].to_numpy(float)) for lv in LEVELS}
     return {
-        "residuals": residuals[..., 0], "local": local[:, 0], "origins": origins, "n_val": len(calls["windows"][-1]),
+        "residuals": residuals[..., 0], "local": local[:, 0], "origins": origins, "n_val": n_val,
         "point": point, "final_scale": float(calls["scale"][-1].ravel()[0]), "test": test, "bounds": bounds,
         "used": (fc.choice_ or {}).get("used"), "seconds": round(seconds, 1), "h": h,
     }
@@ -152,31 +165,68 @@ def rules(row: dict) -> dict[str, np.ndarray]:
     return out
 
 
+MIN_SPLIT_WINDOWS = 10  # validation and test windows each, for a level corrected by the test windows' coverage
+
+
+def corrected_level(scores: np.ndarray, n_val: int, level: float, gain: float, widen_only: bool = False) -> float:
+    """``level`` moved by ``gain`` times its shortfall on the test windows when calibrated on the validation ones.
+
+    The held-out coverage (validation windows calibrate, the later test windows score) is
+    the one out-of-sample check of the calibration a fit has; a shortfall there says the
+    errors grew against the scale, so the final calibration asks for a higher level (a
+    one-step adaptive conformal correction, Gibbs and Candes 2021). Clipped to
+    ``[level - 0.3, 0.995]``; unchanged with fewer than ``MIN_SPLIT_WINDOWS`` windows on either side.
+    """
+    n_test = len(scores) - n_val
+    if n_val < MIN_SPLIT_WINDOWS or n_test < MIN_SPLIT_WINDOWS:
+        return level
+    half = weighted_halfwidths(scores[:n_val], np.ones(n_val), level)
+    covered = float(np.mean(scores[n_val:] <= half[None, :]))
+    shift = gain * (level - covered)
+    if widen_only:
+        shift = max(shift, 0.0)
+    return float(np.clip(level + shift, level - 0.3, 0.995))
+
+
+def level_rules() -> dict[str, tuple[float, bool]]:
+    """``(gain, widen_only)`` of each level-correcting rule (:func:`corrected_level`)."""
+    return {f"level corrected by the test windows, gain {g}{', widen only' if w else ''}": (g, w)
+            for g in (0.5, 1.0) for w in (False, True)}
+
+
 def score(rows: dict[str, dict]) -> str:
     """Coverage of the final rows and width (geomean ratio to today) per rule, as Markdown."""
     table: dict[str, dict] = {}
     for key, row in rows.items():
         scores = np.abs(row["residuals"]) / row["local"][:, None]
-        for rule, weights in rules(row).items():
+        equal = np.ones(len(scores))
+        plans: list[tuple[str, np.ndarray, Any]] = [(rule, w, None) for rule, w in rules(row).items()]
+        plans += [(rule, equal, gw) for rule, gw in level_rules().items()]
+        for rule, weights, gain_widen in plans:
             for level in LEVELS:
-                half = weighted_halfwidths(scores, weights, level) * row["final_scale"]
+                used = level if gain_widen is None else corrected_level(scores, row["n_val"], level, *gain_widen)
+                half = weighted_halfwidths(scores, weights, used) * row["final_scale"]
                 lo, hi = row["point"] - half, row["point"] + half
                 cover = float(np.mean((row["test"] >= lo) & (row["test"] <= hi)))
                 today = weighted_halfwidths(scores, np.ones(len(scores)), level) * row["final_scale"]
                 if rule.startswith("today"):  # the rebuild must match predict()'s own bounds
                     assert np.allclose(lo, row["bounds"][level][0], rtol=1e-5, atol=1e-6 * np.abs(row["point"]).max()), key
-                entry = table.setdefault(rule, {}).setdefault(level, {"cover": [], "width": []})
+                entry = table.setdefault(rule, {}).setdefault(level, {"cover": [], "width": [], "keys": []})
                 entry["cover"].append(cover)
+                entry["keys"].append(key)
                 entry["width"].append(np.log(np.mean(half) / np.mean(today)))
     lines = [f"{len(rows)} series-origins", "",
-             "| rule | 80 % coverage (SE) | 95 % coverage (SE) | 80 % width / today | 95 % width / today |",
-             "|---|---|---|---|---|"]
+             "| rule | 80 % coverage (SE) | 95 % coverage (SE) | 80 % width / today | 95 % width / today "
+             "| series-origins below 0.6 at 80 % | mean distance from 0.8 |",
+             "|---|---|---|---|---|---|---|"]
     for rule, by_level in table.items():
         cells = []
         for level in LEVELS:
             c = np.array(by_level[level]["cover"])
             cells.append(f"{c.mean():.3f} ({c.std(ddof=1) / np.sqrt(len(c)):.3f})")
         cells += [f"{np.exp(np.mean(by_level[level]['width'])):.3f}" for level in LEVELS]
+        c80 = np.array(by_level[LEVELS[0]]["cover"])
+        cells += [str(int(np.sum(c80 < 0.6))), f"{np.mean(np.abs(c80 - LEVELS[0])):.3f}"]
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
