@@ -6,7 +6,9 @@ on the training rows. The residuals its final intervals are calibrated with (val
 then test windows, each with its origin and local scale) and the final forecast with its local
 scale are captured; each calibration rule then rebuilds the final intervals from them, so rules
 are compared on the same forecasts: coverage of the final ``H`` rows and the mean width relative
-to today's rule, per level. Capturing takes one fit per series-origin; scoring is instant.
+to today's rule, per level. A rule weights the calibration windows (recency, one part only) or
+moves the quantile level by the test windows' coverage under the validation windows' calibration
+(:func:`corrected_level`). Capturing takes one fit per series-origin; scoring is instant.
 
     python benchmarks/calibration.py --capture FILE.pkl [--sets accuracy unseen] [--offsets 0 1 2]
     python benchmarks/calibration.py --score FILE.pkl
