@@ -202,6 +202,7 @@ def score(rows: dict[str, dict]) -> str:
     for key, row in rows.items():
         scores = np.abs(row["residuals"]) / row["local"][:, None]
         equal = np.ones(len(scores))
+        today = {level: weighted_halfwidths(scores, equal, level) * row["final_scale"] for level in LEVELS}
         plans: list[tuple[str, np.ndarray, Any]] = [(rule, w, None) for rule, w in rules(row).items()]
         plans += [(rule, equal, gw) for rule, gw in level_rules().items()]
         for rule, weights, gain_widen in plans:
@@ -210,13 +211,11 @@ def score(rows: dict[str, dict]) -> str:
                 half = weighted_halfwidths(scores, weights, used) * row["final_scale"]
                 lo, hi = row["point"] - half, row["point"] + half
                 cover = float(np.mean((row["test"] >= lo) & (row["test"] <= hi)))
-                today = weighted_halfwidths(scores, np.ones(len(scores)), level) * row["final_scale"]
                 if rule.startswith("today"):  # the rebuild must match predict()'s own bounds
                     assert np.allclose(lo, row["bounds"][level][0], rtol=1e-5, atol=1e-6 * np.abs(row["point"]).max()), key
-                entry = table.setdefault(rule, {}).setdefault(level, {"cover": [], "width": [], "keys": []})
+                entry = table.setdefault(rule, {}).setdefault(level, {"cover": [], "width": []})
                 entry["cover"].append(cover)
-                entry["keys"].append(key)
-                entry["width"].append(np.log(np.mean(half) / np.mean(today)))
+                entry["width"].append(np.log(np.mean(half) / np.mean(today[level])))
     lines = [f"{len(rows)} series-origins", "",
              "| rule | 80 % coverage (SE) | 95 % coverage (SE) | 80 % width / today | 95 % width / today "
              "| series-origins below 0.6 at 80 % | mean distance from 0.8 |",
