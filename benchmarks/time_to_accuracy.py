@@ -23,7 +23,8 @@ Each fit runs alone in a fresh interpreter (``multiprocessing`` "spawn"), its fr
 before its timer starts, as a user's own process would run it: in one shared process the Forecaster
 fits after a NeuralForecast fit ran slower (gasoline 15.9 s, then 18.3 and 18.8 s after one and two
 NeuralForecast fits; 28.4 s in a whole run, 21.6 s alone in the next; docs/benchmarks.md).
-``--same-process`` runs every fit in this process, as before.
+``--same-process`` runs every fit in this process, as the runs before 2026-12-04 did (but with
+TensorFlow's import outside the timer there too).
 
 The peers need the ``peers`` extra (``pip install -e ".[peers]"``); without it
 they are skipped with a note. Torch peers are very sensitive to a loaded CPU
@@ -103,6 +104,7 @@ def _in_fresh_process(
 def _in_this_process(
     fit: Callable[..., dict[str, Any]], *args: Any, torch_threads: int | None = None
 ) -> dict[str, Any]:
+    _torch_threads(torch_threads)
     return fit(*args)
 
 
@@ -448,8 +450,6 @@ def main(argv: list[str] | None = None) -> int:
     run = _in_this_process if args.same_process else _in_fresh_process
     result["fits"] = "this process" if args.same_process else "a fresh process each"
     if peers:
-        if args.same_process:
-            _torch_threads(args.torch_threads)
         # None: torch's own default (one thread per core)
         result["torch"] = {"version": metadata.version("torch"), "threads": args.torch_threads}
     for name in args.series:
