@@ -36,6 +36,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from targets import best_naive_mse, targets_table  # noqa: E402  (issue 13's targets for every method)
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
@@ -307,8 +310,7 @@ def summarize(rows: dict[str, dict]) -> dict:
 
 def _vs_best_baseline(row: dict) -> float:
     """The model's test MSE over the best of naive and seasonal naive at every candidate season."""
-    names = ["naive", *(k for k in row["scores"] if k.startswith("seasonal_naive_"))]
-    return row["scores"]["model"]["mse"] / min(row["scores"][k]["mse"] for k in names)
+    return row["scores"]["model"]["mse"] / best_naive_mse(row)
 
 
 def _primary_snaive(row: dict) -> str:
@@ -415,6 +417,10 @@ def markdown(result: dict) -> str:
         + f"; model fit seconds: total {summary['model_fit_seconds_total']}, max "
         f"{summary['model_fit_seconds_max']}; load average {result.get('loadavg_start')} at the start, "
         f"{result.get('loadavg_end')} at the end.",
+        "",
+        "The per-series targets for every method on the same windows:",
+        "",
+        targets_table(list(rows.values())),
     ]
     return "\n".join(lines)
 
@@ -449,7 +455,7 @@ def pooled(results: list[dict]) -> str:
         f"coverage {key}: mean {np.mean(v):.3f} (SE {np.std(v) / np.sqrt(len(v)):.3f}, n {len(v)})"
         for key, v in coverage.items()
     ]
-    return "; ".join(parts) + "."
+    return "; ".join(parts) + ".\n\n" + targets_table(rows)
 
 
 def _stored(value: object) -> object:
