@@ -66,53 +66,53 @@ def daily_frame() -> Callable[..., pd.DataFrame]:
 
 # --- scheduling under pytest-xdist ----------------------------------------------------------------
 
-# Seconds each long work unit of `make test` took on one worker (2-core machine; the full run of
-# 2026-11-30 13:03 UTC, summed from its JUnit report, units of 20 s and more; other jobs held the
-# machine at load 5-6, so each is about twice a quiet run's; a class is its own unit under
-# --dist loadscope, see test_readme.py and test_classification.py). Units made faster since carry
-# that number scaled by their own before/after, measured back to back (commented).
-# Only the order matters: a stale number makes the run a little slower, never wrong.
+# Seconds each long work unit of `make test` took on one worker (2-core machine, a quiet full run of
+# 2026-12-04 12:32 UTC with --durations=0, setup + call + teardown summed per unit, units of 10 s
+# and more; a class is its own unit under --dist loadscope, see test_readme.py and
+# test_classification.py). Only the order matters: a stale number makes the run a little slower,
+# never wrong (that run's wall time was 501 s against 479 s, half its summed item time).
 UNIT_SECONDS: dict[str, float] = {
-    "tests/test_faults.py": 121,
-    "tests/test_forecaster.py": 115,
-    "tests/test_export.py": 80,
-    "notebooks/02_cells_compared.ipynb": 74,  # 86 before its cheaper long-dependency training
-    "notebooks/04_probabilistic_backtest.ipynb": 71,
-    "tests/models/test_factory.py": 70,  # 93 before the noisy-sine fits took 8 epochs, not 25
-    "tests/tasks/test_classification.py::TestAutoScaling": 69,
-    "tests/test_readme.py::TestReadmeChain8": 67,
-    "tests/tasks/test_classification.py": 67,
-    "tests/test_distributed.py": 66,
-    "tests/tasks/test_classification.py::TestRealUCRSet": 62,  # runs notebook 06, see RUN_BY_TEST; 69 before
-    "tests/test_panel_global.py": 55,
-    "tests/test_logs.py": 55,
-    "tests/test_analyst.py": 51,
-    "tests/tasks/test_classification.py::TestShapesModel": 50,
-    "tests/test_calendar_inputs.py": 49,
-    "tests/test_cli.py": 49,
-    "tests/test_readme.py::TestReadmeChain6": 47,  # 95 before its units were forked from one TensorFlow import
-    "notebooks/07_generation.ipynb": 47,
-    "tests/test_choice_intervals.py": 47,
-    "tests/test_readme.py::TestReadmeChain7": 45,
-    "tests/data/test_windowing.py": 42,
-    "tests/tasks/test_generation.py": 41,
-    "tests/test_classification_choice.py": 40,
-    "notebooks/05_export_and_serve.ipynb": 39,
-    "tests/tasks/test_classification.py::TestUnlearnable": 39,
-    "tests/test_training.py": 38,
-    "tests/test_readme.py::TestReadmeChain2": 35,
-    "tests/test_windows_per_epoch.py": 34,
-    "notebooks/01_quickstart.ipynb": 34,
-    "tests/test_cli_errors.py": 32,
-    "forecaster/tasks/classification.py": 32,
-    "tests/test_readme.py::TestReadmeChain10": 30,  # 39 before, as chain 6
-    "notebooks/03_multivariate.ipynb": 30,
-    "tests/test_tuning.py": 30,
-    "tests/models/test_window_scale.py": 29,
-    "tests/test_panel.py": 25,
-    "tests/test_readme.py::TestReadmeChain3": 21,
-    "tests/models/test_skip_seasonal_level.py": 21,
-    "tests/test_startup_fast_path.py": 20,
+    "tests/test_faults.py": 54,
+    "notebooks/02_cells_compared.ipynb": 46,
+    "tests/test_export.py": 44,
+    "tests/test_distributed.py": 39,
+    "tests/tasks/test_classification.py": 33,
+    "notebooks/07_generation.ipynb": 31,
+    "tests/test_forecaster.py": 31,
+    "tests/tasks/test_classification.py::TestShapesModel": 29,
+    "tests/tasks/test_classification.py::TestRealUCRSet": 28,
+    "tests/tasks/test_classification.py::TestAutoScaling": 26,
+    "tests/models/test_factory.py": 25,
+    "tests/test_cli.py": 25,
+    "tests/test_logs.py": 24,
+    "tests/test_history_plan.py": 22,
+    "tests/tasks/test_generation.py": 21,
+    "tests/test_panel_global.py": 21,
+    "tests/test_choice_intervals.py": 20,
+    "notebooks/04_probabilistic_backtest.ipynb": 20,
+    "tests/test_readme.py::TestReadmeChain8": 19,
+    "tests/test_startup_fast_path.py": 18,
+    "notebooks/05_export_and_serve.ipynb": 17,
+    "tests/test_readme.py::TestReadmeChain6": 17,
+    "tests/test_panel.py": 16,
+    "tests/test_seasonal_adjustment.py": 16,
+    "tests/test_training.py": 16,
+    "tests/test_readme.py::TestReadmeChain2": 16,
+    "tests/test_cli_errors.py": 15,
+    "notebooks/03_multivariate.ipynb": 15,
+    "tests/test_readme.py::TestReadmeChain7": 15,
+    "tests/test_train_reuse.py": 14,
+    "tests/test_analyst.py": 14,
+    "tests/data/test_windowing.py": 13,
+    "tests/models/test_window_scale.py": 13,
+    "tests/test_readme.py::TestReadmeChain10": 13,
+    "notebooks/01_quickstart.ipynb": 12,
+    "tests/test_calendar_inputs.py": 12,
+    "tests/tasks/test_classification.py::TestUnlearnable": 12,
+    "tests/models/test_median.py": 11,
+    "tests/test_windows_per_epoch.py": 11,
+    "tests/test_readme.py::TestReadmeChain3": 11,
+    "tests/test_classification_choice.py": 11,
 }
 
 
