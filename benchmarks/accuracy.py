@@ -16,7 +16,8 @@ MAE of the training rows at the primary season, one scale for every method.
 
 ``--offset K`` runs the protocol at an earlier origin (the ``H`` rows ending ``K * H``
 rows before the end): one final window per series is a noisy judge, so compare
-changes over a few origins (``--table`` of the runs pools them).
+changes over a few origins (``--table`` of the runs pools them). ``--table`` also counts issue 13's
+per-series targets for every method, the peers too (``benchmarks/targets.py``).
 
 Peers need the ``bench`` extra (``pip install -e ".[bench]"``); without it they
 are skipped with a note. Nothing is downloaded at run time.
