@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from targets import best_naive_mse, targets_table  # noqa: E402  (issue 13's targets for every method)
+from targets import best_naive_mse, primary_seasonal_naive, targets_table  # noqa: E402  (issue 13's targets for every method)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -250,7 +250,7 @@ def summarize(rows: dict[str, dict]) -> dict:
     """Geometric-mean MSE ratios vs AutoETS (and vs seasonal naive), mean MASE, wins and seconds."""
     # "seasonal_naive": the primary season's (naive for yearly), so every series has one
     rows = {
-        name: {**r, "scores": {**r["scores"], "seasonal_naive": r["scores"][_primary_snaive(r)]}}
+        name: {**r, "scores": {**r["scores"], "seasonal_naive": r["scores"][primary_seasonal_naive(r)]}}
         for name, r in rows.items()
     }
     methods = sorted(
@@ -270,7 +270,7 @@ def summarize(rows: dict[str, dict]) -> dict:
         if reference:
             ratios = [r["scores"][method]["mse"] / r["scores"][reference]["mse"] for r in have]
             entry["geomean_mse_vs_ets"] = round(float(np.exp(np.mean(np.log(ratios)))), 4)
-        ratios = [r["scores"][method]["mse"] / r["scores"][_primary_snaive(r)]["mse"] for r in have]
+        ratios = [r["scores"][method]["mse"] / r["scores"][primary_seasonal_naive(r)]["mse"] for r in have]
         entry["geomean_mse_vs_seasonal_naive"] = round(float(np.exp(np.mean(np.log(ratios)))), 4)
         summary[method] = entry
     summary["model_beats_seasonal_naive"] = sum(r["beats_seasonal_naive"] for r in rows.values())
@@ -314,11 +314,6 @@ def _vs_best_baseline(row: dict) -> float:
     return row["scores"]["model"]["mse"] / best_naive_mse(row)
 
 
-def _primary_snaive(row: dict) -> str:
-    m = row["seasons"][0]
-    return f"seasonal_naive_{m}" if m > 1 else "naive"
-
-
 def parse_set(items: list[str]) -> dict:
     """``["units=(32,)", "skip=seasonal"]`` -> ``{"units": (32,), "skip": "seasonal"}`` (literals, else text).
 
@@ -345,7 +340,7 @@ def markdown(result: dict) -> str:
     methods = [m for m in methods if has_peers or m not in ("ets", "arima", "theta", "combo")]
 
     def score(row: dict, method: str) -> dict | None:
-        key = _primary_snaive(row) if method == "seasonal_naive" else method
+        key = primary_seasonal_naive(row) if method == "seasonal_naive" else method
         return row["scores"].get(key)
 
     head = "| series | freq | H | W / skip / epochs / used |"
